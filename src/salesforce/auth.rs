@@ -1,0 +1,500 @@
+//! OAuth for a headless server: JWT bearer, client credentials and refresh token.
+//!
+//! [`TokenManager`] holds the current session and shares it between all requests. When a
+//! request finds its session expired it calls [`TokenManager::renew`] with the generation
+//! it used; the first caller re-grants, every other waiter gets the new session without a
+//! second grant (single-flight, as force-rs does it, but for the 401 path too). JWT and
+//! client-credentials sessions have no refresh token and no expiry time (salesforce-api.md
+//! 1.4), so "refresh" means running the grant again.
+//!
+//! Tokens and secrets live in [`SecretString`], whose Debug and Display print
+//! `[redacted]`; nothing here logs them.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Utc;
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, ExtraTokenFields, RefreshToken,
+    RequestTokenError, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, RwLock};
+use url::Url;
+
+use super::error::{SalesforceError, TransportKind};
+use super::retrier::Retrier;
+use super::retry::Idempotency;
+
+/// A secret string: prints as `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(String);
+
+impl SecretString {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// How Vitals logs in.
+#[derive(Clone)]
+pub enum Credentials {
+    /// JWT bearer: the connected app's consumer key, the integration user's username and
+    /// the private key whose certificate is uploaded to the app.
+    JwtBearer {
+        /// Consumer key.
+        client_id: String,
+        /// Integration user's username.
+        username: String,
+        /// RSA private key (PEM).
+        private_key: SecretString,
+    },
+    /// Client credentials, sent to the org's My Domain host.
+    ClientCredentials {
+        /// Consumer key.
+        client_id: String,
+        /// Consumer secret.
+        client_secret: SecretString,
+    },
+    /// A refresh token from an earlier interactive grant.
+    RefreshToken {
+        /// Consumer key.
+        client_id: String,
+        /// Consumer secret, when the app requires it.
+        client_secret: Option<SecretString>,
+        /// The refresh token.
+        refresh_token: SecretString,
+    },
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::JwtBearer {
+                client_id,
+                username,
+                ..
+            } => f
+                .debug_struct("JwtBearer")
+                .field("client_id", client_id)
+                .field("username", username)
+                .field("private_key", &"[redacted]")
+                .finish(),
+            Credentials::ClientCredentials { client_id, .. } => f
+                .debug_struct("ClientCredentials")
+                .field("client_id", client_id)
+                .field("client_secret", &"[redacted]")
+                .finish(),
+            Credentials::RefreshToken { client_id, .. } => f
+                .debug_struct("RefreshToken")
+                .field("client_id", client_id)
+                .field("refresh_token", &"[redacted]")
+                .finish(),
+        }
+    }
+}
+
+impl Credentials {
+    fn grant_name(&self) -> &'static str {
+        match self {
+            Credentials::JwtBearer { .. } => "jwt",
+            Credentials::ClientCredentials { .. } => "client_credentials",
+            Credentials::RefreshToken { .. } => "refresh_token",
+        }
+    }
+}
+
+/// A logged-in session.
+#[derive(Debug)]
+pub struct Session {
+    /// The access token.
+    pub access_token: SecretString,
+    /// The base URL for every API call, from the token response (never the login host).
+    pub instance_url: Url,
+    /// The identity URL; ends `/<orgId>/<userId>`.
+    pub identity: Option<String>,
+    /// Counts grants: a request that saw this session expire asks for a newer one.
+    pub generation: u64,
+}
+
+/// Salesforce's additions to the token response (oauth2's default drops `instance_url`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SalesforceTokenFields {
+    instance_url: String,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    issued_at: Option<String>,
+    #[serde(default)]
+    signature: Option<String>,
+}
+
+impl ExtraTokenFields for SalesforceTokenFields {}
+
+type SalesforceTokenResponse = StandardTokenResponse<SalesforceTokenFields, BasicTokenType>;
+
+type OAuthClient = oauth2::Client<
+    BasicErrorResponse,
+    SalesforceTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// The JWT bearer assertion's claims (salesforce-api.md 1.1).
+#[derive(Serialize)]
+struct JwtClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+}
+
+/// The token endpoint's error body.
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+/// Issues, caches and renews sessions.
+#[derive(Debug)]
+pub struct TokenManager {
+    http: reqwest::Client,
+    login_url: Url,
+    credentials: Credentials,
+    retrier: Arc<Retrier>,
+    current: RwLock<Option<Arc<Session>>>,
+    grant_lock: Mutex<()>,
+    grants: AtomicU64,
+}
+
+impl TokenManager {
+    /// A manager that logs in at `login_url` (`https://login.salesforce.com`, a My Domain
+    /// URL, or the emulator).
+    pub fn new(
+        http: reqwest::Client,
+        login_url: Url,
+        credentials: Credentials,
+        retrier: Arc<Retrier>,
+    ) -> Self {
+        Self {
+            http,
+            login_url,
+            credentials,
+            retrier,
+            current: RwLock::new(None),
+            grant_lock: Mutex::new(()),
+            grants: AtomicU64::new(0),
+        }
+    }
+
+    /// How many tokens were granted so far.
+    pub fn grants(&self) -> u64 {
+        self.grants.load(Ordering::Relaxed)
+    }
+
+    /// The current session, logging in first if there is none.
+    ///
+    /// # Errors
+    /// [`SalesforceError::Auth`] when the token endpoint refuses, or a transport error.
+    pub async fn session(&self) -> Result<Arc<Session>, SalesforceError> {
+        if let Some(session) = self.current.read().await.clone() {
+            return Ok(session);
+        }
+        let _grant = self.grant_lock.lock().await;
+        // Someone may have logged in while this caller waited for the lock.
+        if let Some(session) = self.current.read().await.clone() {
+            return Ok(session);
+        }
+        self.grant_and_store().await
+    }
+
+    /// Replaces the session of generation `stale`, which Salesforce just rejected.
+    ///
+    /// Concurrent callers that saw the same session expire share one grant: only the first
+    /// re-grants; the others find a newer generation and return it.
+    ///
+    /// # Errors
+    /// As [`TokenManager::session`].
+    pub async fn renew(&self, stale: u64) -> Result<Arc<Session>, SalesforceError> {
+        let _grant = self.grant_lock.lock().await;
+        if let Some(session) = self.current.read().await.clone()
+            && session.generation != stale
+        {
+            return Ok(session);
+        }
+        tracing::info!(
+            grant = self.credentials.grant_name(),
+            "Session expired; logging in again."
+        );
+        self.grant_and_store().await
+    }
+
+    async fn grant_and_store(&self) -> Result<Arc<Session>, SalesforceError> {
+        let session = self
+            .retrier
+            .run(Idempotency::Idempotent, |_| self.grant())
+            .await?;
+        let session = Arc::new(session);
+        *self.current.write().await = Some(session.clone());
+        Ok(session)
+    }
+
+    fn token_url(&self) -> Result<Url, SalesforceError> {
+        self.login_url
+            .join("/services/oauth2/token")
+            .map_err(|e| SalesforceError::Request {
+                what: "the token URL".into(),
+                message: e.to_string(),
+            })
+    }
+
+    async fn grant(&self) -> Result<Session, SalesforceError> {
+        let token_url = self.token_url()?;
+        let (access_token, fields) = match &self.credentials {
+            Credentials::JwtBearer {
+                client_id,
+                username,
+                private_key,
+            } => {
+                self.jwt_grant(&token_url, client_id, username, private_key)
+                    .await?
+            }
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => {
+                let client = self.oauth_client(&token_url, client_id, Some(client_secret));
+                let response = client
+                    .exchange_client_credentials()
+                    .request_async(&self.http)
+                    .await
+                    .map_err(|e| self.oauth_error(&token_url, e))?;
+                (
+                    SecretString::new(response.access_token().secret().clone()),
+                    response.extra_fields().clone(),
+                )
+            }
+            Credentials::RefreshToken {
+                client_id,
+                client_secret,
+                refresh_token,
+            } => {
+                let client = self.oauth_client(&token_url, client_id, client_secret.as_ref());
+                let token = RefreshToken::new(refresh_token.expose().to_owned());
+                let response = client
+                    .exchange_refresh_token(&token)
+                    .request_async(&self.http)
+                    .await
+                    .map_err(|e| self.oauth_error(&token_url, e))?;
+                (
+                    SecretString::new(response.access_token().secret().clone()),
+                    response.extra_fields().clone(),
+                )
+            }
+        };
+        let instance_url =
+            Url::parse(&fields.instance_url).map_err(|e| SalesforceError::Decode {
+                context: "token response".into(),
+                message: format!("instance_url is not a URL: {e}"),
+            })?;
+        let generation = self.grants.fetch_add(1, Ordering::Relaxed) + 1;
+        Ok(Session {
+            access_token,
+            instance_url,
+            identity: fields.id,
+            generation,
+        })
+    }
+
+    fn oauth_client(
+        &self,
+        token_url: &Url,
+        client_id: &str,
+        client_secret: Option<&SecretString>,
+    ) -> OAuthClient {
+        let client = oauth2::Client::new(ClientId::new(client_id.to_owned()))
+            .set_token_uri(TokenUrl::from_url(token_url.clone()))
+            // Salesforce accepts both; the body form works with every app configuration.
+            .set_auth_type(AuthType::RequestBody);
+        match client_secret {
+            Some(secret) => client.set_client_secret(ClientSecret::new(secret.expose().to_owned())),
+            None => client,
+        }
+    }
+
+    fn oauth_error(
+        &self,
+        token_url: &Url,
+        error: RequestTokenError<oauth2::HttpClientError<reqwest::Error>, BasicErrorResponse>,
+    ) -> SalesforceError {
+        let grant = self.credentials.grant_name();
+        match error {
+            RequestTokenError::ServerResponse(response) => SalesforceError::Auth {
+                grant,
+                token_url: token_url.to_string(),
+                error: response.error().to_string(),
+                description: response.error_description().cloned().unwrap_or_default(),
+            },
+            RequestTokenError::Request(oauth2::HttpClientError::Reqwest(source)) => {
+                SalesforceError::Transport {
+                    method: "POST".into(),
+                    path: token_url.path().to_owned(),
+                    kind: TransportKind::of(&source),
+                    source: *source,
+                }
+            }
+            // A body that is neither a token nor an OAuth error: an edge or maintenance
+            // page. Treated as a transport-level failure so it is retried like a 503.
+            RequestTokenError::Parse(_, body) => SalesforceError::Api {
+                method: "POST".into(),
+                path: token_url.path().to_owned(),
+                status: 503,
+                errors: Vec::new(),
+                excerpt: Some(String::from_utf8_lossy(&body).chars().take(200).collect()),
+            },
+            other => SalesforceError::Decode {
+                context: format!("{grant} login"),
+                message: other.to_string(),
+            },
+        }
+    }
+
+    async fn jwt_grant(
+        &self,
+        token_url: &Url,
+        client_id: &str,
+        username: &str,
+        private_key: &SecretString,
+    ) -> Result<(SecretString, SalesforceTokenFields), SalesforceError> {
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key.expose().as_bytes())
+            .map_err(|e| SalesforceError::Request {
+                what: "the JWT assertion".into(),
+                message: format!(
+                    "salesforce.private_key_file is not a usable RSA private key: {e}"
+                ),
+            })?;
+        // The audience is the login host itself (login, test, My Domain or the emulator).
+        let audience = self.login_url.origin().ascii_serialization();
+        let claims = JwtClaims {
+            iss: client_id,
+            sub: username,
+            aud: &audience,
+            // Salesforce accepts at most about three minutes ahead.
+            exp: Utc::now().timestamp() + 170,
+        };
+        let assertion = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+            &claims,
+            &key,
+        )
+        .map_err(|e| SalesforceError::Request {
+            what: "the JWT assertion".into(),
+            message: e.to_string(),
+        })?;
+        let response = self
+            .http
+            .post(token_url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|source| SalesforceError::Transport {
+                method: "POST".into(),
+                path: token_url.path().to_owned(),
+                kind: TransportKind::of(&source),
+                source,
+            })?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|source| SalesforceError::Transport {
+                method: "POST".into(),
+                path: token_url.path().to_owned(),
+                kind: TransportKind::of(&source),
+                source,
+            })?;
+        if status == 200 {
+            #[derive(Deserialize)]
+            struct JwtTokenResponse {
+                access_token: String,
+                #[serde(flatten)]
+                fields: SalesforceTokenFields,
+            }
+            let parsed: JwtTokenResponse =
+                serde_json::from_slice(&body).map_err(|e| SalesforceError::Decode {
+                    context: "jwt login".into(),
+                    message: e.to_string(),
+                })?;
+            return Ok((SecretString::new(parsed.access_token), parsed.fields));
+        }
+        match serde_json::from_slice::<OAuthErrorBody>(&body) {
+            Ok(error) if (400..500).contains(&status) => Err(SalesforceError::Auth {
+                grant: "jwt",
+                token_url: token_url.to_string(),
+                error: error.error,
+                description: error.error_description,
+            }),
+            _ => Err(SalesforceError::Api {
+                method: "POST".into(),
+                path: token_url.path().to_owned(),
+                status,
+                errors: Vec::new(),
+                excerpt: Some(String::from_utf8_lossy(&body).chars().take(200).collect()),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let credentials = Credentials::RefreshToken {
+            client_id: "3MVG9".into(),
+            client_secret: Some(SecretString::new("s3cr3t")),
+            refresh_token: SecretString::new("5Aep861"),
+        };
+        let printed = format!("{credentials:?}");
+        assert!(!printed.contains("s3cr3t"));
+        assert!(!printed.contains("5Aep861"));
+        assert!(printed.contains("3MVG9"));
+        assert_eq!(SecretString::new("x").to_string(), "[redacted]");
+    }
+}

@@ -1,0 +1,249 @@
+//! Vitals' share of the org's daily API allocation.
+//!
+//! Salesforce reports the org's rolling 24-hour usage on every REST response
+//! (`Sforce-Limit-Info: api-usage=N/M`, salesforce-api.md 2.4). The budget reads it after
+//! every response and refuses new work once Vitals' own calls would exceed
+//! `max_api_share` of the allocation, so an integration never starves the org's other users.
+//!
+//! Vitals' own usage is the connected app's `per-app-api-usage` when Salesforce reports it
+//! (it is exactly "this app's calls in the rolling 24 hours"), otherwise the calls this
+//! process counted plus the calls the caller says were made earlier in the window.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use super::error::SalesforceError;
+
+/// One parsed `Sforce-Limit-Info` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitInfo {
+    /// The org's calls in the rolling 24 hours.
+    pub used: u64,
+    /// The org's daily allocation.
+    pub max: u64,
+    /// This connected app's usage, when app limits are configured: (used, max, app name).
+    pub per_app: Option<(u64, u64, String)>,
+}
+
+/// Parses `api-usage=10018/100000; per-app-api-usage=17/250(appName=my-app)`.
+///
+/// `api-usage=` is matched as a whole token, so `per-app-api-usage=` is never mistaken for
+/// it (salesforce-api.md 2.4). Returns `None` when there is no `api-usage` token.
+pub fn parse_limit_info(header: &str) -> Option<LimitInfo> {
+    let mut org = None;
+    let mut per_app = None;
+    for token in header.split(';').map(str::trim) {
+        let Some((name, value)) = token.split_once('=') else {
+            continue;
+        };
+        match name.trim() {
+            "api-usage" => org = parse_ratio(value),
+            "per-app-api-usage" => {
+                let (ratio, app) = match value.split_once('(') {
+                    Some((ratio, rest)) => (
+                        ratio,
+                        rest.trim_end_matches(')')
+                            .trim_start_matches("appName=")
+                            .to_owned(),
+                    ),
+                    None => (value, String::new()),
+                };
+                per_app = parse_ratio(ratio).map(|(u, m)| (u, m, app));
+            }
+            _ => {}
+        }
+    }
+    org.map(|(used, max)| LimitInfo { used, max, per_app })
+}
+
+fn parse_ratio(text: &str) -> Option<(u64, u64)> {
+    let (used, max) = text.trim().split_once('/')?;
+    Some((used.trim().parse().ok()?, max.trim().parse().ok()?))
+}
+
+/// API usage over one run, for the run report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct UsageReport {
+    /// Calls this process made that count against the allocation.
+    pub calls: u64,
+    /// The org's usage at the first response of the run.
+    pub org_used_at_start: Option<u64>,
+    /// The org's usage at the last response.
+    pub org_used_at_end: Option<u64>,
+    /// The org's daily allocation.
+    pub org_max: Option<u64>,
+    /// Calls Vitals may make in 24 hours under `max_api_share`.
+    pub allowed: Option<u64>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    calls: u64,
+    org_used_at_start: Option<u64>,
+    last: Option<LimitInfo>,
+}
+
+/// The guard every counted call passes through.
+#[derive(Debug)]
+pub struct ApiBudget {
+    share: f64,
+    earlier_calls: u64,
+    state: Mutex<State>,
+}
+
+impl ApiBudget {
+    /// A budget allowing `share` (0 < share <= 1) of the daily allocation, where
+    /// `earlier_calls` were already made by Vitals in the current rolling 24 hours.
+    pub fn new(share: f64, earlier_calls: u64) -> Self {
+        Self {
+            share: share.clamp(0.0, 1.0),
+            earlier_calls,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding this lock cannot leave the counters inconsistent, so a
+        // poisoned lock is still safe to use.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Asks to make one more counted call.
+    ///
+    /// # Errors
+    /// [`SalesforceError::BudgetExhausted`] when the call would exceed the share. Before
+    /// the first response the allocation is unknown and the call is allowed.
+    pub fn before_call(&self) -> Result<(), SalesforceError> {
+        let state = self.lock();
+        let Some(last) = &state.last else {
+            return Ok(());
+        };
+        let allowed = self.allowed(last.max);
+        let used = self.own_usage(&state, last);
+        if used + 1 > allowed {
+            return Err(SalesforceError::BudgetExhausted {
+                used,
+                allowed,
+                max: last.max,
+                share: self.share,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records a counted call and the usage header of its response, if any.
+    pub fn after_call(&self, header: Option<&str>) {
+        let mut state = self.lock();
+        state.calls += 1;
+        if let Some(info) = header.and_then(parse_limit_info) {
+            if state.org_used_at_start.is_none() {
+                state.org_used_at_start = Some(info.used);
+            }
+            state.last = Some(info);
+        }
+    }
+
+    fn allowed(&self, max: u64) -> u64 {
+        // The allocation is far below 2^52, so the product is exact enough; floor keeps
+        // the budget on the safe side.
+        (self.share * max as f64).floor() as u64
+    }
+
+    fn own_usage(&self, state: &State, last: &LimitInfo) -> u64 {
+        match &last.per_app {
+            // The app's own counter already covers earlier runs and this one.
+            Some((used, _, _)) => (*used).max(state.calls),
+            None => self.earlier_calls + state.calls,
+        }
+    }
+
+    /// Usage so far.
+    pub fn report(&self) -> UsageReport {
+        let state = self.lock();
+        UsageReport {
+            calls: state.calls,
+            org_used_at_start: state.org_used_at_start,
+            org_used_at_end: state.last.as_ref().map(|l| l.used),
+            org_max: state.last.as_ref().map(|l| l.max),
+            allowed: state.last.as_ref().map(|l| self.allowed(l.max)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_info_parses_org_and_app_usage() {
+        assert_eq!(
+            parse_limit_info("api-usage=10018/100000"),
+            Some(LimitInfo {
+                used: 10018,
+                max: 100000,
+                per_app: None
+            })
+        );
+        assert_eq!(
+            parse_limit_info(
+                "api-usage=25/5000; per-app-api-usage=17/250(appName=sample-connected-app)"
+            ),
+            Some(LimitInfo {
+                used: 25,
+                max: 5000,
+                per_app: Some((17, 250, "sample-connected-app".into()))
+            })
+        );
+        // The per-app token alone must not be read as the org's usage.
+        assert_eq!(
+            parse_limit_info("per-app-api-usage=17/250(appName=x)"),
+            None
+        );
+        assert_eq!(parse_limit_info("api-usage=abc/100"), None);
+        assert_eq!(parse_limit_info(""), None);
+    }
+
+    #[test]
+    fn the_budget_refuses_the_call_that_would_exceed_the_share() {
+        let budget = ApiBudget::new(0.25, 0);
+        // Unknown allocation: allowed.
+        budget.before_call().unwrap();
+        budget.after_call(Some("api-usage=500/40"));
+        // 25% of 40 = 10 calls; one made.
+        for _ in 0..9 {
+            budget.before_call().unwrap();
+            budget.after_call(Some("api-usage=501/40"));
+        }
+        let error = budget.before_call().unwrap_err();
+        assert!(matches!(
+            error,
+            SalesforceError::BudgetExhausted {
+                used: 10,
+                allowed: 10,
+                max: 40,
+                ..
+            }
+        ));
+        let report = budget.report();
+        assert_eq!(report.calls, 10);
+        assert_eq!(report.org_used_at_start, Some(500));
+        assert_eq!(report.allowed, Some(10));
+    }
+
+    #[test]
+    fn earlier_calls_and_app_usage_count() {
+        let budget = ApiBudget::new(0.5, 9);
+        budget.after_call(Some("api-usage=0/20"));
+        // 9 earlier + 1 now = 10 = 50% of 20.
+        assert!(budget.before_call().is_err());
+
+        let app = ApiBudget::new(0.5, 0);
+        app.after_call(Some(
+            "api-usage=0/20; per-app-api-usage=10/250(appName=vitals)",
+        ));
+        assert!(app.before_call().is_err());
+    }
+}

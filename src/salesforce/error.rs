@@ -1,0 +1,337 @@
+//! The Salesforce layer's error type.
+//!
+//! Every error names the request it belongs to (method and path, never the query string,
+//! which may carry record data) and keeps everything Salesforce said: the HTTP status and
+//! the whole `[{errorCode, message, fields}]` array, not just the first code. Tokens and
+//! secrets never appear here.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::retry::{self, Observed, RetryClass};
+
+/// One entry of a Salesforce error body.
+///
+/// REST error bodies say `errorCode`; per-record results (Collections, create) say
+/// `statusCode`. Both are read into `code`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct ApiError {
+    /// `errorCode` or `statusCode`, e.g. `INVALID_FIELD`.
+    #[serde(alias = "errorCode", alias = "statusCode", default)]
+    pub code: String,
+    /// The human-readable message.
+    #[serde(default)]
+    pub message: String,
+    /// The fields involved; absent in many errors.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if !self.fields.is_empty() {
+            write!(f, " (fields: {})", self.fields.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses a REST error body leniently: a JSON array of errors, a single error object, or
+/// anything else (Salesforce Edge answers some failures with HTML), which becomes an excerpt.
+pub(crate) fn parse_error_body(body: &[u8]) -> (Vec<ApiError>, Option<String>) {
+    if let Ok(errors) = serde_json::from_slice::<Vec<ApiError>>(body) {
+        return (errors, None);
+    }
+    if let Ok(error) = serde_json::from_slice::<ApiError>(body)
+        && !error.code.is_empty()
+    {
+        return (vec![error], None);
+    }
+    let text = String::from_utf8_lossy(body);
+    let excerpt: String = text.trim().chars().take(200).collect();
+    (Vec::new(), (!excerpt.is_empty()).then_some(excerpt))
+}
+
+/// Errors of the Salesforce client.
+#[derive(Debug, thiserror::Error)]
+pub enum SalesforceError {
+    /// The request never got an HTTP response: connection refused or reset, timeout, TLS.
+    #[error("{method} {path}: could not reach Salesforce ({kind}): {source}")]
+    Transport {
+        /// HTTP method.
+        method: String,
+        /// Path without the query string.
+        path: String,
+        /// What kind of transport failure.
+        kind: TransportKind,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Salesforce answered with an error status.
+    #[error("{method} {path}: HTTP {status}: {}", describe(errors, excerpt.as_deref()))]
+    Api {
+        /// HTTP method.
+        method: String,
+        /// Path without the query string.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// Every error in the body.
+        errors: Vec<ApiError>,
+        /// The start of a body that was not a JSON error array (e.g. HTML from the edge).
+        excerpt: Option<String>,
+    },
+    /// The token endpoint refused to issue a token.
+    #[error("login to {token_url} with the {grant} flow failed: {error}: {description}")]
+    Auth {
+        /// The grant used.
+        grant: &'static str,
+        /// The token endpoint.
+        token_url: String,
+        /// OAuth `error`, e.g. `invalid_grant`.
+        error: String,
+        /// OAuth `error_description`.
+        description: String,
+    },
+    /// The session was rejected again right after a fresh token was issued.
+    #[error(
+        "{method} {path}: Salesforce rejected a freshly issued token ({code}); check the integration user's permissions and the connected app's OAuth policies"
+    )]
+    AuthRejected {
+        /// HTTP method.
+        method: String,
+        /// Path without the query string.
+        path: String,
+        /// The error code Salesforce gave.
+        code: String,
+    },
+    /// A response that does not have the documented shape.
+    #[error("{context}: unexpected response from Salesforce: {message}")]
+    Decode {
+        /// What was being read.
+        context: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// Vitals' own share of the daily API allocation is spent.
+    #[error(
+        "API budget reached: Vitals may use {allowed} of the org's {max} daily API requests (salesforce.max_api_share = {share}) and has used {used}; the run stops here and resumes on the next schedule"
+    )]
+    BudgetExhausted {
+        /// Calls Vitals made in the rolling 24 hours.
+        used: u64,
+        /// Calls Vitals may make.
+        allowed: u64,
+        /// The org's daily allocation.
+        max: u64,
+        /// The configured share.
+        share: f64,
+    },
+    /// The org's whole daily allocation is spent (`REQUEST_LIMIT_EXCEEDED` /
+    /// `TotalRequests Limit exceeded.`).
+    #[error(
+        "{method} {path}: the org's daily API request limit is exhausted ({message}); the run stops here and resumes on the next schedule"
+    )]
+    DailyLimitExceeded {
+        /// HTTP method.
+        method: String,
+        /// Path without the query string.
+        path: String,
+        /// Salesforce's message.
+        message: String,
+    },
+    /// A Bulk API 2.0 job ended in `Failed` or `Aborted`.
+    #[error("bulk job {job_id} ({object}) ended {state}: {message}")]
+    BulkJob {
+        /// Job Id.
+        job_id: String,
+        /// Object of the job.
+        object: String,
+        /// Final state.
+        state: String,
+        /// `errorMessage` of the job.
+        message: String,
+    },
+    /// A Bulk API 2.0 job did not finish in time and was aborted.
+    #[error("bulk job {job_id} ({object}) did not finish within {waited:?}; it was aborted")]
+    BulkTimeout {
+        /// Job Id.
+        job_id: String,
+        /// Object of the job.
+        object: String,
+        /// How long Vitals waited.
+        waited: Duration,
+    },
+    /// The configured API version is not offered by the org.
+    #[error(
+        "the org does not offer API version {wanted}; it offers {offered} (set salesforce.api_version to one of them)"
+    )]
+    VersionUnavailable {
+        /// The configured version.
+        wanted: String,
+        /// The versions the org lists, newest last (cut short).
+        offered: String,
+    },
+    /// The request could not be built (bad URL, bad header value).
+    #[error("could not build the request for {what}: {message}")]
+    Request {
+        /// What was being built.
+        what: String,
+        /// Why it failed.
+        message: String,
+    },
+}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// The connection could not be made: nothing was sent.
+    Connect,
+    /// The request or the response timed out.
+    Timeout,
+    /// Anything else: a reset mid-response, a broken body, a protocol error.
+    Other,
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Connect => "connect",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Other => "connection",
+        })
+    }
+}
+
+impl TransportKind {
+    /// Classifies a reqwest error.
+    pub(crate) fn of(error: &reqwest::Error) -> Self {
+        if error.is_connect() {
+            TransportKind::Connect
+        } else if error.is_timeout() {
+            TransportKind::Timeout
+        } else {
+            TransportKind::Other
+        }
+    }
+}
+
+fn describe(errors: &[ApiError], excerpt: Option<&str>) -> String {
+    if errors.is_empty() {
+        return match excerpt {
+            Some(text) => format!("non-JSON body: {text}"),
+            None => "no error details".to_owned(),
+        };
+    }
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl SalesforceError {
+    /// How the retry path should treat this error.
+    pub fn retry_class(&self) -> RetryClass {
+        match self {
+            SalesforceError::Transport { kind, .. } => {
+                retry::classify(&Observed::Transport { kind: *kind })
+            }
+            SalesforceError::Api { status, errors, .. } => retry::classify(&Observed::Status {
+                status: *status,
+                errors,
+            }),
+            SalesforceError::DailyLimitExceeded { .. }
+            | SalesforceError::BudgetExhausted { .. } => RetryClass::DailyLimit,
+            // The token endpoint throttles logins (salesforce-api.md 1.1).
+            SalesforceError::Auth { error, .. } if error == "rate_limit_exceeded" => {
+                RetryClass::Throttled
+            }
+            SalesforceError::Auth { .. }
+            | SalesforceError::AuthRejected { .. }
+            | SalesforceError::Decode { .. }
+            | SalesforceError::BulkJob { .. }
+            | SalesforceError::BulkTimeout { .. }
+            | SalesforceError::VersionUnavailable { .. }
+            | SalesforceError::Request { .. } => RetryClass::Permanent,
+        }
+    }
+
+    /// Whether this error means Salesforce could not be reached or would not let Vitals in
+    /// (exit code 3), as opposed to a problem with one request.
+    pub fn is_unreachable_or_unauthorised(&self) -> bool {
+        matches!(
+            self,
+            SalesforceError::Transport { .. }
+                | SalesforceError::Auth { .. }
+                | SalesforceError::AuthRejected { .. }
+                | SalesforceError::VersionUnavailable { .. }
+        )
+    }
+
+    /// The first error code in an API error, if any.
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            SalesforceError::Api { errors, .. } => errors.first().map(|e| e.code.as_str()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_parse_in_every_shape_salesforce_sends() {
+        let (errors, excerpt) = parse_error_body(
+            br#"[{"message":"No such column 'Foo__c' on sobject of type Account","errorCode":"INVALID_FIELD","fields":["Foo__c"]},{"message":"second","errorCode":"OTHER"}]"#,
+        );
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].code, "INVALID_FIELD");
+        assert_eq!(errors[0].fields, vec!["Foo__c"]);
+        assert_eq!(errors[1].code, "OTHER");
+        assert!(excerpt.is_none());
+
+        let (errors, _) =
+            parse_error_body(br#"[{"statusCode":"REQUIRED_FIELD_MISSING","message":"m"}]"#);
+        assert_eq!(errors[0].code, "REQUIRED_FIELD_MISSING");
+
+        let (errors, excerpt) = parse_error_body(b"<html><body>Service Unavailable</body></html>");
+        assert!(errors.is_empty());
+        assert_eq!(
+            excerpt.as_deref(),
+            Some("<html><body>Service Unavailable</body></html>")
+        );
+    }
+
+    #[test]
+    fn api_errors_display_every_entry() {
+        let error = SalesforceError::Api {
+            method: "GET".into(),
+            path: "/services/data/v66.0/query".into(),
+            status: 400,
+            errors: vec![
+                ApiError {
+                    code: "INVALID_FIELD".into(),
+                    message: "No such column".into(),
+                    fields: vec!["Foo__c".into()],
+                },
+                ApiError {
+                    code: "MALFORMED_QUERY".into(),
+                    message: "unexpected token".into(),
+                    fields: vec![],
+                },
+            ],
+            excerpt: None,
+        };
+        assert_eq!(
+            error.to_string(),
+            "GET /services/data/v66.0/query: HTTP 400: INVALID_FIELD: No such column (fields: Foo__c); MALFORMED_QUERY: unexpected token"
+        );
+    }
+}
