@@ -1,0 +1,3 @@
+//! The one integration-test binary. Each module is one concern.
+
+mod metadata_drift;
