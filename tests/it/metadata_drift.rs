@@ -426,3 +426,141 @@ fn tempfile_dir(name: &str) -> std::io::Result<PathBuf> {
     fs::create_dir_all(&dir)?;
     Ok(dir)
 }
+
+/// The object folder a reference prefix names: `Account$`, `Account.Tasks$`, `Task.`, ...
+fn folder_for(prefix: &str) -> Option<&'static str> {
+    match prefix {
+        "Account" => Some("Account"),
+        "Case" => Some("Case"),
+        "Opportunity" => Some("Opportunity"),
+        "Task" | "Event" | "Activity" | "Account.Tasks" => Some("Activity"),
+        "Health_Score_History__c" => Some("Health_Score_History__c"),
+        _ => None,
+    }
+}
+
+/// Every `(object folder, field)` a metadata file refers to, where the file says which object:
+/// `Account$ARR__c` in reports, `Task.Playbook__c` in permission sets, `Record.Health_Score__c`
+/// in the record page, bare `Score__c` in a file that belongs to one object.
+fn referenced_fields(path: &Path, text: &str) -> Result<Vec<(String, String)>, String> {
+    let doc = roxmltree::Document::parse(text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let components: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
+    let file_object = if let Some(i) = components.iter().position(|c| *c == "objects") {
+        components.get(i + 1).copied().and_then(folder_for)
+    } else if components.contains(&"layouts") {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split('-').next())
+            .and_then(folder_for)
+    } else {
+        doc.descendants()
+            .find(|n| n.has_tag_name("sobjectType"))
+            .and_then(|n| n.text())
+            .and_then(folder_for)
+    };
+    let mut found = Vec::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let tag = node.tag_name().name();
+        // Names of things other than fields: the file's own name, report types, objects.
+        if matches!(
+            tag,
+            "fullName" | "reportType" | "tab" | "object" | "relatedListApiName"
+        ) {
+            continue;
+        }
+        let Some(text) = node.children().find(|c| c.is_text()).and_then(|c| c.text()) else {
+            continue;
+        };
+        // A report type column names its object in the sibling <table>, a layout's related
+        // list in the sibling <relatedList> (`Child__c.Lookup__c`).
+        let sibling = |name: &str| {
+            node.parent()
+                .and_then(|p| p.children().find(|c| c.has_tag_name(name)))
+                .and_then(|t| t.text())
+        };
+        let table = sibling("table").and_then(folder_for).or_else(|| {
+            sibling("relatedList")
+                .and_then(|r| r.split('.').next())
+                .and_then(folder_for)
+        });
+        for token in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_.$".contains(c))) {
+            if !token.ends_with("__c") || token == "Health_Score_History__c" {
+                continue;
+            }
+            let (object, field) = match token.rsplit_once(['$', '.']) {
+                Some(("Record", field)) => (file_object, field),
+                Some((prefix, field)) => (folder_for(prefix), field),
+                None => (table.or(file_object), token),
+            };
+            match object {
+                Some(object) => found.push((object.to_owned(), field.to_owned())),
+                None => {
+                    return Err(format!(
+                        "{}: cannot tell the object of {token}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn metadata_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            metadata_files(&path, out)?;
+        } else if path.to_string_lossy().ends_with("-meta.xml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_custom_field_the_package_refers_to_is_defined_in_it() {
+    let dir = metadata_dir();
+    let mut files = Vec::new();
+    metadata_files(&dir.join("force-app"), &mut files).unwrap();
+    files.sort();
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for file in &files {
+        let text = fs::read_to_string(file).unwrap();
+        for (object, field) in referenced_fields(file, &text).unwrap() {
+            checked += 1;
+            let defined = dir
+                .join("force-app/main/default/objects")
+                .join(&object)
+                .join("fields")
+                .join(format!("{field}.field-meta.xml"));
+            if !defined.is_file() {
+                missing.push(format!("{}: {object}.{field}", file.display()));
+            }
+        }
+    }
+    // Permission sets, layouts, the page, reports and dashboards all refer to fields.
+    assert!(checked > 300, "only {checked} references found");
+    assert!(
+        missing.is_empty(),
+        "undefined fields:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn a_misspelt_field_reference_is_caught() {
+    let path = Path::new("reports/Vitals_Customer_Health/Example.report-meta.xml");
+    let text = r#"<Report xmlns="http://soap.sforce.com/2006/04/metadata">
+        <columns><field>Account$Health_Busines_Reviews__c</field></columns>
+        <columns><field>Account.Tasks$Playbook__c</field></columns>
+        <reportType>Vitals_Accounts__c</reportType></Report>"#;
+    assert_eq!(
+        referenced_fields(path, text).unwrap(),
+        [
+            ("Account".to_owned(), "Health_Busines_Reviews__c".to_owned()),
+            ("Activity".to_owned(), "Playbook__c".to_owned()),
+        ]
+    );
+}
