@@ -6,7 +6,7 @@
 //! never contain a secret value: the validators only describe secrets by their kind.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where a configuration value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +59,19 @@ impl ConfigError {
     }
 }
 
+impl ConfigError {
+    /// Like `Display`, but without the origin when it is `file`: a report that is headed by
+    /// the file's name need not repeat it on every line.
+    pub fn display_in(&self, file: &Path) -> String {
+        match &self.origin {
+            Origin::File(path) if path == file && !self.key.is_empty() => {
+                format!("{}: {}", self.key, self.message)
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.origin, self.key.is_empty()) {
@@ -90,6 +103,17 @@ impl ConfigErrors {
     /// The problems, in order.
     pub fn iter(&self) -> std::slice::Iter<'_, ConfigError> {
         self.0.iter()
+    }
+
+    /// One problem per line, each indented by two spaces, for a report headed by the name
+    /// of `file` (see [`ConfigError::display_in`]).
+    pub fn report(&self, file: &Path) -> String {
+        let lines: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("  {}", e.display_in(file)))
+            .collect();
+        lines.join("\n")
     }
 
     /// Whether some problem is about exactly this key.
@@ -168,6 +192,13 @@ mod tests {
              vitals.toml: not TOML"
         );
         assert!(errors.names("schedule.full"));
+        assert_eq!(
+            errors
+                .report(Path::new("/etc/vitals/vitals.toml"))
+                .lines()
+                .nth(1),
+            Some("  schedule.full: bad cron")
+        );
         assert!(!errors.names("schedule"));
     }
 }

@@ -406,7 +406,10 @@ impl Checker<'_> {
             ),
             None if text.starts_with(['v', 'V']) => self.fail(
                 KEY,
-                format!("must be {allowed}, without the leading v, found {text:?}"),
+                format!(
+                    "must be written without the leading v ({:?}), found {text:?}",
+                    text.get(1..).unwrap_or_default()
+                ),
             ),
             None => self.fail(KEY, format!("must be {allowed}, found {text:?}")),
         }
@@ -446,8 +449,7 @@ impl Checker<'_> {
         let cron = match parsed {
             Ok(cron) => cron,
             Err(error) => {
-                let reason = error.to_string();
-                let reason = reason.trim_end_matches('.');
+                let reason = lowercase_first(error.to_string().trim_end_matches('.'));
                 return self.fail(key, format!("must be {allowed}, found {text:?} ({reason})"));
             }
         };
@@ -682,6 +684,15 @@ pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
         _ => return None,
     };
     (!duration.is_zero()).then_some(duration)
+}
+
+/// Quotes another library's message in ours: lowercase first letter, as our messages have.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Shows a duration the way the configuration writes it.
