@@ -413,7 +413,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// The prefixed environment variables of `vars`, for callers that hold an `OsString`
 /// environment: names and values that are not UTF-8 are converted lossily, so a broken
 /// variable is reported by validation rather than silently skipped.
-pub fn process_env(
+pub(crate) fn process_env(
     vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
 ) -> HashMap<String, String> {
     vars.into_iter()
