@@ -289,15 +289,12 @@ impl Checker<'_> {
         let text = self.read_secret_file(key, path)?;
         let shown = path.display();
         let expected = "an unencrypted RSA private key in PEM form (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)";
-        let first_line = text
-            .trim_start()
+        // The first BEGIN line counts: `openssl pkcs12` exports put "Bag Attributes" text
+        // before it. Only its label is inspected and quoted; it is a header, not key material.
+        let label = text
             .lines()
-            .next()
-            .unwrap_or_default()
-            .trim_end();
-        // Only the BEGIN label is inspected and quoted; it is a header, not key material.
-        let label = first_line
-            .strip_prefix("-----BEGIN ")
+            .map(str::trim_end)
+            .find_map(|line| line.strip_prefix("-----BEGIN "))
             .and_then(|rest| rest.strip_suffix("-----"));
         match label {
             Some(label @ ("PRIVATE KEY" | "RSA PRIVATE KEY")) => {

@@ -194,7 +194,9 @@ pub(crate) struct LoadContext {
 
 /// The merged configuration before validation: the shape is checked, the values are not.
 ///
-/// Build it with `Config::load`; turn it into a [`super::Config`] with `Config::try_from`.
+/// `Config::load` builds one from the layers and validates it with `Config::try_from`,
+/// which needs the origins the loader records; a `RawConfig` deserialized by other means
+/// validates too, but its errors cannot say where a value came from.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {

@@ -322,7 +322,7 @@ impl Checker<'_> {
                 "salesforce.bulk_write_threshold",
                 raw.bulk_write_threshold.as_ref(),
                 200..=i128::from(u64::MAX),
-                "a whole number of records, at least 200 (below that sObject Collections is always used)",
+                "a whole number of records, at least 200 (one sObject Collections call carries 200)",
             )
             .and_then(|n| u64::try_from(n).ok());
         let poll_interval = self.duration(
