@@ -4,10 +4,13 @@
 //! customer account locally with an explainable, data-driven model, and writes the results
 //! back. The crate is organised as a functional core and an imperative shell:
 //!
+//! - [`config`]: `vitals.toml` plus `VITALS__*` overrides, validated into one section per
+//!   module. Secrets only as [`config::Secret`].
 //! - [`domain`]: typed records, Ids and picklist values. No I/O.
 //! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
 //!
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
+pub mod config;
 pub mod domain;
 pub mod salesforce;

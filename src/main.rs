@@ -1,10 +1,11 @@
 //! The `vitals` command line: parses arguments, installs tracing, runs one command and maps
 //! its outcome to the documented exit codes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use vitals::config::{self, Config};
 
 /// Exit codes of product-spec section 2.
 #[expect(
@@ -164,17 +165,55 @@ fn init_tracing() {
 fn run(command: Command) -> Result<Exit, Failure> {
     match command {
         Command::Demo { .. } => Err(Failure::not_available("demo", "the demo issue")),
-        Command::Run(_) => Err(Failure::not_available("run", "the daemon issue")),
-        Command::Sync { .. } => Err(Failure::not_available("sync", "the sync pipeline issue")),
-        Command::Check(_) => Err(Failure::not_available(
-            "check",
-            "the Salesforce client issue",
-        )),
-        Command::Backfill { .. } => Err(Failure::not_available(
-            "backfill",
-            "the sync pipeline issue",
-        )),
-        Command::Explain { .. } => Err(Failure::not_available("explain", "the scoring engine")),
+        Command::Run(args) => run_daemon(&args),
+        Command::Sync { config, .. } => sync(&config),
+        Command::Check(args) => check(&args),
+        Command::Backfill { config, .. } => backfill(&config),
+        Command::Explain { config, .. } => explain(config.as_deref()),
         Command::Emulator { .. } => Err(Failure::not_available("emulator", "the emulator issue")),
     }
+}
+
+/// Loads and validates the configuration file with the process environment's
+/// `VITALS__SECTION__KEY` overrides. On failure the message lists every problem, one per
+/// line, each with its key and where its value came from.
+fn load_config(path: &Path) -> Result<Config, Failure> {
+    Config::load(path, config::process_env(std::env::vars_os())).map_err(|errors| {
+        Failure::bad_input(format!(
+            "invalid configuration in {}:\n{}",
+            path.display(),
+            errors.report(path)
+        ))
+    })
+}
+
+fn run_daemon(args: &ConfigArg) -> Result<Exit, Failure> {
+    let _config = load_config(&args.config)?;
+    Err(Failure::not_available("run", "the daemon issue"))
+}
+
+fn sync(args: &ConfigArg) -> Result<Exit, Failure> {
+    let _config = load_config(&args.config)?;
+    Err(Failure::not_available("sync", "the sync pipeline issue"))
+}
+
+fn check(args: &ConfigArg) -> Result<Exit, Failure> {
+    let _config = load_config(&args.config)?;
+    Err(Failure::not_available(
+        "check",
+        "the Salesforce client issue",
+    ))
+}
+
+fn backfill(args: &ConfigArg) -> Result<Exit, Failure> {
+    let _config = load_config(&args.config)?;
+    Err(Failure::not_available(
+        "backfill",
+        "the sync pipeline issue",
+    ))
+}
+
+fn explain(config: Option<&Path>) -> Result<Exit, Failure> {
+    let _config = config.map(load_config).transpose()?;
+    Err(Failure::not_available("explain", "the scoring engine"))
 }

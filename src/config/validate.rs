@@ -1,0 +1,710 @@
+//! `RawConfig` -> `Config`: every type, range and cross-key check, all problems at once.
+//!
+//! Each check names its key and the layer the value came from, and says what is allowed.
+//! The credentials of `[salesforce]` are checked in `credentials`; this module looks at the
+//! file system only to see whether a model file exists or the state path is a directory.
+//! It never prints a secret: secret values are only ever described by their kind.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use chrono_tz::Tz;
+use croner::parser::{CronParser, Seconds};
+
+use super::Config;
+use super::error::{ConfigError, ConfigErrors, Origin};
+use super::layers::env_var_name;
+use super::raw::{LoadContext, RawConfig, RawPlaybooks, RawSalesforce, RawValue, SECRET_KEYS};
+use super::sections::{
+    API_NAME_RULE, ApiVersion, BulkConfig, CronSchedule, DaemonConfig, FieldsConfig, MODEL_PRESETS,
+    ModelRef, Period, Playbook, PlaybooksConfig, RenewalsConfig, RetryConfig, SalesforceConfig,
+    ScheduleConfig, ScoringConfig, StateConfig,
+};
+use crate::salesforce::wire::{DEFAULT_FIELDS, FieldMap, SObject, is_api_name};
+
+/// What a duration may look like, for messages.
+const DURATION_RULE: &str = "a positive duration: a whole number with the unit ms, s, m or h, such as \"500ms\", \"30s\", \"5m\" or \"2h\"";
+
+impl TryFrom<RawConfig> for Config {
+    type Error = ConfigErrors;
+
+    /// Validates every key and converts it to its real type.
+    ///
+    /// # Errors
+    /// Every problem found, each naming its key and origin.
+    fn try_from(raw: RawConfig) -> Result<Self, Self::Error> {
+        let mut c = Checker {
+            context: &raw.context,
+            errors: Vec::new(),
+        };
+        let salesforce = c.salesforce(&raw.salesforce);
+        let state = c
+            .state_path("state.path", raw.state.path.as_ref())
+            .map(|path| StateConfig { path });
+        let schedule = c.schedule(&raw);
+        let daemon = c.daemon(&raw);
+        let scoring = c.scoring(&raw);
+        let renewals = c
+            .integer(
+                "renewals.create_days_before_end",
+                raw.renewals.create_days_before_end.as_ref(),
+                1..=730,
+                "a whole number of days from 1 to 730",
+            )
+            .and_then(|days| u32::try_from(days).ok())
+            .map(|create_days_before_end| RenewalsConfig {
+                create_days_before_end,
+            });
+        let playbooks = c.playbooks(&raw.playbooks);
+        let fields = c.fields(&raw.fields);
+        let errors = c.errors;
+        match (
+            salesforce, state, schedule, daemon, scoring, renewals, playbooks, fields,
+        ) {
+            (
+                Some(salesforce),
+                Some(state),
+                Some(schedule),
+                Some(daemon),
+                Some(scoring),
+                Some(renewals),
+                Some(playbooks),
+                Some(fields),
+            ) if errors.is_empty() => Ok(Config {
+                salesforce,
+                state,
+                schedule,
+                daemon,
+                scoring,
+                renewals,
+                playbooks,
+                fields,
+                file: raw.context.file.clone(),
+            }),
+            _ => Err(ConfigErrors(errors)),
+        }
+    }
+}
+
+/// Collects problems while converting values; every method returns `None` after
+/// recording a problem, so a caller can go on checking the other keys.
+pub(super) struct Checker<'a> {
+    context: &'a LoadContext,
+    errors: Vec<ConfigError>,
+}
+
+impl Checker<'_> {
+    pub(super) fn origin(&self, key: &str) -> Origin {
+        self.context
+            .origins
+            .get(key)
+            .cloned()
+            .unwrap_or(Origin::Unset)
+    }
+
+    pub(super) fn fail<T>(&mut self, key: &str, message: impl Into<String>) -> Option<T> {
+        let origin = self.origin(key);
+        self.errors.push(ConfigError::new(key, origin, message));
+        None
+    }
+
+    pub(super) fn found(key: &str, raw: &RawValue) -> String {
+        raw.describe(SECRET_KEYS.contains(&key))
+    }
+
+    /// Environment variables are always strings, so numbers from there arrive as text.
+    pub(super) fn set_by_env(&self, key: &str) -> bool {
+        matches!(self.origin(key), Origin::Env(_))
+    }
+
+    pub(super) fn required<'r>(
+        &mut self,
+        key: &str,
+        raw: Option<&'r RawValue>,
+        what: &str,
+    ) -> Option<&'r RawValue> {
+        if raw.is_none() {
+            return self.fail(
+                key,
+                format!(
+                    "is required: {what}; set it in the file or as {}",
+                    env_var_name(key)
+                ),
+            );
+        }
+        raw
+    }
+
+    pub(super) fn text(&mut self, key: &str, raw: &RawValue, allowed: &str) -> Option<String> {
+        match raw {
+            RawValue::Text(text) if !text.trim().is_empty() => Some(text.clone()),
+            RawValue::Text(_) => {
+                self.fail(key, format!("must be {allowed}, found an empty string"))
+            }
+            other => {
+                let found = Self::found(key, other);
+                self.fail(key, format!("must be {allowed}, found {found}"))
+            }
+        }
+    }
+
+    pub(super) fn required_text(
+        &mut self,
+        key: &str,
+        raw: Option<&RawValue>,
+        allowed: &str,
+    ) -> Option<String> {
+        let raw = self.required(key, raw, allowed)?;
+        self.text(key, raw, allowed)
+    }
+
+    fn integer(
+        &mut self,
+        key: &str,
+        raw: Option<&RawValue>,
+        range: RangeInclusive<i128>,
+        allowed: &str,
+    ) -> Option<i128> {
+        let raw = self.required(key, raw, allowed)?;
+        let value = match raw {
+            RawValue::Integer(n) => Some(*n),
+            RawValue::Text(text) if self.set_by_env(key) => text.trim().parse().ok(),
+            _ => None,
+        };
+        match value {
+            Some(n) if range.contains(&n) => Some(n),
+            _ => {
+                let found = Self::found(key, raw);
+                self.fail(key, format!("must be {allowed}, found {found}"))
+            }
+        }
+    }
+
+    fn number(
+        &mut self,
+        key: &str,
+        raw: Option<&RawValue>,
+        allowed: &str,
+        accept: impl Fn(f64) -> bool,
+    ) -> Option<f64> {
+        let raw = self.required(key, raw, allowed)?;
+        let value = match raw {
+            RawValue::Float(x) => Some(*x),
+            // Larger integers are out of every range this is used for.
+            RawValue::Integer(n) => i32::try_from(*n).ok().map(f64::from),
+            RawValue::Text(text) if self.set_by_env(key) => text.trim().parse().ok(),
+            _ => None,
+        };
+        match value {
+            Some(x) if x.is_finite() && accept(x) => Some(x),
+            _ => {
+                let found = Self::found(key, raw);
+                self.fail(key, format!("must be {allowed}, found {found}"))
+            }
+        }
+    }
+
+    fn duration(&mut self, key: &str, raw: Option<&RawValue>) -> Option<Duration> {
+        let text = self.required_text(key, raw, DURATION_RULE)?;
+        match parse_duration(&text) {
+            Some(duration) => Some(duration),
+            None => self.fail(key, format!("must be {DURATION_RULE}, found {text:?}")),
+        }
+    }
+
+    /// A path; a relative one is resolved against the configuration file's directory.
+    pub(super) fn path(
+        &mut self,
+        key: &str,
+        raw: Option<&RawValue>,
+        what: &str,
+    ) -> Option<PathBuf> {
+        let text = self.required_text(key, raw, what)?;
+        Some(self.resolve(&text))
+    }
+
+    /// Resolves a relative path against the configuration file's directory, so that a
+    /// deployment can keep its files beside `vitals.toml` whatever the working directory.
+    fn resolve(&self, text: &str) -> PathBuf {
+        let path = Path::new(text);
+        if path.is_relative() {
+            self.context.base_dir.join(path)
+        } else {
+            path.to_path_buf()
+        }
+    }
+
+    /// Reports `lower > upper` (or `>=` when `strict`) on the key the operator set, so the
+    /// message points at their value rather than at a default.
+    fn ordered(
+        &mut self,
+        lower_key: &str,
+        lower: Option<Duration>,
+        upper_key: &str,
+        upper: Option<Duration>,
+        strict: bool,
+    ) -> bool {
+        let (Some(lower), Some(upper)) = (lower, upper) else {
+            return true;
+        };
+        if lower < upper || (!strict && lower == upper) {
+            return true;
+        }
+        let relation = if strict { "less than" } else { "at most" };
+        let inverse = if strict { "more than" } else { "at least" };
+        if self.origin(lower_key) == Origin::Default && self.origin(upper_key) != Origin::Default {
+            self.fail::<()>(
+                upper_key,
+                format!(
+                    "must be {inverse} {lower_key} ({}), found {}",
+                    show_duration(lower),
+                    show_duration(upper)
+                ),
+            );
+        } else {
+            self.fail::<()>(
+                lower_key,
+                format!(
+                    "must be {relation} {upper_key} ({}), found {}",
+                    show_duration(upper),
+                    show_duration(lower)
+                ),
+            );
+        }
+        false
+    }
+
+    fn salesforce(&mut self, raw: &RawSalesforce) -> Option<SalesforceConfig> {
+        let kind = self.auth_kind(raw.auth.as_ref());
+        let login_url = self.login_url(raw.login_url.as_ref(), kind);
+        let client_id = self.required_text(
+            "salesforce.client_id",
+            raw.client_id.as_ref(),
+            "the connected app's consumer key",
+        );
+        let auth = self.auth(raw, kind);
+        let api_version = self.api_version(raw.api_version.as_ref());
+        let max_api_share = self.number(
+            "salesforce.max_api_share",
+            raw.max_api_share.as_ref(),
+            "a number greater than 0 and at most 1 (the share of the org's daily API allocation Vitals may use)",
+            |x| x > 0.0 && x <= 1.0,
+        );
+        let request_timeout =
+            self.duration("salesforce.request_timeout", raw.request_timeout.as_ref());
+        let connect_timeout =
+            self.duration("salesforce.connect_timeout", raw.connect_timeout.as_ref());
+        let max_attempts = self
+            .integer(
+                "salesforce.max_attempts",
+                raw.max_attempts.as_ref(),
+                1..=10,
+                "a whole number from 1 to 10 (attempts per request, the first included)",
+            )
+            .and_then(|n| u32::try_from(n).ok());
+        let base_delay =
+            self.duration("salesforce.retry_base_delay", raw.retry_base_delay.as_ref());
+        let max_delay = self.duration("salesforce.retry_max_delay", raw.retry_max_delay.as_ref());
+        let read_threshold = self
+            .integer(
+                "salesforce.bulk_read_threshold",
+                raw.bulk_read_threshold.as_ref(),
+                0..=i128::from(u64::MAX),
+                "a whole number of rows, 0 or more",
+            )
+            .and_then(|n| u64::try_from(n).ok());
+        let write_threshold = self
+            .integer(
+                "salesforce.bulk_write_threshold",
+                raw.bulk_write_threshold.as_ref(),
+                200..=i128::from(u64::MAX),
+                "a whole number of records, at least 200 (one sObject Collections call carries 200)",
+            )
+            .and_then(|n| u64::try_from(n).ok());
+        let poll_interval = self.duration(
+            "salesforce.bulk_poll_interval",
+            raw.bulk_poll_interval.as_ref(),
+        );
+        let bulk_timeout = self.duration("salesforce.bulk_timeout", raw.bulk_timeout.as_ref());
+
+        let in_order = [
+            self.ordered(
+                "salesforce.connect_timeout",
+                connect_timeout,
+                "salesforce.request_timeout",
+                request_timeout,
+                false,
+            ),
+            self.ordered(
+                "salesforce.retry_base_delay",
+                base_delay,
+                "salesforce.retry_max_delay",
+                max_delay,
+                false,
+            ),
+            self.ordered(
+                "salesforce.bulk_poll_interval",
+                poll_interval,
+                "salesforce.bulk_timeout",
+                bulk_timeout,
+                true,
+            ),
+        ];
+        if in_order.contains(&false) {
+            return None;
+        }
+        Some(SalesforceConfig {
+            login_url: login_url?,
+            client_id: client_id?,
+            auth: auth?,
+            api_version: api_version?,
+            max_api_share: max_api_share?,
+            request_timeout: request_timeout?,
+            connect_timeout: connect_timeout?,
+            retry: RetryConfig {
+                max_attempts: max_attempts?,
+                base_delay: base_delay?,
+                max_delay: max_delay?,
+            },
+            bulk: BulkConfig {
+                read_threshold: read_threshold?,
+                write_threshold: write_threshold?,
+                poll_interval: poll_interval?,
+                timeout: bulk_timeout?,
+            },
+        })
+    }
+
+    fn api_version(&mut self, raw: Option<&RawValue>) -> Option<ApiVersion> {
+        const KEY: &str = "salesforce.api_version";
+        let allowed = "a quoted version NN.N, 31.0 or later, such as \"66.0\"";
+        let text = self.required_text(KEY, raw, allowed)?;
+        let parsed = text.split_once('.').and_then(|(major, minor)| {
+            let digits = |s: &str, len: RangeInclusive<usize>| {
+                len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+            };
+            if digits(major, 2..=3) && digits(minor, 1..=1) {
+                Some(ApiVersion {
+                    major: major.parse().ok()?,
+                    minor: minor.parse().ok()?,
+                })
+            } else {
+                None
+            }
+        });
+        match parsed {
+            Some(version) if version >= ApiVersion::OLDEST => Some(version),
+            Some(_) => self.fail(
+                KEY,
+                format!(
+                    "must be 31.0 or later (Salesforce has retired older versions), found {text:?}"
+                ),
+            ),
+            None if text.starts_with(['v', 'V']) => self.fail(
+                KEY,
+                format!(
+                    "must be written without the leading v ({:?}), found {text:?}",
+                    text.get(1..).unwrap_or_default()
+                ),
+            ),
+            None => self.fail(KEY, format!("must be {allowed}, found {text:?}")),
+        }
+    }
+
+    fn state_path(&mut self, key: &str, raw: Option<&RawValue>) -> Option<PathBuf> {
+        let path = self.path(key, raw, "the path of the state database file")?;
+        if path.is_dir() {
+            return self.fail(
+                key,
+                format!("{} is a directory; give the database file's path, e.g. /var/lib/vitals/state.db", path.display()),
+            );
+        }
+        Some(path)
+    }
+
+    fn schedule(&mut self, raw: &RawConfig) -> Option<ScheduleConfig> {
+        let incremental = self.cron("schedule.incremental", raw.schedule.incremental.as_ref());
+        let full = self.cron("schedule.full", raw.schedule.full.as_ref());
+        let timezone = self.timezone(raw.schedule.timezone.as_ref());
+        Some(ScheduleConfig {
+            incremental: incremental?,
+            full: full?,
+            timezone: timezone?,
+        })
+    }
+
+    /// Parses a cron expression exactly as tokio-cron-scheduler 0.15 does, and checks that it
+    /// fires at all (`0 0 0 30 2 *` parses but never runs).
+    fn cron(&mut self, key: &str, raw: Option<&RawValue>) -> Option<CronSchedule> {
+        let allowed = "a six-field cron expression, seconds first (second minute hour day-of-month month day-of-week), such as \"0 */15 * * * *\"";
+        let text = self.required_text(key, raw, allowed)?;
+        let parsed = CronParser::builder()
+            .seconds(Seconds::Required)
+            .build()
+            .parse(&text);
+        let cron = match parsed {
+            Ok(cron) => cron,
+            Err(error) => {
+                let reason = lowercase_first(error.to_string().trim_end_matches('.'));
+                return self.fail(key, format!("must be {allowed}, found {text:?} ({reason})"));
+            }
+        };
+        // A fixed instant keeps validation independent of the clock; four years from it
+        // cover every date that exists.
+        let reference = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single();
+        let fires = reference
+            .map(|start| cron.find_next_occurrence(&start, false).is_ok())
+            .unwrap_or(true);
+        if !fires {
+            return self.fail(key, format!("never fires: no date matches {text:?}"));
+        }
+        Some(CronSchedule::new(text, cron))
+    }
+
+    fn timezone(&mut self, raw: Option<&RawValue>) -> Option<Tz> {
+        const KEY: &str = "schedule.timezone";
+        let allowed =
+            "an IANA time zone name such as \"UTC\", \"Europe/Berlin\" or \"America/New_York\"";
+        let text = self.required_text(KEY, raw, allowed)?;
+        match text.parse::<Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => self.fail(KEY, format!("must be {allowed}, found {text:?}")),
+        }
+    }
+
+    fn daemon(&mut self, raw: &RawConfig) -> Option<DaemonConfig> {
+        const KEY: &str = "daemon.listen";
+        let allowed = "an IP address and port such as \"127.0.0.1:9184\" or \"0.0.0.0:9184\"";
+        let listen = self
+            .required_text(KEY, raw.daemon.listen.as_ref(), allowed)
+            .and_then(|text| match text.parse::<SocketAddr>() {
+                Ok(address) => Some(address),
+                Err(_) => self.fail(KEY, format!("must be {allowed}, found {text:?}")),
+            });
+        let shutdown_timeout = self.duration(
+            "daemon.shutdown_timeout",
+            raw.daemon.shutdown_timeout.as_ref(),
+        );
+        Some(DaemonConfig {
+            listen: listen?,
+            shutdown_timeout: shutdown_timeout?,
+        })
+    }
+
+    fn scoring(&mut self, raw: &RawConfig) -> Option<ScoringConfig> {
+        let presets = MODEL_PRESETS.join(", ");
+        let model = self
+            .required_text(
+                "scoring.model",
+                raw.scoring.model.as_ref(),
+                &format!("a preset ({presets}) or the path of a model TOML file"),
+            )
+            .and_then(|text| {
+                if MODEL_PRESETS.contains(&text.as_str()) {
+                    return Some(ModelRef::Preset(text));
+                }
+                let path = self.resolve(&text);
+                if path.is_file() {
+                    Some(ModelRef::File(path))
+                } else {
+                    self.fail(
+                        "scoring.model",
+                        format!(
+                            "must be a preset ({presets}) or the path of a model TOML file, found {text:?}, and there is no file at {}",
+                            path.display()
+                        ),
+                    )
+                }
+            });
+        let allowed = "one of \"daily\", \"weekly\" or \"monthly\"";
+        let period = self
+            .required_text("scoring.period", raw.scoring.period.as_ref(), allowed)
+            .and_then(|text| match Period::from_name(&text) {
+                Some(period) => Some(period),
+                None => self.fail(
+                    "scoring.period",
+                    format!("must be {allowed}, found {text:?}"),
+                ),
+            });
+        Some(ScoringConfig {
+            model: model?,
+            period: period?,
+        })
+    }
+
+    fn playbooks(&mut self, raw: &RawPlaybooks) -> Option<PlaybooksConfig> {
+        const KEY: &str = "playbooks.enabled";
+        let names = Playbook::ALL.map(Playbook::name).join(", ");
+        let allowed = format!("a list of playbook names from: {names}");
+        let raw = self.required(KEY, raw.enabled.as_ref(), &allowed)?;
+        let items: Vec<String> = match raw {
+            RawValue::List(items) => {
+                let mut texts = Vec::new();
+                for item in items {
+                    match item {
+                        RawValue::Text(text) => texts.push(text.clone()),
+                        other => {
+                            let found = other.describe(false);
+                            self.fail::<()>(
+                                KEY,
+                                format!("must be {allowed}, found {found} in the list"),
+                            );
+                        }
+                    }
+                }
+                texts
+            }
+            // An environment variable gives the list comma-separated.
+            RawValue::Text(text) if self.set_by_env(KEY) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            other => {
+                let found = other.describe(false);
+                return self.fail(KEY, format!("must be {allowed}, found {found}"));
+            }
+        };
+        let before = self.errors.len();
+        let mut enabled = Vec::new();
+        for name in items {
+            match Playbook::from_name(&name) {
+                Some(playbook) if enabled.contains(&playbook) => {
+                    self.fail::<()>(KEY, format!("lists {name:?} twice"));
+                }
+                Some(playbook) => enabled.push(playbook),
+                None => {
+                    self.fail::<()>(
+                        KEY,
+                        format!("has unknown playbook {name:?}; the playbooks are {names}"),
+                    );
+                }
+            }
+        }
+        (self.errors.len() == before).then_some(PlaybooksConfig { enabled })
+    }
+
+    /// Flattens `[fields]` and checks every override that does not depend on the scoring
+    /// model. Category score overrides get only their value checked here; the rest waits
+    /// for [`FieldsConfig::field_map`].
+    fn fields(&mut self, raw: &BTreeMap<String, RawValue>) -> Option<FieldsConfig> {
+        let before = self.errors.len();
+        let mut flat = Vec::new();
+        for (key, value) in raw {
+            flatten(key, value, &mut flat);
+        }
+        let mut fields = FieldsConfig {
+            overrides: BTreeMap::new(),
+            origins: BTreeMap::new(),
+        };
+        for (key, value) in flat {
+            let path = format!("fields.{key}");
+            fields.origins.insert(key.clone(), self.origin(&path));
+            match value {
+                RawValue::Text(_) if fields.overrides.contains_key(&key) => {
+                    self.fail::<()>(&path, "is given twice (as a dotted key and as a table)");
+                }
+                RawValue::Text(api) => {
+                    fields.overrides.insert(key, api.clone());
+                }
+                other => {
+                    let found = other.describe(false);
+                    self.fail::<()>(&path, format!("must be a Salesforce field API name in quotes: {API_NAME_RULE}; found {found}"));
+                }
+            }
+        }
+        let (category, plain): (Vec<_>, Vec<_>) = fields
+            .overrides
+            .iter()
+            .partition(|(key, _)| is_category_key(key));
+        for (key, api) in category {
+            if !is_api_name(api) {
+                self.fail::<()>(
+                    &format!("fields.{key}"),
+                    format!("{api:?} is not a Salesforce field API name: {API_NAME_RULE}"),
+                );
+            }
+        }
+        if let Err(errors) =
+            FieldMap::with_overrides(plain.iter().map(|(k, v)| (k.as_str(), v.as_str())), &[])
+        {
+            let converted: Vec<ConfigError> = errors
+                .into_iter()
+                .map(|e| fields.to_config_error(e, &[]))
+                .collect();
+            self.errors.extend(converted);
+        }
+        (self.errors.len() == before).then_some(fields)
+    }
+}
+
+/// Flattens nested tables to dotted keys: `{account: {arr: "X"}}` -> `account.arr`.
+fn flatten<'r>(prefix: &str, value: &'r RawValue, out: &mut Vec<(String, &'r RawValue)>) {
+    match value {
+        RawValue::Table(table) => {
+            for (key, inner) in table {
+                flatten(&format!("{prefix}.{key}"), inner, out);
+            }
+        }
+        leaf => out.push((prefix.to_owned(), leaf)),
+    }
+}
+
+/// Whether a `[fields]` key can only be a category score field (`account.health_<c>` or
+/// `history.<c>` that is not a fixed field), which needs the scoring model to check.
+fn is_category_key(key: &str) -> bool {
+    let fixed = |object: SObject, name: &str| {
+        DEFAULT_FIELDS
+            .iter()
+            .any(|f| f.object == object && f.name == name)
+    };
+    match key.split_once('.') {
+        Some(("account", name)) => name.starts_with("health_") && !fixed(SObject::Account, name),
+        Some(("history", name)) => !name.contains('.') && !fixed(SObject::HealthHistory, name),
+        _ => false,
+    }
+}
+
+/// Parses `500ms`, `30s`, `5m` or `2h`; `None` for anything else, zero included.
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (digits, unit) = text.split_at(split);
+    let amount: u64 = digits.parse().ok()?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(amount),
+        "s" => Duration::from_secs(amount),
+        "m" => Duration::from_secs(amount.checked_mul(60)?),
+        "h" => Duration::from_secs(amount.checked_mul(3600)?),
+        _ => return None,
+    };
+    (!duration.is_zero()).then_some(duration)
+}
+
+/// Quotes another library's message in ours: lowercase first letter, as our messages have.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Shows a duration the way the configuration writes it.
+pub(crate) fn show_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if !millis.is_multiple_of(1000) {
+        format!("{millis}ms")
+    } else if millis.is_multiple_of(3_600_000) {
+        format!("{}h", millis / 3_600_000)
+    } else if millis.is_multiple_of(60_000) {
+        format!("{}m", millis / 60_000)
+    } else {
+        format!("{}s", millis / 1000)
+    }
+}
