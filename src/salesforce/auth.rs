@@ -7,8 +7,8 @@
 //! client-credentials sessions have no refresh token and no expiry time (salesforce-api.md
 //! 1.4), so "refresh" means running the grant again.
 //!
-//! Tokens and secrets live in [`SecretString`], whose Debug and Display print
-//! `[redacted]`; nothing here logs them.
+//! Tokens and secrets live in [`Secret`], whose Debug and Display print `[redacted]`;
+//! nothing here logs them.
 
 use std::fmt;
 use std::sync::Arc;
@@ -30,34 +30,7 @@ use url::Url;
 use super::error::{SalesforceError, TransportKind};
 use super::retrier::Retrier;
 use super::retry::Idempotency;
-
-/// A secret string: prints as `[redacted]`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretString(String);
-
-impl SecretString {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl fmt::Display for SecretString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+use crate::config::Secret;
 
 /// How Vitals logs in.
 #[derive(Clone)]
@@ -70,23 +43,23 @@ pub enum Credentials {
         /// Integration user's username.
         username: String,
         /// RSA private key (PEM).
-        private_key: SecretString,
+        private_key: Secret,
     },
     /// Client credentials, sent to the org's My Domain host.
     ClientCredentials {
         /// Consumer key.
         client_id: String,
         /// Consumer secret.
-        client_secret: SecretString,
+        client_secret: Secret,
     },
     /// A refresh token from an earlier interactive grant.
     RefreshToken {
         /// Consumer key.
         client_id: String,
         /// Consumer secret, when the app requires it.
-        client_secret: Option<SecretString>,
+        client_secret: Option<Secret>,
         /// The refresh token.
-        refresh_token: SecretString,
+        refresh_token: Secret,
     },
 }
 
@@ -131,7 +104,7 @@ impl Credentials {
 #[derive(Debug)]
 pub struct Session {
     /// The access token.
-    pub access_token: SecretString,
+    pub access_token: Secret,
     /// The base URL for every API call, from the token response (never the login host).
     pub instance_url: Url,
     /// The identity URL; ends `/<orgId>/<userId>`.
@@ -301,7 +274,7 @@ impl TokenManager {
                     .await
                     .map_err(|e| self.oauth_error(&token_url, e))?;
                 (
-                    SecretString::new(response.access_token().secret().clone()),
+                    Secret::new(response.access_token().secret().clone()),
                     response.extra_fields().clone(),
                 )
             }
@@ -318,7 +291,7 @@ impl TokenManager {
                     .await
                     .map_err(|e| self.oauth_error(&token_url, e))?;
                 (
-                    SecretString::new(response.access_token().secret().clone()),
+                    Secret::new(response.access_token().secret().clone()),
                     response.extra_fields().clone(),
                 )
             }
@@ -341,7 +314,7 @@ impl TokenManager {
         &self,
         token_url: &Url,
         client_id: &str,
-        client_secret: Option<&SecretString>,
+        client_secret: Option<&Secret>,
     ) -> OAuthClient {
         let client = oauth2::Client::new(ClientId::new(client_id.to_owned()))
             .set_token_uri(TokenUrl::from_url(token_url.clone()))
@@ -395,8 +368,8 @@ impl TokenManager {
         token_url: &Url,
         client_id: &str,
         username: &str,
-        private_key: &SecretString,
-    ) -> Result<(SecretString, SalesforceTokenFields), SalesforceError> {
+        private_key: &Secret,
+    ) -> Result<(Secret, SalesforceTokenFields), SalesforceError> {
         let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key.expose().as_bytes())
             .map_err(|e| SalesforceError::Request {
                 what: "the JWT assertion".into(),
@@ -460,7 +433,7 @@ impl TokenManager {
                     context: "jwt login".into(),
                     message: e.to_string(),
                 })?;
-            return Ok((SecretString::new(parsed.access_token), parsed.fields));
+            return Ok((Secret::new(parsed.access_token), parsed.fields));
         }
         match serde_json::from_slice::<OAuthErrorBody>(&body) {
             Ok(error) if (400..500).contains(&status) => Err(SalesforceError::Auth {
@@ -488,13 +461,12 @@ mod tests {
     fn secrets_never_print() {
         let credentials = Credentials::RefreshToken {
             client_id: "3MVG9".into(),
-            client_secret: Some(SecretString::new("s3cr3t")),
-            refresh_token: SecretString::new("5Aep861"),
+            client_secret: Some(Secret::new("s3cr3t")),
+            refresh_token: Secret::new("5Aep861"),
         };
         let printed = format!("{credentials:?}");
         assert!(!printed.contains("s3cr3t"));
         assert!(!printed.contains("5Aep861"));
         assert!(printed.contains("3MVG9"));
-        assert_eq!(SecretString::new("x").to_string(), "[redacted]");
     }
 }

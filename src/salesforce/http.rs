@@ -25,7 +25,8 @@ use super::budget::{ApiBudget, UsageReport};
 use super::csv_stream::{CsvStream, CsvTable};
 use super::error::{SalesforceError, TransportKind, parse_error_body};
 use super::retrier::{Retrier, RetryStats, Sleeper};
-use super::retry::{Idempotency, Observed, RetryClass, RetryPolicy, classify};
+use super::retry::{Idempotency, Jitter, Observed, RetryClass, RetryPolicy, classify};
+use crate::config::{Auth, SalesforceConfig};
 
 /// The URI length above which Salesforce answers 414 (salesforce-api.md 2.2).
 pub const MAX_URI_BYTES: usize = 16_384;
@@ -64,6 +65,52 @@ pub struct ClientSettings {
 }
 
 impl ClientSettings {
+    /// Settings from the validated `[salesforce]` section.
+    pub fn from_config(config: &SalesforceConfig) -> Self {
+        let client_id = config.client_id.clone();
+        let credentials = match &config.auth {
+            Auth::Jwt {
+                username,
+                private_key,
+                ..
+            } => Credentials::JwtBearer {
+                client_id,
+                username: username.clone(),
+                private_key: private_key.clone(),
+            },
+            Auth::ClientCredentials { client_secret } => Credentials::ClientCredentials {
+                client_id,
+                client_secret: client_secret.clone(),
+            },
+            Auth::RefreshToken {
+                client_secret,
+                refresh_token,
+            } => Credentials::RefreshToken {
+                client_id,
+                client_secret: Some(client_secret.clone()),
+                refresh_token: refresh_token.clone(),
+            },
+        };
+        Self {
+            api_version: config.api_version.to_string(),
+            request_timeout: config.request_timeout,
+            connect_timeout: config.connect_timeout,
+            retry: RetryPolicy {
+                max_attempts: config.retry.max_attempts,
+                base_delay: config.retry.base_delay,
+                max_delay: config.retry.max_delay,
+                jitter: Jitter::Full,
+            },
+            max_api_share: config.max_api_share,
+            bulk_read_threshold: config.bulk.read_threshold,
+            bulk_write_threshold: usize::try_from(config.bulk.write_threshold)
+                .unwrap_or(usize::MAX),
+            bulk_poll_interval: config.bulk.poll_interval,
+            bulk_timeout: config.bulk.timeout,
+            ..Self::new(config.login_url.clone(), credentials)
+        }
+    }
+
     /// Settings with the documented defaults for everything but where and how to log in.
     pub fn new(login_url: Url, credentials: Credentials) -> Self {
         Self {

@@ -31,6 +31,6 @@ pub mod soql;
 pub mod transfer;
 pub mod wire;
 
-pub use auth::{Credentials, SecretString};
+pub use auth::Credentials;
 pub use error::{ApiError, SalesforceError};
 pub use http::{Client, ClientSettings};

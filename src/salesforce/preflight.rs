@@ -17,19 +17,8 @@ use super::error::SalesforceError;
 use super::http::Client;
 use super::rest::{DescribeField, ObjectDescribe};
 use super::wire::{Access, CATEGORY_FIELD_TYPE, DEFAULT_FIELDS, FieldMap, FieldType, SObject};
+use crate::config::Playbook;
 use crate::domain::{HealthStatus, HealthTrend};
-
-/// The playbook names Vitals writes into `Playbook__c`.
-pub const PLAYBOOK_VALUES: &[&str] = &[
-    "health-review",
-    "escalation",
-    "renewal-preparation",
-    "low-engagement",
-    "expansion",
-    "onboarding",
-    "qbr-cadence",
-    "re-engagement",
-];
 
 /// One field Vitals needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +66,7 @@ pub fn requirements(map: &FieldMap, categories: &[&str]) -> Vec<Requirement> {
         .map(|s| (*s).to_owned())
         .collect();
     let trends: Vec<String> = HealthTrend::KNOWN.iter().map(|s| (*s).to_owned()).collect();
-    let playbooks: Vec<String> = PLAYBOOK_VALUES.iter().map(|s| (*s).to_owned()).collect();
+    let playbooks: Vec<String> = Playbook::ALL.iter().map(|p| p.name().to_owned()).collect();
     let mut out: Vec<Requirement> = DEFAULT_FIELDS
         .iter()
         .map(|field| {
