@@ -63,11 +63,13 @@ pub fn render(score: &AccountScore) -> String {
         }
     }
     let _ = writeln!(out);
-    let overall = score.overall.map_or_else(|| "-".to_owned(), num);
+    let overall = score
+        .overall
+        .map_or_else(|| "-".to_owned(), |o| format!("{o:.1}"));
     let _ = writeln!(out, "overall: {overall}");
     let _ = writeln!(
         out,
-        "status: {} since {} ({})",
+        "status: {} since {}: {}",
         score.status, score.status_since, score.status_reason
     );
     let _ = writeln!(out, "coverage: {}%", num(score.coverage));
