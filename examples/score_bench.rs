@@ -51,7 +51,10 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let secs = elapsed.as_secs_f64();
     let account_count = portfolio.len();
-    println!("portfolio: {account_count} accounts, {records} related records (generated in {:.2} s)", generated_in.as_secs_f64());
+    println!(
+        "portfolio: {account_count} accounts, {records} related records (generated in {:.2} s)",
+        generated_in.as_secs_f64()
+    );
     println!("scored with csm-nine on {cores} threads in {secs:.3} s");
     println!("  {:.0} accounts/s", count_f64(account_count) / secs);
     println!("  {:.0} records/s", count_f64(records) / secs);
@@ -201,8 +204,10 @@ fn account_snapshot(n: u64, as_of: DateTime<Utc>) -> AccountSnapshot {
             is_escalated: rng.random_bool(0.05),
             is_closed: closed,
             created_date: instant(as_of, created),
-            closed_date: closed.then(|| instant(as_of, created - rng.random_range(0..created.max(1)))),
-            csat_score: (closed && rng.random_bool(0.5)).then(|| f64::from(rng.random_range(1u32..=5))),
+            closed_date: closed
+                .then(|| instant(as_of, created - rng.random_range(0..created.max(1)))),
+            csat_score: (closed && rng.random_bool(0.5))
+                .then(|| f64::from(rng.random_range(1u32..=5))),
             sla_breached: rng.random_bool(0.08),
         });
     }
@@ -211,11 +216,16 @@ fn account_snapshot(n: u64, as_of: DateTime<Utc>) -> AccountSnapshot {
             id: SfId::from_parts("006", serial(k)),
             account_id: Some(id),
             name: String::new(),
-            stage_name: ["Early Review", "Stakeholder Confirmed", "Terms Agreed", "At Risk"]
-                .get(rng.random_range(0..4))
-                .copied()
-                .unwrap_or("Early Review")
-                .to_owned(),
+            stage_name: [
+                "Early Review",
+                "Stakeholder Confirmed",
+                "Terms Agreed",
+                "At Risk",
+            ]
+            .get(rng.random_range(0..4))
+            .copied()
+            .unwrap_or("Early Review")
+            .to_owned(),
             close_date: day(as_of, -rng.random_range(0..200)),
             amount: None,
             opportunity_type: Some("Renewal".to_owned()),

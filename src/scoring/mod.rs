@@ -10,7 +10,7 @@
 //! | file | owns |
 //! |---|---|
 //! | `model.rs` | the validated [`Model`] and its loaders |
-//! | `schema.rs` | reading model TOML, every problem named by its path |
+//! | `schema/` | reading model TOML, every problem named by its path |
 //! | `presets.rs` | the presets embedded from `config/models/` |
 //! | `view.rs` | the as-of view of records (what existed and was known at `as_of`) |
 //! | `filter.rs` | `where` conditions |
