@@ -97,6 +97,10 @@ pub fn render(score: &AccountScore) -> String {
             let _ = writeln!(out, "    {}", driver.text);
         }
     }
+    let _ = writeln!(out, "drivers (Health_Drivers__c):");
+    for line in score.drivers.lines() {
+        let _ = writeln!(out, "    {line}");
+    }
     for diagnostic in &score.diagnostics {
         let _ = writeln!(out, "note: {diagnostic}");
     }

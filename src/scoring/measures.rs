@@ -154,7 +154,7 @@ pub(crate) fn evaluate(measure: &Measure, snapshot: &AccountSnapshot, at: &AsOf)
             out.flags.push((
                 rule.name.clone(),
                 format!(
-                    "{what} {}{unit}, {} {}{unit}",
+                    "{what} {}{unit} (flagged {} {}{unit})",
                     num(x),
                     rule.comparison.words(),
                     num(rule.threshold)
@@ -226,7 +226,7 @@ fn value(
     at: &AsOf,
 ) -> Outcome {
     let Some(v) = account_number(snapshot, field, at) else {
-        return Outcome::no_data(format!("{label}: no {} on the account", words(field)));
+        return Outcome::no_data(format!("{label}: not set on the account"));
     };
     let (score, rule) = apply_scale(scale, v, unit);
     Outcome {
@@ -473,7 +473,7 @@ fn mean(
     let n = evidence.len();
     if n == 0 {
         return Outcome::no_data(format!(
-            "{label}: no {} with a {}",
+            "{label}: no matching {} with {}",
             noun(field.object, 0),
             words(field)
         ));
@@ -710,6 +710,7 @@ fn average(snapshot: &AccountSnapshot, parts: &[Measure], label: &str, at: &AsOf
     let mut sum = 0.0;
     let mut n = 0u32;
     let mut reasons = Vec::new();
+    let mut left_out = Vec::new();
     for part in parts {
         let o = evaluate(part, snapshot, at);
         if let Some(score) = o.score {
@@ -717,22 +718,31 @@ fn average(snapshot: &AccountSnapshot, parts: &[Measure], label: &str, at: &AsOf
             n += 1;
             reasons.push(o.reason);
         } else {
-            reasons.push(format!("{} (left out)", o.reason));
+            left_out.push(o.reason);
         }
         out.evidence.extend(o.evidence);
         out.flags.extend(o.flags);
         out.diagnostics.extend(o.diagnostics);
     }
     out.score = (n > 0).then(|| sum / f64::from(n));
-    out.reason = match (n, parts.len()) {
-        (0, _) => format!("{label}: no data ({})", reasons.join("; ")),
-        (_, 1) => reasons.join("; "),
-        (n, _) => format!(
+    let mut reason = match n {
+        0 => format!("{label}: no data"),
+        1 => reasons.join(""),
+        n => format!(
             "average of {n}, scores {}: {}",
             num(sum / f64::from(n)),
             reasons.join("; ")
         ),
     };
+    if !left_out.is_empty() {
+        let joiner = if n == 0 { " (" } else { "; left out: " };
+        reason.push_str(joiner);
+        reason.push_str(&left_out.join("; "));
+        if n == 0 {
+            reason.push(')');
+        }
+    }
+    out.reason = reason;
     out
 }
 

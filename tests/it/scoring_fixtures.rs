@@ -47,7 +47,13 @@ fn run(path: &Path) -> Result<(Value, AccountScore), String> {
             Previous::from_snapshot(snapshot, &model.name, period_start, as_of)
         }
     };
-    Ok((fixture, score_account(snapshot, &model, as_of, &previous)))
+    let score = score_account(snapshot, &model, as_of, &previous);
+    // The sync snapshots results, so every one must serialise.
+    let json = serde_json::to_value(&score).map_err(|e| format!("does not serialise: {e}"))?;
+    if json["categories"].as_array().map(Vec::len) != Some(score.categories.len()) {
+        return Err("serialised categories differ".into());
+    }
+    Ok((fixture, score))
 }
 
 fn close(expected: &Value, got: Option<f64>) -> bool {
