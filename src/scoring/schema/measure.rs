@@ -29,6 +29,16 @@ pub(super) fn read_measure(
         .to_owned();
     let unit = m.string("unit", issues).unwrap_or_default().to_owned();
     let flags = read_flags(&mut m, issues);
+    // These kinds have no single measured value, so a value flag could never fire.
+    if matches!(kind, "average" | "picklist")
+        && let Some(flags) = &flags
+        && let Some(i) = flags.iter().position(|f| f.on == FlagOn::Value)
+    {
+        issues.add(
+            format!("{}[{i}].on", m.at("flags")),
+            format!("a {kind} measure has no single value to flag; use on = \"score\""),
+        );
+    }
     let measure_kind = match kind {
         "value" => read_value(&mut m, issues),
         "ratio" => read_ratio(&mut m, issues),

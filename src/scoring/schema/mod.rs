@@ -435,6 +435,11 @@ key = "odd"
 label = "Odd"
 weight = 1
 measure = { kind = "guess" }
+[[categories]]
+key = "mood"
+label = "Mood"
+weight = 1
+measure = { kind = "picklist", field = "account.csm_sentiment", scores = { Green = 100 }, flags = [{ name = "red", on = "value", below = 1 }] }
 [[profiles]]
 name = "small"
 when = {}
@@ -452,6 +457,7 @@ drop = ["nope"]
                 "categories[2].measure.scale.steps[1].score: must be between 0 and 100",
                 "categories[2].measure.scale.steps[1].at_most: at_most steps must be in ascending order",
                 "categories[3].measure.kind: unknown measure kind \"guess\"",
+                "categories[4].measure.flags[0].on: a picklist measure has no single value to flag",
                 "profiles[0].when: needs at least one of",
                 "profiles[0].drop[0]: no category \"nope\" in this model",
                 "colour: unknown key",
