@@ -8,9 +8,12 @@
 //!   module. Secrets only as [`config::Secret`].
 //! - [`domain`]: typed records, Ids and picklist values. No I/O.
 //! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
+//! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
+//!   explanation. No I/O, no clock.
 //!
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
 pub mod config;
 pub mod domain;
 pub mod salesforce;
+pub mod scoring;

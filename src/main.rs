@@ -4,8 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
-use vitals::config::{self, Config};
+use vitals::config::{self, Config, ModelRef, Period};
+use vitals::domain::{AccountSnapshot, SfId};
+use vitals::salesforce::wire::{FieldMap, decode_org_file};
+use vitals::scoring::{self, Model, Previous};
 
 /// Exit codes of product-spec section 2.
 #[expect(
@@ -116,6 +120,14 @@ enum Command {
         /// Read records from a JSON org file instead of an org.
         #[arg(long, value_name = "FILE")]
         input: Option<PathBuf>,
+        /// Scoring model: a preset name (csm-nine, four-signal,
+        /// usage-support-engagement-expansion) or the path of a model TOML file. Defaults to
+        /// `[scoring] model` of --config, else csm-nine.
+        #[arg(long, value_name = "NAME_OR_PATH")]
+        model: Option<String>,
+        /// Score as of the end of this day (UTC) instead of now.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        as_of: Option<NaiveDate>,
         /// Account Id (15 or 18 characters) or exact Name.
         account: String,
     },
@@ -169,7 +181,26 @@ fn run(command: Command) -> Result<Exit, Failure> {
         Command::Sync { config, .. } => sync(&config),
         Command::Check(args) => check(&args),
         Command::Backfill { config, .. } => backfill(&config),
-        Command::Explain { config, .. } => explain(config.as_deref()),
+        Command::Explain {
+            config,
+            input,
+            model,
+            as_of,
+            account,
+        } => {
+            let config = config.as_deref().map(load_config).transpose()?;
+            let Some(input) = input else {
+                return Err(Failure::bad_input(
+                    "`vitals explain` without --input is not available in this build yet: reading records from an org arrives with the sync issue; pass --input FILE with a JSON org file",
+                ));
+            };
+            // The clock is read here, in the shell, and nowhere in scoring.
+            let as_of = match as_of {
+                Some(day) => end_of_day(day),
+                None => Utc::now(),
+            };
+            explain(config.as_ref(), &input, model.as_deref(), as_of, &account)
+        }
         Command::Emulator { .. } => Err(Failure::not_available("emulator", "the emulator issue")),
     }
 }
@@ -187,18 +218,52 @@ fn load_config(path: &Path) -> Result<Config, Failure> {
     })
 }
 
+/// The scoring model: `--model` if given, else `[scoring] model` of the configuration, else
+/// the default preset. A model with mistakes names every one of them.
+fn load_model(config: Option<&Config>, explicit: Option<&str>) -> Result<Model, Failure> {
+    let loaded = match (explicit, config.map(|c| &c.scoring.model)) {
+        (Some(name_or_path), _) => Model::load(name_or_path),
+        (None, Some(ModelRef::Preset(name))) => Model::load_preset(name),
+        (None, Some(ModelRef::File(path))) => Model::from_file(path),
+        (None, None) => Model::load_preset("csm-nine"),
+    };
+    loaded.map_err(|error| Failure::bad_input(error.to_string()))
+}
+
+/// The field map of the configuration for this model's categories; every bad `[fields]`
+/// key is named.
+fn field_map(config: Option<&Config>, model: &Model) -> Result<FieldMap, Failure> {
+    let Some(config) = config else {
+        return Ok(FieldMap::default());
+    };
+    config.field_map(&model.category_keys()).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        Failure::bad_input(format!(
+            "invalid configuration in {}:\n{}",
+            config.file.display(),
+            lines.join("\n")
+        ))
+    })
+}
+
 fn run_daemon(args: &ConfigArg) -> Result<Exit, Failure> {
-    let _config = load_config(&args.config)?;
+    let config = load_config(&args.config)?;
+    let model = load_model(Some(&config), None)?;
+    field_map(Some(&config), &model)?;
     Err(Failure::not_available("run", "the daemon issue"))
 }
 
 fn sync(args: &ConfigArg) -> Result<Exit, Failure> {
-    let _config = load_config(&args.config)?;
+    let config = load_config(&args.config)?;
+    let model = load_model(Some(&config), None)?;
+    field_map(Some(&config), &model)?;
     Err(Failure::not_available("sync", "the sync pipeline issue"))
 }
 
 fn check(args: &ConfigArg) -> Result<Exit, Failure> {
-    let _config = load_config(&args.config)?;
+    let config = load_config(&args.config)?;
+    let model = load_model(Some(&config), None)?;
+    field_map(Some(&config), &model)?;
     Err(Failure::not_available(
         "check",
         "the Salesforce client issue",
@@ -206,14 +271,115 @@ fn check(args: &ConfigArg) -> Result<Exit, Failure> {
 }
 
 fn backfill(args: &ConfigArg) -> Result<Exit, Failure> {
-    let _config = load_config(&args.config)?;
+    let config = load_config(&args.config)?;
+    let model = load_model(Some(&config), None)?;
+    field_map(Some(&config), &model)?;
     Err(Failure::not_available(
         "backfill",
         "the sync pipeline issue",
     ))
 }
 
-fn explain(config: Option<&Path>) -> Result<Exit, Failure> {
-    let _config = config.map(load_config).transpose()?;
-    Err(Failure::not_available("explain", "the scoring engine"))
+/// Reads `YYYY-MM-DD`.
+fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date like 2026-06-30"))
+}
+
+/// The last second of a day, so that records of that day count.
+fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(23, 59, 59).map_or_else(
+        || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+        |t| t.and_utc(),
+    )
+}
+
+/// `vitals explain --input FILE`: decodes the org file, finds the account, scores it and
+/// prints the breakdown.
+fn explain(
+    config: Option<&Config>,
+    input: &Path,
+    model: Option<&str>,
+    as_of: DateTime<Utc>,
+    account: &str,
+) -> Result<Exit, Failure> {
+    let model = load_model(config, model)?;
+    let fields = field_map(config, &model)?;
+    let period = config.map_or(Period::Monthly, |c| c.scoring.period);
+    let text = std::fs::read_to_string(input).map_err(|error| {
+        Failure::bad_input(format!("cannot read --input {}: {error}", input.display()))
+    })?;
+    let (records, errors) = decode_org_file(&text, &fields, &model.category_keys())
+        .map_err(|error| Failure::bad_input(format!("--input {}: {error}", input.display())))?;
+    for error in &errors {
+        eprintln!("warning: skipped a record that could not be decoded: {error}");
+    }
+    let (snapshots, unattached) = records.into_snapshots();
+    for (object, id) in &unattached.without_account {
+        eprintln!("warning: {object} {id} names no account; ignored");
+    }
+    for (object, id, account) in &unattached.unknown_account {
+        eprintln!(
+            "warning: {object} {id} belongs to account {account}, which is not in the file; ignored"
+        );
+    }
+    let snapshot = find_account(&snapshots, account, input)?;
+    let period_start = period.start_of(as_of.date_naive());
+    let previous = Previous::from_snapshot(snapshot, &model.name, period_start, as_of);
+    let score = scoring::score_account(snapshot, &model, as_of, &previous);
+    print!("{}", scoring::render(&score));
+    Ok(Exit::Success)
+}
+
+/// Finds an account by 15/18-character Id or exact Name; an unknown or ambiguous name is
+/// bad input, and the message lists the candidates.
+fn find_account<'a>(
+    snapshots: &'a std::collections::BTreeMap<SfId, AccountSnapshot>,
+    wanted: &str,
+    input: &std::path::Path,
+) -> Result<&'a AccountSnapshot, Failure> {
+    if let Ok(id) = SfId::parse(wanted)
+        && let Some(snapshot) = snapshots.get(&id)
+    {
+        return Ok(snapshot);
+    }
+    let named: Vec<&AccountSnapshot> = snapshots
+        .values()
+        .filter(|s| s.account.name == wanted)
+        .collect();
+    let describe = |s: &AccountSnapshot| format!("{} ({})", s.account.name, s.account.id);
+    match named.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let lower = wanted.to_lowercase();
+            let mut candidates: Vec<String> = snapshots
+                .values()
+                .filter(|s| s.account.name.to_lowercase().contains(&lower))
+                .map(describe)
+                .collect();
+            let hint = if candidates.is_empty() {
+                candidates = snapshots.values().take(10).map(describe).collect();
+                "accounts in the file"
+            } else {
+                "accounts with similar names"
+            };
+            let list = if candidates.is_empty() {
+                "the file holds no accounts".to_owned()
+            } else {
+                format!("{hint}: {}", candidates.join(", "))
+            };
+            Err(Failure::bad_input(format!(
+                "no account with Id or Name {wanted:?} in {}; {list}",
+                input.display()
+            )))
+        }
+        many => {
+            let list: Vec<String> = many.iter().map(|s| describe(s)).collect();
+            Err(Failure::bad_input(format!(
+                "{} accounts are named {wanted:?}; pass one of their Ids: {}",
+                many.len(),
+                list.join(", ")
+            )))
+        }
+    }
 }

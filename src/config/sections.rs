@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use url::Url;
 
@@ -236,6 +237,18 @@ impl Period {
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.name() == name)
     }
+
+    /// The first day of the period that contains `day`: the day itself, the Monday of its
+    /// ISO week, or the first of its month.
+    pub fn start_of(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Period::Daily => day,
+            Period::Weekly => {
+                day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()))
+            }
+            Period::Monthly => day.with_day(1).unwrap_or(day),
+        }
+    }
 }
 
 /// `[renewals]`: renewal opportunities.
@@ -379,3 +392,22 @@ impl FieldsConfig {
 
 /// What a field API name may look like, for messages.
 pub(crate) const API_NAME_RULE: &str = "letters, digits and single underscores, starting with a letter, at most 80 characters (e.g. Annual_Contract_Value__c)";
+
+#[cfg(test)]
+mod period_tests {
+    use super::*;
+
+    #[test]
+    fn periods_start_on_the_first_day_of_the_day_week_or_month() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(); // a Thursday
+        assert_eq!(Period::Daily.start_of(day), day);
+        assert_eq!(
+            Period::Weekly.start_of(day),
+            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+        );
+        assert_eq!(
+            Period::Monthly.start_of(day),
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
+        );
+    }
+}

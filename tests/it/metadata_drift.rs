@@ -15,66 +15,45 @@ use vitals::salesforce::wire::{
     Access, CATEGORY_FIELD_TYPE, DEFAULT_FIELDS, FieldType, SObject, WireField, category_field,
 };
 
-/// The category keys of every shipped scoring preset: the package ships a score field for each
-/// on Account and on `Health_Score_History__c`, so any preset works after one deployment.
-///
-/// FIXME(lead): switch this to the scoring presets' own key lists once `scoring` lands, so a
-/// category added to a preset without its fields fails here.
-const PRESET_CATEGORIES: &[(&str, &[&str])] = &[
-    (
-        "csm-nine",
-        &[
-            "adoption",
-            "case_health",
-            "engagement_recency",
-            "support_satisfaction",
-            "business_reviews",
-            "milestones",
-            "renewal_readiness",
-            "project_surveys",
-            "meeting_depth",
-        ],
-    ),
-    (
-        "four-signal",
-        &[
-            "product_engagement",
-            "commercial_relationship",
-            "stakeholder_engagement",
-            "sentiment",
-        ],
-    ),
-    (
-        "usage-support-engagement-expansion",
-        &["usage", "support", "engagement", "expansion"],
-    ),
-];
+/// The category keys of every shipped scoring preset, read from the presets themselves: the
+/// package ships a score field for each on Account and on `Health_Score_History__c`, so any
+/// preset works after one deployment, and a category added to a preset without its fields
+/// fails here.
+fn preset_categories() -> Vec<(&'static str, Vec<String>)> {
+    vitals::scoring::PRESET_NAMES
+        .iter()
+        .map(|name| {
+            let model = vitals::scoring::Model::load_preset(name).unwrap();
+            let keys = model
+                .category_keys()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            (*name, keys)
+        })
+        .collect()
+}
 
-/// The playbook keys Vitals writes to `Playbook__c` (product spec, section 6).
-///
-/// FIXME(lead): take these from the playbooks module once it lands.
-const PLAYBOOK_KEYS: &[&str] = &[
-    "health-review",
-    "escalation",
-    "renewal-preparation",
-    "low-engagement",
-    "expansion",
-    "onboarding",
-    "qbr-cadence",
-    "re-engagement",
-];
+/// The playbook keys Vitals writes to `Playbook__c` (product spec, section 6), as the
+/// configuration knows them.
+fn playbook_keys() -> Vec<&'static str> {
+    vitals::config::Playbook::ALL
+        .iter()
+        .map(|p| p.name())
+        .collect()
+}
 
 /// The picklist values Vitals writes (or must recognise) for a field, by Vitals' field name,
 /// so the check follows the field when its API name is remapped.
-fn expected_values(field: &WireField) -> &'static [&'static str] {
+fn expected_values(field: &WireField) -> Vec<&'static str> {
     match (field.object, field.name) {
         (SObject::Account, "health_status") | (SObject::HealthHistory, "status") => {
-            HealthStatus::KNOWN
+            HealthStatus::KNOWN.to_vec()
         }
-        (SObject::Account, "health_trend") => HealthTrend::KNOWN,
-        (SObject::Account, "csm_sentiment") => Sentiment::KNOWN,
-        (SObject::Task | SObject::Event, "playbook") => PLAYBOOK_KEYS,
-        _ => &[],
+        (SObject::Account, "health_trend") => HealthTrend::KNOWN.to_vec(),
+        (SObject::Account, "csm_sentiment") => Sentiment::KNOWN.to_vec(),
+        (SObject::Task | SObject::Event, "playbook") => playbook_keys(),
+        _ => Vec::new(),
     }
 }
 
@@ -200,7 +179,7 @@ fn drift(fields: &[WireField], categories: &[&str], metadata_dir: &Path) -> Vec<
             .into_iter()
             .filter_map(move |object| {
                 category_field(object, key)
-                    .map(|api| (object, api, CATEGORY_FIELD_TYPE, Access::Write, &[][..]))
+                    .map(|api| (object, api, CATEGORY_FIELD_TYPE, Access::Write, Vec::new()))
             })
     });
     let custom_fields = fields.iter().filter(|f| f.is_custom()).map(|f| {
@@ -274,11 +253,15 @@ fn metadata_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("salesforce-metadata")
 }
 
-fn all_categories() -> Vec<&'static str> {
-    PRESET_CATEGORIES
-        .iter()
-        .flat_map(|(_, keys)| keys.iter().copied())
+fn all_categories() -> Vec<String> {
+    preset_categories()
+        .into_iter()
+        .flat_map(|(_, keys)| keys)
         .collect()
+}
+
+fn as_strs(keys: &[String]) -> Vec<&str> {
+    keys.iter().map(String::as_str).collect()
 }
 
 fn render(problems: &[Problem]) -> String {
@@ -291,7 +274,7 @@ fn render(problems: &[Problem]) -> String {
 
 #[test]
 fn the_metadata_package_defines_every_field_vitals_uses() {
-    let problems = drift(DEFAULT_FIELDS, &all_categories(), &metadata_dir());
+    let problems = drift(DEFAULT_FIELDS, &as_strs(&all_categories()), &metadata_dir());
     assert!(problems.is_empty(), "{}", render(&problems));
 }
 
@@ -300,7 +283,7 @@ fn every_preset_category_has_a_score_field_on_account_and_history() {
     let categories = all_categories();
     assert_eq!(categories.len(), 17);
     let dir = metadata_dir();
-    for key in categories {
+    for key in &categories {
         for object in [SObject::Account, SObject::HealthHistory] {
             let api = category_field(object, key).unwrap();
             assert!(field_path(&dir, object, &api).is_file(), "{object:?} {api}");
@@ -317,7 +300,7 @@ fn a_field_renamed_in_code_only_is_reported_by_name() {
         .unwrap();
     score.api = "Health_Score_Value__c";
 
-    let problems = drift(&fields, &all_categories(), &metadata_dir());
+    let problems = drift(&fields, &as_strs(&all_categories()), &metadata_dir());
     assert_eq!(problems.len(), 1, "{}", render(&problems));
     assert_eq!(problems[0].object, "Account");
     assert_eq!(problems[0].field, "Health_Score_Value__c");

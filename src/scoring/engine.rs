@@ -1,0 +1,508 @@
+//! Scores one account: picks the profile, evaluates each category, spreads the weight of
+//! categories without data over the rest, and derives the status (bands, hysteresis,
+//! coverage), the trend, the drivers of the change and the `Health_Drivers__c` text.
+//!
+//! Pure: no I/O and no clock; the caller passes the scoring instant and what to compare
+//! with. It never fails: odd input ends up as no data, diagnostics, or the Insufficient
+//! Data status with a reason.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{AccountSnapshot, HealthStatus, HealthTrend, ObjectKind};
+
+use super::measures::{self, num, signed};
+use super::model::{Bands, Measure, Model, Profile};
+use super::previous::Previous;
+use super::result::{AccountScore, CategoryScore, ChangeDriver, Flag};
+use super::view::{self, AsOf, Rec};
+
+/// The flag raised for a category below the model's or the category's `flag_below`.
+pub const BELOW_THRESHOLD: &str = "below_threshold";
+
+/// How many categories [`AccountScore::change_drivers`] and the drivers text name.
+const TOP: usize = 3;
+
+/// Scores a snapshot as of `as_of`, comparing with `previous` (see
+/// [`Previous::from_snapshot`]).
+pub fn score_account(
+    snapshot: &AccountSnapshot,
+    model: &Model,
+    as_of: DateTime<Utc>,
+    previous: &Previous,
+) -> AccountScore {
+    let at = AsOf::new(as_of);
+    let (profile, profile_reason) = select_profile(model, snapshot, &at);
+
+    let mut categories = Vec::with_capacity(model.categories.len());
+    let mut diagnostics = Vec::new();
+    for category in &model.categories {
+        let dropped = profile.is_some_and(|p| p.drop.contains(&category.key));
+        if let (true, Some(p)) = (dropped, profile) {
+            categories.push(CategoryScore {
+                key: category.key.clone(),
+                label: category.label.clone(),
+                in_profile: false,
+                weight: 0.0,
+                effective_weight: 0.0,
+                score: None,
+                points: 0.0,
+                reason: format!("not used for the {} profile", p.label),
+                evidence: Vec::new(),
+                flags: Vec::new(),
+            });
+            continue;
+        }
+        let weight = profile
+            .and_then(|p| p.weights.iter().find(|(k, _)| *k == category.key))
+            .map_or(category.weight, |(_, w)| *w);
+        let measure: &Measure = profile
+            .and_then(|p| p.measures.iter().find(|(k, _)| *k == category.key))
+            .map_or(&category.measure, |(_, m)| m);
+        let outcome = measures::evaluate(measure, snapshot, &at);
+        let score = outcome.score.map(round1);
+        let mut flags: Vec<Flag> = outcome
+            .flags
+            .into_iter()
+            .map(|(code, message)| Flag {
+                code,
+                category: category.key.clone(),
+                message,
+            })
+            .collect();
+        if let (Some(s), Some(threshold)) = (score, category.flag_below.or(model.flag_below))
+            && s < threshold
+        {
+            flags.push(Flag {
+                code: BELOW_THRESHOLD.to_owned(),
+                category: category.key.clone(),
+                message: format!(
+                    "{} scores {}, below {}",
+                    category.label,
+                    num(s),
+                    num(threshold)
+                ),
+            });
+        }
+        diagnostics.extend(outcome.diagnostics);
+        categories.push(CategoryScore {
+            key: category.key.clone(),
+            label: category.label.clone(),
+            in_profile: true,
+            weight,
+            effective_weight: 0.0,
+            score,
+            points: 0.0,
+            reason: outcome.reason,
+            evidence: outcome.evidence,
+            flags,
+        });
+    }
+
+    // Weights of categories without data are spread over the rest: the overall score is
+    // the weighted mean over categories with data.
+    let total_weight: f64 = categories
+        .iter()
+        .filter(|c| c.in_profile)
+        .map(|c| c.weight)
+        .sum();
+    let data_weight: f64 = categories
+        .iter()
+        .filter(|c| c.score.is_some())
+        .map(|c| c.weight)
+        .sum();
+    let mut weighted = 0.0;
+    for c in &mut categories {
+        if let Some(s) = c.score {
+            weighted += s * c.weight;
+            c.effective_weight = round2(100.0 * c.weight / data_weight);
+            c.points = round2(s * c.weight / data_weight);
+        }
+    }
+    let coverage_raw = if total_weight > 0.0 {
+        100.0 * data_weight / total_weight
+    } else {
+        0.0
+    };
+    let coverage = round1(coverage_raw);
+    let overall = (data_weight > 0.0).then(|| round1(weighted / data_weight));
+
+    // A tiny tolerance keeps 50.0 % from reading as 49.999... % below a 50 % minimum.
+    let insufficient = overall.is_none() || coverage_raw + 1e-9 < model.min_coverage;
+    let (status, status_reason) = match overall {
+        Some(score) if !insufficient => status_with_hysteresis(
+            score,
+            &model.bands,
+            model.hysteresis,
+            previous.status.as_ref(),
+        ),
+        _ => {
+            let missing: Vec<&str> = categories
+                .iter()
+                .filter(|c| c.in_profile && c.score.is_none())
+                .map(|c| c.label.as_str())
+                .collect();
+            (
+                HealthStatus::InsufficientData,
+                format!(
+                    "only {}% of the model's weight had data (minimum {}%); no data for {}",
+                    num(coverage),
+                    num(model.min_coverage),
+                    missing.join(", ")
+                ),
+            )
+        }
+    };
+    let status_since = if previous.status.as_ref() == Some(&status) {
+        previous.status_since.unwrap_or(at.date)
+    } else {
+        at.date
+    };
+
+    let (change, trend) = match (overall, previous.score, insufficient) {
+        (Some(now), Some(before), false) => {
+            let change = round1(now - before);
+            let trend = if change > model.trend_threshold {
+                HealthTrend::Improving
+            } else if change < -model.trend_threshold {
+                HealthTrend::Declining
+            } else {
+                HealthTrend::Stable
+            };
+            (Some(change), trend)
+        }
+        _ => (None, HealthTrend::Stable),
+    };
+    let change_drivers = if change.is_some() {
+        change_drivers(&categories, previous)
+    } else {
+        Vec::new()
+    };
+    let flags: Vec<Flag> = categories.iter().flat_map(|c| c.flags.clone()).collect();
+    let mut score = AccountScore {
+        account_id: snapshot.account.id,
+        account_name: snapshot.account.name.clone(),
+        model: model.name.clone(),
+        profile: profile.map_or_else(|| "default".to_owned(), |p| p.name.clone()),
+        profile_reason,
+        as_of,
+        categories,
+        overall,
+        status,
+        status_reason,
+        status_since,
+        coverage,
+        previous_score: previous.score,
+        change,
+        trend,
+        change_drivers,
+        flags,
+        drivers: String::new(),
+        diagnostics,
+    };
+    score.drivers = drivers_text(&score);
+    score
+}
+
+/// Rounds to one decimal (the `Number(5,1)` fields), never producing `-0`.
+pub(crate) fn round1(x: f64) -> f64 {
+    let r = (x * 10.0).round() / 10.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+fn round2(x: f64) -> f64 {
+    let r = (x * 100.0).round() / 100.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// The first profile whose rule matches the account, with the reason in words.
+fn select_profile<'m>(
+    model: &'m Model,
+    snapshot: &AccountSnapshot,
+    at: &AsOf,
+) -> (Option<&'m Profile>, String) {
+    for profile in &model.profiles {
+        if let Some(reason) = profile_matches(profile, snapshot, at) {
+            return (Some(profile), reason);
+        }
+    }
+    let reason = if model.profiles.is_empty() {
+        "the model has one profile".to_owned()
+    } else {
+        "no profile rule matched".to_owned()
+    };
+    (None, reason)
+}
+
+fn profile_matches(profile: &Profile, snapshot: &AccountSnapshot, at: &AsOf) -> Option<String> {
+    let rule = &profile.when;
+    let account = &snapshot.account;
+    let mut reasons = Vec::new();
+    if let Some(low) = rule.arr_at_least {
+        let arr = account.arr.filter(|a| *a >= low)?;
+        reasons.push(format!("ARR {} is at least {}", num(arr), num(low)));
+    }
+    if let Some(high) = rule.arr_below {
+        let arr = account.arr.filter(|a| *a < high)?;
+        reasons.push(format!("ARR {} is below {}", num(arr), num(high)));
+    }
+    if let Some(days) = rule.first_contract_within_days {
+        let mut first: Option<NaiveDate> = None;
+        view::each(snapshot, ObjectKind::Contract, at, |rec| {
+            if let Rec::Contract(c) = rec
+                && let Some(start) = c.start_date
+                && first.is_none_or(|f| start < f)
+            {
+                first = Some(start);
+            }
+        });
+        let start = first?;
+        let since = (at.date - start).num_days();
+        if !(0..days).contains(&since) {
+            return None;
+        }
+        reasons.push(format!(
+            "the first contract started {start}, {since} days ago (within the first {days})"
+        ));
+    }
+    if let Some(types) = &rule.account_type_in {
+        let t = account
+            .account_type
+            .as_deref()
+            .filter(|t| types.iter().any(|x| x == t))?;
+        reasons.push(format!("account type is {t}"));
+    }
+    Some(format!("{}: {}", profile.label, reasons.join(" and ")))
+}
+
+fn rank(status: &HealthStatus) -> Option<usize> {
+    match status {
+        HealthStatus::AtRisk => Some(0),
+        HealthStatus::Monitor => Some(1),
+        HealthStatus::Healthy => Some(2),
+        _ => None,
+    }
+}
+
+const BY_RANK: [HealthStatus; 3] = [
+    HealthStatus::AtRisk,
+    HealthStatus::Monitor,
+    HealthStatus::Healthy,
+];
+
+/// The status of a score, held by hysteresis against the status shown last.
+///
+/// Without a previous band status (none, or Insufficient Data) the plain bands apply:
+/// Healthy at or above `bands.healthy`, Monitor at or above `bands.monitor`, else At Risk.
+/// With one, each boundary above the previous status moves up by `hysteresis` (crossing
+/// it upwards needs `score >= boundary + hysteresis`) and each boundary at or below it
+/// moves down (dropping below it needs `score < boundary − hysteresis`). With the default
+/// 70/40 bands and 3 points: Monitor becomes Healthy at 73, Healthy becomes Monitor below
+/// 67, At Risk becomes Monitor at 43, Monitor becomes At Risk below 37. A jump across two
+/// boundaries applies both. The score compared is the rounded overall score.
+pub fn status_with_hysteresis(
+    score: f64,
+    bands: &Bands,
+    hysteresis: f64,
+    previous: Option<&HealthStatus>,
+) -> (HealthStatus, String) {
+    let boundaries = [(bands.monitor, 1usize), (bands.healthy, 2usize)];
+    let plain = boundaries.iter().filter(|(b, _)| score >= *b).count();
+    let Some(prev) = previous.and_then(rank) else {
+        let status = BY_RANK[plain].clone();
+        return (
+            status.clone(),
+            format!(
+                "{} is in the {} band ({})",
+                num(score),
+                status,
+                band_words(bands, plain)
+            ),
+        );
+    };
+    let held = boundaries
+        .iter()
+        .filter(|(b, r)| {
+            if prev < *r {
+                score >= b + hysteresis
+            } else {
+                score >= b - hysteresis
+            }
+        })
+        .count();
+    let status = BY_RANK[held].clone();
+    let prev_status = &BY_RANK[prev];
+    let reason = if held != prev {
+        format!(
+            "{} moved from {} to {}: it crossed the band boundary by at least the {}-point hysteresis",
+            num(score),
+            prev_status,
+            status,
+            num(hysteresis)
+        )
+    } else if plain != held {
+        let (boundary, _) = if plain > held {
+            boundaries[held]
+        } else {
+            boundaries[plain]
+        };
+        let needed = if plain > held {
+            format!("{} or more", num(boundary + hysteresis))
+        } else {
+            format!("below {}", num(boundary - hysteresis))
+        };
+        format!(
+            "{} is in the {} band but stays {}: with {}-point hysteresis it changes at {}",
+            num(score),
+            BY_RANK[plain],
+            status,
+            num(hysteresis),
+            needed
+        )
+    } else {
+        format!(
+            "{} is in the {} band ({})",
+            num(score),
+            status,
+            band_words(bands, held)
+        )
+    };
+    (status, reason)
+}
+
+fn band_words(bands: &Bands, rank: usize) -> String {
+    match rank {
+        2 => format!("{} or more", num(bands.healthy)),
+        1 => format!("{} to below {}", num(bands.monitor), num(bands.healthy)),
+        _ => format!("below {}", num(bands.monitor)),
+    }
+}
+
+/// Categories that moved the score most, weighted by this period's effective weight.
+fn change_drivers(categories: &[CategoryScore], previous: &Previous) -> Vec<ChangeDriver> {
+    let mut drivers: Vec<ChangeDriver> = categories
+        .iter()
+        .filter_map(|c| {
+            let current = c.score?;
+            let before = *previous.categories.get(&c.key)?;
+            let impact = round2((current - before) * c.effective_weight / 100.0);
+            if impact.abs() < 0.05 {
+                return None;
+            }
+            let verb = if current > before { "rose" } else { "fell" };
+            Some(ChangeDriver {
+                category: c.key.clone(),
+                previous: before,
+                current,
+                impact,
+                text: format!(
+                    "{} {verb} from {} to {} ({} points)",
+                    c.label,
+                    num(before),
+                    num(current),
+                    signed(impact)
+                ),
+            })
+        })
+        .collect();
+    drivers.sort_by(|a, b| {
+        b.impact
+            .abs()
+            .total_cmp(&a.impact.abs())
+            .then_with(|| a.category.cmp(&b.category))
+    });
+    drivers.truncate(TOP);
+    drivers
+}
+
+/// The `Health_Drivers__c` text: the change and what drove it, then the categories that
+/// cost the most points, each with its reason.
+fn drivers_text(score: &AccountScore) -> String {
+    let mut lines = Vec::new();
+    if score.status == HealthStatus::InsufficientData {
+        lines.push(format!("Insufficient data: {}.", score.status_reason));
+    }
+    if let Some(change) = score.change {
+        let direction = if change > 0.0 {
+            format!("Up {}", num(change))
+        } else if change < 0.0 {
+            format!("Down {}", num(-change))
+        } else {
+            "No change".to_owned()
+        };
+        let mut line = format!("{direction} since the previous period");
+        if !score.change_drivers.is_empty() {
+            let texts: Vec<&str> = score
+                .change_drivers
+                .iter()
+                .map(|d| d.text.as_str())
+                .collect();
+            line.push_str(&format!(": {}", texts.join("; ")));
+        }
+        lines.push(format!("{line}."));
+    }
+    let mut costs: Vec<(&CategoryScore, f64)> = score
+        .categories
+        .iter()
+        .filter_map(|c| {
+            let s = c.score?;
+            let lost = c.effective_weight * (100.0 - s) / 100.0;
+            (lost > 0.0).then_some((c, lost))
+        })
+        .collect();
+    costs.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.key.cmp(&b.0.key)));
+    for (c, lost) in costs.into_iter().take(TOP) {
+        lines.push(format!(
+            "{} {} (-{} points): {}.",
+            c.label,
+            num(c.score.unwrap_or_default()),
+            num(lost),
+            c.reason
+        ));
+    }
+    if lines.is_empty() {
+        lines.push("Every category scores 100.".to_owned());
+    }
+    // Health_Drivers__c is a long text area of 32,768 characters.
+    lines.join("\n").chars().take(32_000).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `(score, previous status, expected status)` with bands 70/40 and hysteresis 3.
+    fn check(cases: &[(f64, Option<HealthStatus>, HealthStatus)]) {
+        let bands = Bands {
+            healthy: 70.0,
+            monitor: 40.0,
+        };
+        for (score, previous, expected) in cases {
+            let (status, reason) = status_with_hysteresis(*score, &bands, 3.0, previous.as_ref());
+            assert_eq!(&status, expected, "{score} after {previous:?}: {reason}");
+        }
+    }
+
+    #[test]
+    fn hysteresis_holds_a_status_until_the_margin_is_crossed() {
+        use HealthStatus::*;
+        check(&[
+            (70.0, None, Healthy),
+            (69.9, None, Monitor),
+            (40.0, None, Monitor),
+            (39.9, None, AtRisk),
+            (70.0, Some(InsufficientData), Healthy),
+            (72.9, Some(Monitor), Monitor),
+            (73.0, Some(Monitor), Healthy),
+            (67.0, Some(Healthy), Healthy),
+            (66.9, Some(Healthy), Monitor),
+            (37.0, Some(Monitor), Monitor),
+            (36.9, Some(Monitor), AtRisk),
+            (42.9, Some(AtRisk), AtRisk),
+            (43.0, Some(AtRisk), Monitor),
+            (73.0, Some(AtRisk), Healthy),
+            (72.0, Some(AtRisk), Monitor),
+            (36.9, Some(Healthy), AtRisk),
+            (37.0, Some(Healthy), Monitor),
+        ]);
+    }
+}

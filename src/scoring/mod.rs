@@ -1,0 +1,135 @@
+//! The scoring engine: a model that is data, applied to one account at a time.
+//!
+//! `(snapshot, &Model, as_of, &Previous) -> AccountScore`. Scoring is pure: no I/O, no
+//! clock (the caller passes `as_of`), and it never fails on odd input: a category without
+//! usable data scores "no data", odd values become diagnostics, and too little data gives
+//! the Insufficient Data status with a reason. Records dated after `as_of` are ignored
+//! everywhere (see `view`), so the same function serves backfill. The only I/O in this
+//! module is [`Model::from_file`], at load time.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `model.rs` | the validated [`Model`] and its loaders |
+//! | `schema/` | reading model TOML, every problem named by its path |
+//! | `presets.rs` | the presets embedded from `config/models/` |
+//! | `view.rs` | the as-of view of records (what existed and was known at `as_of`) |
+//! | `filter.rs` | `where` conditions |
+//! | `measures.rs` | the measure kinds: score, value, reason, evidence, flags |
+//! | `engine.rs` | profiles, weight spreading, coverage, status, hysteresis, trend, drivers |
+//! | `previous.rs` | what a score is compared with ([`Previous::from_snapshot`]) |
+//! | `result.rs` | the serialisable [`AccountScore`] |
+//! | `explain.rs` | the text breakdown of `vitals explain` |
+//!
+//! # Model files
+//!
+//! A model is a TOML file. Unknown keys are errors, field names are checked against
+//! `domain::fields::FIELDS`, and every problem is reported at once with its TOML path.
+//! `config/models/csm-nine.toml` is the commented reference example.
+//!
+//! ```toml
+//! name = "my-model"          # written to Health_Model__c
+//! description = "..."        # optional
+//! min_coverage = 50          # percent of weight that must have data (default 50)
+//! hysteresis = 3             # points (default 3)
+//! trend_threshold = 5        # points; a larger change is Improving/Declining (default 5)
+//! flag_below = 60            # optional: flag `below_threshold` on any category below this
+//!
+//! [bands]
+//! healthy = 70               # Healthy at or above
+//! monitor = 40               # Monitor at or above, At Risk below
+//!
+//! [[categories]]
+//! key = "case_health"        # names the fields Health_Case_Health__c / Case_Health__c
+//! label = "Case health"
+//! weight = 15                # relative; weights are normalised
+//! flag_below = 50            # optional, overrides the model's
+//! [categories.measure]       # one of the kinds below
+//! kind = "count"
+//! ...
+//!
+//! [[profiles]]               # optional; the first whose `when` matches applies
+//! name = "tech-touch"
+//! label = "Tech-touch"
+//! when = { arr_below = 25000 }   # also arr_at_least, first_contract_within_days,
+//!                                # account_type_in; all given must hold
+//! drop = ["business_reviews"]    # categories not used
+//! weights = { engagement_recency = 20 }
+//! [profiles.measures.engagement_recency]   # a replacement measure
+//! kind = "recency"
+//! ...
+//! ```
+//!
+//! Every measure takes an optional `label` (noun phrase used in reasons; default: the
+//! category label), `unit` (appended to values in reasons, e.g. `"%"`) and `flags`, a list
+//! of `{ name = "underutilisation", on = "value" | "score", below | at_most | above |
+//! at_least = N }`. A flag on `value` looks at the measured value before scaling and never
+//! fires without one; a flag on `score` looks at the score.
+//!
+//! Scales (`scale = {...}`): `{ kind = "linear", zero_at = 25, full_at = 75 }` (clamped;
+//! `zero_at > full_at` rewards low values) or `{ kind = "steps", steps = [{ at_least = 4,
+//! score = 100 }, { at_least = 3, score = 50 }], otherwise = 0 }` (first step that holds;
+//! `at_most` steps ascending, `at_least` steps descending).
+//!
+//! Conditions (`where = [...]`, all must hold) on the measured object's fields:
+//! `{ field = "priority", in = ["High", "Critical"] }`, `equals`, `not_equals`, `not_in`,
+//! `{ field = "is_closed", is = false }` (checkboxes), `{ field = "closed_date", is_null =
+//! true }`, `{ field = "created_date", within_days = 90 }` (from `as_of − 90 days` up to
+//! `as_of`), `{ any = [ ...conditions ] }`. An empty field fails `equals`/`in`/`within_days`
+//! and passes `not_equals`/`not_in`.
+//!
+//! # Measure kinds and what "no data" means for each
+//!
+//! | kind | parameters | no data when |
+//! |---|---|---|
+//! | `value` | `field` (`account.*`, number), `scale` | the field is empty |
+//! | `ratio` | `numerator`, `denominator` (`account.*`), `scale` over `100 × n / d` | either is empty, or the denominator is 0 or less |
+//! | `picklist` | `field` (`account.*`), `scores = { Green = 100, ... }` | empty, or a value the map lacks (plus a diagnostic) |
+//! | `count` | `object`, `start` (100), `min` (0), `max` (100), `rules = [{ label, plural, points, where }]` | never: no matching records scores `start` (no cases means nothing counts against) |
+//! | `recency` | `sources = [{ object, date, where }]` (`object = "account"` reads an account date), `steps` in days (`at_most`), `otherwise`, `when_none` | no matching record dated on or before `as_of`, unless `when_none` gives a score (no QBR ever is 0, "skipped", not missing) |
+//! | `mean` | `object`, `field` (number), `where`, `scale` | no matching record has a value |
+//! | `on_time` | `sources = [{ object, due, completed, where }]`, `window_days` | nothing was due in the window (open items due today are not late yet and not counted) |
+//! | `renewal` | `window_days`, `contract_statuses`, `renewal_where`, `schedule = [{ stage, by_days_left }]`, `at_risk_stages`, `behind_scores` | no contract with a listed status that has started and not ended |
+//! | `average` | `parts = [measures]` | no part has data (parts without data are left out) |
+//!
+//! `on_time`: an item due in the window counts on time when completed on or before its due
+//! date; completed later, or still open after its due date, it is late.
+//!
+//! `renewal`: more than `window_days` before the end of the active contract (the one with
+//! a listed status, started, ending first) scores 100. Inside the window the renewal
+//! opportunity is the one matching `renewal_where` that is linked to the contract (or,
+//! unlinked, closes within `window_days` of the contract end). The expected stage is the
+//! last schedule entry whose `by_days_left` is at least the days left; the score is
+//! `behind_scores[stages behind]` (the last entry for anything further), no opportunity
+//! counts as no stage reached, and a stage in `at_risk_stages` scores 0.
+//!
+//! # Results
+//!
+//! A category's points are `score × weight / (weight of the categories with data)`, so
+//! the overall score (rounded to one decimal) is the weighted mean over categories with
+//! data; coverage is that weight's share of the profile's weight. Category scores are
+//! rounded to one decimal before they are combined, so what a CSM reads adds up. The
+//! status rule is [`status_with_hysteresis`]; see [`Previous::from_snapshot`] for what a
+//! score is compared with. The status since-date is kept while the status is unchanged
+//! (when the previous one is unknown, it becomes the scoring date).
+
+mod engine;
+mod explain;
+mod filter;
+mod measures;
+mod model;
+mod presets;
+mod previous;
+mod result;
+mod schema;
+mod view;
+
+pub use engine::{BELOW_THRESHOLD, score_account, status_with_hysteresis};
+pub use explain::render;
+pub use model::{
+    Bands, Category, Comparison, Condition, CountRule, DatedSource, DueSource, FieldRef, FlagOn,
+    FlagRule, Literal, Measure, MeasureKind, Model, ModelError, ModelIssue, Profile, ProfileRule,
+    Renewal, Scale, ScheduledStage, Step, StepDirection, Steps,
+};
+pub use presets::NAMES as PRESET_NAMES;
+pub use previous::Previous;
+pub use result::{AccountScore, CategoryScore, ChangeDriver, Flag};

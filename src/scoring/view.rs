@@ -1,0 +1,197 @@
+//! The as-of view of an account's records: what was known at the scoring instant.
+//!
+//! Scoring the same snapshot at an earlier instant (backfill) must not see the future, so
+//! this module owns two rules, and every measure reads records only through it:
+//!
+//! - **Records dated after `as_of` do not exist.** A case or opportunity created after it,
+//!   a task created after it, an event that starts after it, a contract that starts after
+//!   it: skipped everywhere.
+//! - **Facts dated after `as_of` are not known yet.** A case closed after `as_of` reads as
+//!   open (no closed date, no CSAT); a task completed after it reads as open; a milestone
+//!   completed after it reads as not completed.
+//!
+//! Planned dates (a due date, a close date, a contract end) are read as they are. Account
+//! fields are read as they stand now: Salesforce keeps no history of them. This module
+//! never scores anything.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::fields::{FieldAccess, FieldValue};
+use crate::domain::{
+    Account, AccountSnapshot, Case, Contract, Event, ObjectKind, Opportunity, SfId, Task,
+};
+
+/// The scoring instant and its calendar date (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AsOf {
+    /// The instant.
+    pub instant: DateTime<Utc>,
+    /// Its date.
+    pub date: NaiveDate,
+}
+
+impl AsOf {
+    pub(crate) fn new(instant: DateTime<Utc>) -> Self {
+        Self {
+            instant,
+            date: instant.date_naive(),
+        }
+    }
+
+    /// Whether a field value lies after the scoring instant.
+    fn is_future(&self, value: &FieldValue<'_>) -> bool {
+        match value {
+            FieldValue::Date(d) => *d > self.date,
+            FieldValue::DateTime(t) => *t > self.instant,
+            _ => false,
+        }
+    }
+}
+
+/// One record of any kind, read through the as-of rules.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Rec<'a> {
+    Account(&'a Account),
+    Contract(&'a Contract),
+    Case(&'a Case),
+    Opportunity(&'a Opportunity),
+    Event(&'a Event),
+    Task(&'a Task),
+}
+
+impl<'a> Rec<'a> {
+    /// The record's Id.
+    pub(crate) fn id(&self) -> SfId {
+        match self {
+            Rec::Account(r) => r.id,
+            Rec::Contract(r) => r.id,
+            Rec::Case(r) => r.id,
+            Rec::Opportunity(r) => r.id,
+            Rec::Event(r) => r.id,
+            Rec::Task(r) => r.id,
+        }
+    }
+
+    /// Reads a catalogue field as known at `at`. Names outside the catalogue read as null
+    /// (the model was checked against the catalogue, so that does not happen).
+    pub(crate) fn read(&self, name: &str, at: &AsOf) -> FieldValue<'a> {
+        let raw = match self {
+            Rec::Account(r) => r.field(name),
+            Rec::Contract(r) => r.field(name),
+            Rec::Case(r) => r.field(name),
+            Rec::Opportunity(r) => r.field(name),
+            Rec::Event(r) => r.field(name),
+            Rec::Task(r) => r.field(name),
+        }
+        .unwrap_or(FieldValue::Null);
+        match self {
+            Rec::Case(case) => {
+                let closed_later = case.closed_date.is_some_and(|t| t > at.instant);
+                match name {
+                    "is_closed" if closed_later => FieldValue::Bool(false),
+                    "closed_date" | "csat_score" if closed_later => FieldValue::Null,
+                    _ => raw,
+                }
+            }
+            Rec::Task(task) => {
+                let completed_later = task.completed_at.is_some_and(|t| t > at.instant);
+                match name {
+                    "is_closed" if completed_later => FieldValue::Bool(false),
+                    "completed_at" if completed_later => FieldValue::Null,
+                    "milestone_completed_on" if at.is_future(&raw) => FieldValue::Null,
+                    _ => raw,
+                }
+            }
+            Rec::Event(_) if name == "milestone_completed_on" && at.is_future(&raw) => {
+                FieldValue::Null
+            }
+            _ => raw,
+        }
+    }
+
+    /// Whether the record existed at `at`.
+    fn exists(&self, at: &AsOf) -> bool {
+        match self {
+            Rec::Account(_) => true,
+            Rec::Contract(r) => r.start_date.is_none_or(|d| d <= at.date),
+            Rec::Case(r) => r.created_date <= at.instant,
+            Rec::Opportunity(r) => r.created_date.is_none_or(|t| t <= at.instant),
+            Rec::Event(r) => match (r.start, r.activity_date) {
+                (Some(start), _) => start <= at.instant,
+                (None, Some(date)) => date <= at.date,
+                (None, None) => true,
+            },
+            Rec::Task(r) => r.created_date.is_none_or(|t| t <= at.instant),
+        }
+    }
+}
+
+/// Calls `f` with every record of `object` in the snapshot that existed at `at`.
+pub(crate) fn each<'a>(
+    snapshot: &'a AccountSnapshot,
+    object: ObjectKind,
+    at: &AsOf,
+    mut f: impl FnMut(Rec<'a>),
+) {
+    let mut visit = |rec: Rec<'a>| {
+        if rec.exists(at) {
+            f(rec);
+        }
+    };
+    match object {
+        ObjectKind::Account => visit(Rec::Account(&snapshot.account)),
+        ObjectKind::Contract => snapshot
+            .contracts
+            .iter()
+            .for_each(|r| visit(Rec::Contract(r))),
+        ObjectKind::Case => snapshot.cases.iter().for_each(|r| visit(Rec::Case(r))),
+        ObjectKind::Opportunity => snapshot
+            .opportunities
+            .iter()
+            .for_each(|r| visit(Rec::Opportunity(r))),
+        ObjectKind::Event => snapshot.events.iter().for_each(|r| visit(Rec::Event(r))),
+        ObjectKind::Task => snapshot.tasks.iter().for_each(|r| visit(Rec::Task(r))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::test_records;
+
+    fn at(y: i32, m: u32, d: u32) -> AsOf {
+        AsOf::new(Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap())
+    }
+
+    #[test]
+    fn a_case_closed_after_as_of_reads_as_open() {
+        let case = test_records::case(); // closed 2026-10-03 12:00 with CSAT 4
+        let before = at(2026, 10, 2);
+        let rec = Rec::Case(&case);
+        assert_eq!(rec.read("is_closed", &before), FieldValue::Bool(false));
+        assert_eq!(rec.read("csat_score", &before), FieldValue::Null);
+        let after = at(2026, 10, 4);
+        assert_eq!(rec.read("is_closed", &after), FieldValue::Bool(true));
+        assert_eq!(rec.read("csat_score", &after), FieldValue::Number(4.0));
+    }
+
+    #[test]
+    fn records_created_after_as_of_are_skipped() {
+        let mut snapshot = AccountSnapshot::new(test_records::account());
+        snapshot.cases.push(test_records::case()); // created 2026-10-01 12:00
+        snapshot.events.push(test_records::event()); // starts 2026-10-15 15:00
+        let mut seen = 0;
+        each(&snapshot, ObjectKind::Case, &at(2026, 9, 30), |_| seen += 1);
+        each(&snapshot, ObjectKind::Event, &at(2026, 10, 15), |_| {
+            seen += 1
+        });
+        assert_eq!(seen, 0);
+        each(&snapshot, ObjectKind::Case, &at(2026, 10, 1), |_| seen += 1);
+        each(&snapshot, ObjectKind::Event, &at(2026, 10, 16), |_| {
+            seen += 1
+        });
+        assert_eq!(seen, 2);
+    }
+}

@@ -1,0 +1,203 @@
+//! Runs every hand-computed case in `fixtures/scoring/` through the scoring engine.
+//!
+//! Each fixture is data: a model, an instant, optionally what to compare with, an org file
+//! of input records (Salesforce API names), the expected results, and the arithmetic in
+//! `notes`. One test runs them all and lists every fixture and field that differs.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, Utc};
+use serde_json::Value;
+use vitals::salesforce::wire::{FieldMap, decode_org_file};
+use vitals::scoring::{AccountScore, Model, Previous, score_account};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scoring")
+}
+
+/// Scores one fixture; `Err` when the fixture itself cannot be used.
+fn run(path: &Path) -> Result<(Value, AccountScore), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let fixture: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let model_name = fixture["model"].as_str().ok_or("no model")?;
+    let model = if model_name.ends_with(".toml") {
+        Model::from_file(&fixtures_dir().join(model_name))
+    } else {
+        Model::load_preset(model_name)
+    }
+    .map_err(|e| e.to_string())?;
+    let as_of: DateTime<Utc> = fixture["as_of"]
+        .as_str()
+        .ok_or("no as_of")?
+        .parse()
+        .map_err(|e| format!("as_of: {e}"))?;
+    let input = serde_json::to_string(&fixture["input"]).map_err(|e| e.to_string())?;
+    let (records, errors) = decode_org_file(&input, &FieldMap::default(), &model.category_keys())
+        .map_err(|e| e.to_string())?;
+    if !errors.is_empty() {
+        return Err(format!("input does not decode: {errors:?}"));
+    }
+    let (snapshots, _) = records.into_snapshots();
+    let snapshot = snapshots.values().next().ok_or("no account in input")?;
+    let previous = match fixture.get("previous") {
+        Some(previous) => serde_json::from_value::<Previous>(previous.clone())
+            .map_err(|e| format!("previous: {e}"))?,
+        None => {
+            let period_start = as_of.date_naive().with_day(1).ok_or("bad as_of")?;
+            Previous::from_snapshot(snapshot, &model.name, period_start, as_of)
+        }
+    };
+    let score = score_account(snapshot, &model, as_of, &previous);
+    // The sync snapshots results, so every one must serialise.
+    let json = serde_json::to_value(&score).map_err(|e| format!("does not serialise: {e}"))?;
+    if json["categories"].as_array().map(Vec::len) != Some(score.categories.len()) {
+        return Err("serialised categories differ".into());
+    }
+    Ok((fixture, score))
+}
+
+fn close(expected: &Value, got: Option<f64>) -> bool {
+    match (expected.as_f64(), got) {
+        (Some(e), Some(g)) => (e - g).abs() < 0.051,
+        (None, None) => expected.is_null(),
+        _ => false,
+    }
+}
+
+/// Compares a result with a fixture's `expect`; returns one line per difference.
+fn differences(expect: &Value, got: &AccountScore) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut differ = |field: &str, expected: &Value, actual: String| {
+        out.push(format!("{field}: expected {expected}, got {actual}"));
+    };
+    if let Some(categories) = expect["categories"].as_object() {
+        let keys: Vec<&str> = got.categories.iter().map(|c| c.key.as_str()).collect();
+        if categories.len() != keys.len() {
+            differ(
+                "categories",
+                &Value::from(categories.len()),
+                format!("{} categories {keys:?}", keys.len()),
+            );
+        }
+        for (key, expected) in categories {
+            let actual = got.category(key).and_then(|c| c.score);
+            if !close(expected, actual) {
+                let reason = got
+                    .category(key)
+                    .map_or("no such category", |c| c.reason.as_str());
+                differ(
+                    &format!("categories.{key}"),
+                    expected,
+                    format!("{actual:?} ({reason})"),
+                );
+            }
+        }
+    }
+    if let Some(expected) = expect.get("overall")
+        && !close(expected, got.overall)
+    {
+        differ("overall", expected, format!("{:?}", got.overall));
+    }
+    if let Some(expected) = expect.get("status")
+        && expected.as_str() != Some(got.status.as_api())
+    {
+        differ(
+            "status",
+            expected,
+            format!("{} ({})", got.status, got.status_reason),
+        );
+    }
+    if let Some(expected) = expect.get("status_since")
+        && expected.as_str() != Some(got.status_since.to_string().as_str())
+    {
+        differ("status_since", expected, got.status_since.to_string());
+    }
+    if let Some(expected) = expect.get("coverage")
+        && !close(expected, Some(got.coverage))
+    {
+        differ("coverage", expected, got.coverage.to_string());
+    }
+    if let Some(expected) = expect.get("trend")
+        && expected.as_str() != Some(got.trend.as_api())
+    {
+        differ("trend", expected, got.trend.to_string());
+    }
+    if let Some(expected) = expect.get("change")
+        && !close(expected, got.change)
+    {
+        differ("change", expected, format!("{:?}", got.change));
+    }
+    if let Some(expected) = expect.get("profile")
+        && expected.as_str() != Some(got.profile.as_str())
+    {
+        differ("profile", expected, got.profile.clone());
+    }
+    if let Some(expected) = expect["flags"].as_array() {
+        let mut want: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
+        let mut have: Vec<&str> = got.flags.iter().map(|f| f.code.as_str()).collect();
+        want.sort_unstable();
+        have.sort_unstable();
+        if want != have {
+            differ("flags", &Value::from(want), format!("{have:?}"));
+        }
+    }
+    if let Some(expected) = expect["change_drivers"].as_array() {
+        let want: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
+        let have: Vec<&str> = got
+            .change_drivers
+            .iter()
+            .map(|d| d.category.as_str())
+            .collect();
+        if want != have {
+            differ("change_drivers", &Value::from(want), format!("{have:?}"));
+        }
+    }
+    if let Some(evidence) = expect["evidence"].as_object() {
+        for (key, expected) in evidence {
+            let want: Vec<&str> = expected
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let have: Vec<String> = got
+                .category(key)
+                .map(|c| c.evidence.iter().map(ToString::to_string).collect())
+                .unwrap_or_default();
+            if want != have {
+                differ(&format!("evidence.{key}"), expected, format!("{have:?}"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_hand_computed_fixture_scores_as_expected() {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 25, "only {} fixtures", paths.len());
+    let mut failures = Vec::new();
+    for path in &paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        match run(path) {
+            Err(problem) => failures.push(format!("{name}: fixture unusable: {problem}")),
+            Ok((fixture, score)) => {
+                for difference in differences(&fixture["expect"], &score) {
+                    failures.push(format!("{name}: {difference}"));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ:\n{}",
+        failures.len(),
+        paths.len(),
+        failures.join("\n")
+    );
+}
