@@ -3,19 +3,19 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 use vitals::config::{self, Config, ModelRef, Period};
 use vitals::domain::{AccountSnapshot, SfId};
+use vitals::salesforce::preflight::{self, Severity};
+use vitals::salesforce::retrier::TokioSleeper;
 use vitals::salesforce::wire::{FieldMap, decode_org_file};
+use vitals::salesforce::{Client, ClientSettings, SalesforceError};
 use vitals::scoring::{self, Model, Previous};
 
 /// Exit codes of product-spec section 2.
-#[expect(
-    dead_code,
-    reason = "the other codes are returned by commands that land with later issues"
-)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Exit {
     /// The run finished and every record succeeded.
@@ -263,11 +263,77 @@ fn sync(args: &ConfigArg) -> Result<Exit, Failure> {
 fn check(args: &ConfigArg) -> Result<Exit, Failure> {
     let config = load_config(&args.config)?;
     let model = load_model(Some(&config), None)?;
-    field_map(Some(&config), &model)?;
-    Err(Failure::not_available(
-        "check",
-        "the Salesforce client issue",
-    ))
+    let fields = field_map(Some(&config), &model)?;
+    runtime()?.block_on(check_org(&config, &model, &fields))
+}
+
+/// A tokio runtime for the commands that talk to Salesforce.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::bad_input(format!("cannot start the async runtime: {error}")))
+}
+
+/// Maps a Salesforce error to the exit codes: 3 when Salesforce cannot be reached or will
+/// not let Vitals in, 1 otherwise.
+fn salesforce_failure(error: &SalesforceError) -> Failure {
+    Failure {
+        exit: if error.is_unreachable_or_unauthorised() {
+            Exit::Unreachable
+        } else {
+            Exit::FailedRecords
+        },
+        message: error.to_string(),
+    }
+}
+
+/// `vitals check`: the describe-based preflight. Prints every problem with its fix; exits 0
+/// when nothing blocks a run (warnings allowed), 1 when something does, 3 when Salesforce
+/// cannot be reached or refuses the login.
+async fn check_org(config: &Config, model: &Model, fields: &FieldMap) -> Result<Exit, Failure> {
+    let settings = ClientSettings::from_config(&config.salesforce);
+    println!(
+        "Checking {} with the {} flow, API version {}, model {}.",
+        settings.login_url,
+        config.salesforce.auth.name(),
+        settings.api_version,
+        model.name
+    );
+    let client =
+        Client::new(settings, Arc::new(TokioSleeper)).map_err(|e| salesforce_failure(&e))?;
+    let problems = preflight::check(&client, fields, &model.category_keys())
+        .await
+        .map_err(|e| salesforce_failure(&e))?;
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    for problem in &problems {
+        let tag = match problem.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        println!("{tag}: {}: {}", problem.subject, problem.problem);
+        println!("  fix: {}", problem.fix);
+    }
+    let usage = client.usage();
+    if let (Some(used), Some(max), Some(allowed)) =
+        (usage.org_used_at_end, usage.org_max, usage.allowed)
+    {
+        println!(
+            "API usage: this check made {} calls; the org has used {used} of {max} requests in the last 24 hours; Vitals may use {allowed} (salesforce.max_api_share = {}).",
+            usage.calls, config.salesforce.max_api_share
+        );
+    }
+    if errors == 0 {
+        println!("OK: everything Vitals reads and writes is in place ({warnings} warnings).");
+        Ok(Exit::Success)
+    } else {
+        println!("{errors} problems block Vitals, {warnings} warnings.");
+        Ok(Exit::FailedRecords)
+    }
 }
 
 fn backfill(args: &ConfigArg) -> Result<Exit, Failure> {
