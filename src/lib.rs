@@ -5,9 +5,11 @@
 //! back. The crate is organised as a functional core and an imperative shell:
 //!
 //! - [`domain`]: typed records, Ids and picklist values. No I/O.
+//! - [`emulator`]: the Salesforce API emulator on loopback (tests, demo, `vitals emulator`).
 //! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
 //!
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
 pub mod domain;
+pub mod emulator;
 pub mod salesforce;

@@ -1,0 +1,418 @@
+//! The record store: one table per object, sparse rows of typed values, indexes on Id,
+//! reference fields and external-ID/unique fields, and an undo log for all-or-none calls.
+//!
+//! It owns storage only: it never validates (that is [`super::write`]) and never renders JSON.
+//! Records are soft-deleted (IsDeleted) so queryAll and getDeleted can still see them.
+//! Rows are never removed except when a transaction that created them rolls back, so a row
+//! position stays valid for as long as a query cursor can hold it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::domain::SfId;
+
+use super::schema::{FieldType, Schema};
+use super::value::Value;
+
+/// One stored record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The 18-character Id.
+    pub id: SfId,
+    /// When it was deleted (milliseconds), if it is in the recycle bin.
+    pub deleted_ms: Option<i64>,
+    /// Non-null fields, sorted by field index.
+    fields: Vec<(u16, Value)>,
+}
+
+impl Record {
+    /// A record with no fields yet.
+    pub fn new(id: SfId) -> Self {
+        Self {
+            id,
+            deleted_ms: None,
+            fields: Vec::new(),
+        }
+    }
+
+    /// The value of a field, or `None` when null.
+    pub fn get(&self, field: usize) -> Option<&Value> {
+        let field = u16::try_from(field).ok()?;
+        self.fields
+            .binary_search_by_key(&field, |(f, _)| *f)
+            .ok()
+            .and_then(|at| self.fields.get(at))
+            .map(|(_, v)| v)
+    }
+
+    /// The value of a field as the API shows it: field 0 is always `Id` and field 1
+    /// `IsDeleted` (see `ObjectDef::new`); neither is stored in the row.
+    pub fn value(&self, field: usize) -> Option<Value> {
+        match field {
+            0 => Some(Value::Id(self.id)),
+            1 => Some(Value::Bool(self.deleted_ms.is_some())),
+            _ => self.get(field).cloned(),
+        }
+    }
+
+    /// Sets a field (or nulls it with `None`).
+    pub fn set(&mut self, field: usize, value: Option<Value>) {
+        let Ok(field) = u16::try_from(field) else {
+            return;
+        };
+        match (self.fields.binary_search_by_key(&field, |(f, _)| *f), value) {
+            (Ok(at), Some(value)) => {
+                if let Some(slot) = self.fields.get_mut(at) {
+                    slot.1 = value;
+                }
+            }
+            (Ok(at), None) => {
+                self.fields.remove(at);
+            }
+            (Err(at), Some(value)) => self.fields.insert(at, (field, value)),
+            (Err(_), None) => {}
+        }
+    }
+
+    /// Every non-null field as (field index, value).
+    pub fn fields(&self) -> impl Iterator<Item = (usize, &Value)> {
+        self.fields.iter().map(|(f, v)| (usize::from(*f), v))
+    }
+
+    /// Releases spare capacity after loading.
+    pub fn shrink(&mut self) {
+        self.fields.shrink_to_fit();
+    }
+}
+
+/// An index key: Ids exactly, text case-insensitively (external IDs are case-insensitive
+/// unless declared case-sensitive), numbers by their bits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IndexKey {
+    /// An Id.
+    Id(SfId),
+    /// Lower-cased text.
+    Text(Box<str>),
+    /// A number's bits.
+    Number(u64),
+}
+
+impl IndexKey {
+    /// The key of a stored value.
+    pub fn of(value: &Value) -> Option<Self> {
+        match value {
+            Value::Id(id) => Some(IndexKey::Id(*id)),
+            Value::Text(text) => Some(IndexKey::Text(text.to_lowercase().into_boxed_str())),
+            Value::Number(n) => Some(IndexKey::Number(n.to_bits())),
+            _ => None,
+        }
+    }
+}
+
+/// One object's records.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    rows: Vec<Record>,
+    by_id: HashMap<SfId, u32>,
+    indexes: HashMap<usize, HashMap<IndexKey, Vec<u32>>>,
+    next_serial: u64,
+}
+
+impl Table {
+    /// Every row, deleted ones included.
+    pub fn rows(&self) -> &[Record] {
+        &self.rows
+    }
+
+    /// A row by position.
+    pub fn row(&self, at: u32) -> Option<&Record> {
+        self.rows.get(usize::try_from(at).ok()?)
+    }
+
+    /// The position of a record by Id.
+    pub fn position(&self, id: &SfId) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Rows whose indexed `field` has `key`, in insertion order.
+    pub fn lookup(&self, field: usize, key: &IndexKey) -> &[u32] {
+        self.indexes
+            .get(&field)
+            .and_then(|index| index.get(key))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `field` is indexed.
+    pub fn is_indexed(&self, field: usize) -> bool {
+        self.indexes.contains_key(&field)
+    }
+
+    fn index_row(&mut self, at: u32) {
+        let Some(record) = self.rows.get(usize::try_from(at).unwrap_or(usize::MAX)) else {
+            return;
+        };
+        for (field, index) in &mut self.indexes {
+            if let Some(key) = record.get(*field).and_then(IndexKey::of) {
+                index.entry(key).or_default().push(at);
+            }
+        }
+    }
+
+    fn unindex_row(&mut self, at: u32) {
+        let Some(record) = self.rows.get(usize::try_from(at).unwrap_or(usize::MAX)) else {
+            return;
+        };
+        for (field, index) in &mut self.indexes {
+            if let Some(key) = record.get(*field).and_then(IndexKey::of)
+                && let Some(list) = index.get_mut(&key)
+            {
+                list.retain(|r| *r != at);
+                if list.is_empty() {
+                    index.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+/// One step of the undo log.
+#[derive(Debug, Clone)]
+enum Undo {
+    Created { object: usize, at: u32 },
+    Modified { object: usize, at: u32, old: Record },
+}
+
+/// Every table of the org.
+#[derive(Debug, Clone)]
+pub struct Store {
+    schema: Arc<Schema>,
+    tables: Vec<Table>,
+    interner: HashSet<Arc<str>>,
+    undo: Option<Vec<Undo>>,
+}
+
+impl Store {
+    /// An empty store for `schema`, with indexes on every reference, external-ID and
+    /// unique field.
+    pub fn new(schema: Arc<Schema>) -> Self {
+        let tables = schema
+            .objects()
+            .iter()
+            .map(|object| {
+                let mut table = Table {
+                    next_serial: 1,
+                    ..Table::default()
+                };
+                for (at, field) in object.fields.iter().enumerate() {
+                    if field.field_type == FieldType::Reference || field.external_id || field.unique
+                    {
+                        table.indexes.insert(at, HashMap::new());
+                    }
+                }
+                table
+            })
+            .collect();
+        Self {
+            schema,
+            tables,
+            interner: HashSet::new(),
+            undo: None,
+        }
+    }
+
+    /// The schema the store was built for.
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+
+    /// One object's table.
+    pub fn table(&self, object: usize) -> Option<&Table> {
+        self.tables.get(object)
+    }
+
+    /// A shared copy of `text`: picklist values and other repeated strings are stored once.
+    pub fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.interner.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.interner.insert(Arc::clone(&shared));
+        shared
+    }
+
+    /// The object and row of an Id, whatever its object.
+    pub fn locate(&self, id: &SfId) -> Option<(usize, u32)> {
+        let object = self.schema.object_for_prefix(id.key_prefix())?;
+        let at = self.tables.get(object)?.position(id)?;
+        Some((object, at))
+    }
+
+    /// A record by object and Id.
+    pub fn get(&self, object: usize, id: &SfId) -> Option<&Record> {
+        let table = self.tables.get(object)?;
+        table.row(table.position(id)?)
+    }
+
+    /// A record anywhere by Id.
+    pub fn get_any(&self, id: &SfId) -> Option<(usize, &Record)> {
+        let (object, at) = self.locate(id)?;
+        Some((object, self.tables.get(object)?.row(at)?))
+    }
+
+    /// Allocates the next Id of an object.
+    pub fn allocate_id(&mut self, object: usize) -> Option<SfId> {
+        let prefix = self.schema.object_at(object)?.key_prefix.clone();
+        let table = self.tables.get_mut(object)?;
+        loop {
+            let id = SfId::from_parts(&prefix, table.next_serial);
+            table.next_serial += 1;
+            if !table.by_id.contains_key(&id) {
+                return Some(id);
+            }
+        }
+    }
+
+    /// Adds a new record (its Id must be unused) and indexes it.
+    pub fn insert(&mut self, object: usize, record: Record) -> Option<u32> {
+        let table = self.tables.get_mut(object)?;
+        if table.by_id.contains_key(&record.id) {
+            return None;
+        }
+        let at = u32::try_from(table.rows.len()).ok()?;
+        table.by_id.insert(record.id, at);
+        table.rows.push(record);
+        table.index_row(at);
+        if let Some(log) = &mut self.undo {
+            log.push(Undo::Created { object, at });
+        }
+        Some(at)
+    }
+
+    /// Replaces a stored record with `record` (same Id), keeping indexes and the undo log.
+    pub fn replace(&mut self, object: usize, at: u32, record: Record) {
+        let Some(table) = self.tables.get_mut(object) else {
+            return;
+        };
+        let Some(slot) = usize::try_from(at).ok().filter(|i| *i < table.rows.len()) else {
+            return;
+        };
+        table.unindex_row(at);
+        let old = std::mem::replace(&mut table.rows[slot], record);
+        table.index_row(at);
+        if let Some(log) = &mut self.undo {
+            log.push(Undo::Modified { object, at, old });
+        }
+    }
+
+    /// Starts recording an undo log (all-or-none calls). Nested calls keep the outer log.
+    pub fn begin(&mut self) {
+        if self.undo.is_none() {
+            self.undo = Some(Vec::new());
+        }
+    }
+
+    /// Forgets the undo log: the changes stay.
+    pub fn commit(&mut self) {
+        self.undo = None;
+    }
+
+    /// Undoes every change since [`Store::begin`], newest first.
+    pub fn rollback(&mut self) {
+        let Some(log) = self.undo.take() else {
+            return;
+        };
+        for step in log.into_iter().rev() {
+            match step {
+                Undo::Created { object, at } => {
+                    if let Some(table) = self.tables.get_mut(object) {
+                        table.unindex_row(at);
+                        if usize::try_from(at).ok() == table.rows.len().checked_sub(1)
+                            && let Some(record) = table.rows.pop()
+                        {
+                            table.by_id.remove(&record.id);
+                        }
+                    }
+                }
+                Undo::Modified { object, at, old } => {
+                    if let Some(table) = self.tables.get_mut(object)
+                        && let Some(slot) =
+                            usize::try_from(at).ok().filter(|i| *i < table.rows.len())
+                    {
+                        table.unindex_row(at);
+                        table.rows[slot] = old;
+                        table.index_row(at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Releases spare capacity after a bulk load.
+    pub fn shrink(&mut self) {
+        for table in &mut self.tables {
+            table.rows.shrink_to_fit();
+            for row in &mut table.rows {
+                row.shrink();
+            }
+        }
+    }
+
+    /// Number of live (non-deleted) records per object, for the admin API.
+    pub fn counts(&self) -> Vec<(String, usize)> {
+        self.schema
+            .objects()
+            .iter()
+            .zip(&self.tables)
+            .map(|(o, t)| {
+                (
+                    o.name.clone(),
+                    t.rows.iter().filter(|r| r.deleted_ms.is_none()).count(),
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::standard::standard_schema;
+
+    #[test]
+    fn rollback_restores_rows_and_indexes() {
+        let schema = Arc::new(standard_schema());
+        let account = schema.object_index("Account").unwrap();
+        let contact = schema.object_index("Contact").unwrap();
+        let account_field = schema
+            .object("Contact")
+            .unwrap()
+            .field_index("AccountId")
+            .unwrap();
+        let mut store = Store::new(Arc::clone(&schema));
+        let a = store.allocate_id(account).unwrap();
+        store.insert(account, Record::new(a)).unwrap();
+        store.begin();
+        let c = store.allocate_id(contact).unwrap();
+        let mut record = Record::new(c);
+        record.set(account_field, Some(Value::Id(a)));
+        store.insert(contact, record).unwrap();
+        assert_eq!(
+            store
+                .table(contact)
+                .unwrap()
+                .lookup(account_field, &IndexKey::Id(a))
+                .len(),
+            1
+        );
+        store.rollback();
+        assert!(store.get(contact, &c).is_none());
+        assert!(
+            store
+                .table(contact)
+                .unwrap()
+                .lookup(account_field, &IndexKey::Id(a))
+                .is_empty()
+        );
+        assert!(store.get(account, &a).is_some());
+    }
+}

@@ -1,0 +1,1241 @@
+//! The one per-record write path: create, update, upsert and delete with every check an org
+//! makes, the derived fields it maintains, and the system fields it stamps.
+//!
+//! Single-record REST, sObject Collections, seeding (fixtures and the generator) and Bulk API
+//! 2.0 ingest all go through [`write`] and [`delete`], so a record is accepted or rejected the
+//! same way whatever the door (Bulk passes CSV cells as JSON strings, which [`from_json`]
+//! accepts for every type). Errors are per-record [`RecordError`]s; the caller decides whether
+//! they become a 400 or an entry in a result array. This module never renders responses and
+//! never reads the wall clock: `now_ms` comes from the emulator clock.
+//!
+//! Messages follow the REST API error-code list (salesforce-api.md 2.3) and observed org
+//! answers: INVALID_FIELD_FOR_INSERT_UPDATE
+//! (https://salesforcedictionary.com/errors/invalid-field-for-insert-update),
+//! DUPLICATE_VALUE (https://help.salesforce.com/s/articleView?id=000383480).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{Datelike, Duration, Months, NaiveDate};
+use serde_json::{Map, Value as Json};
+
+use crate::domain::SfId;
+
+use super::clock::from_ms;
+use super::errors::RecordError;
+use super::faults::ValidationRule;
+use super::fls::Fls;
+use super::schema::{FieldDef, FieldType, ObjectDef, Schema};
+use super::store::{IndexKey, Record, Store};
+use super::value::{Incoming, Value, from_json, whole};
+
+/// Who writes, when, and under which rules.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteContext<'a> {
+    /// The emulator clock's now, in milliseconds.
+    pub now_ms: i64,
+    /// The running user (CreatedById, default OwnerId).
+    pub user: SfId,
+    /// Field-level security of the running user.
+    pub fls: &'a Fls,
+    /// Seeding may set audit fields (CreatedDate, ...) and a record's own Id, as data loads
+    /// with "Set Audit Fields upon Record Creation" can.
+    pub seed: bool,
+    /// Validation rules injected as faults.
+    pub rules: &'a [ValidationRule],
+}
+
+/// What to do with the record.
+#[derive(Debug, Clone, Copy)]
+pub enum WriteOp<'a> {
+    /// Insert a new record.
+    Create,
+    /// Update the record with this Id.
+    Update(SfId),
+    /// Update the record whose external-ID `field` equals `value`, or insert it.
+    Upsert {
+        /// External-ID field (or `Id`).
+        field: &'a str,
+        /// Its value.
+        value: &'a str,
+        /// Fail instead of inserting when nothing matches.
+        update_only: bool,
+    },
+}
+
+/// A successful write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// The record's Id.
+    pub id: SfId,
+    /// Whether it was inserted (upsert reports this as `created`).
+    pub created: bool,
+}
+
+/// Why a write did not happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteFailure {
+    /// The record was rejected.
+    Record(RecordError),
+    /// An upsert key matched several records (HTTP 300 on single-record upsert).
+    MultipleMatches(Vec<SfId>),
+}
+
+impl From<RecordError> for WriteFailure {
+    fn from(error: RecordError) -> Self {
+        WriteFailure::Record(error)
+    }
+}
+
+/// Audit fields that seeding may set.
+const AUDIT_FIELDS: &[&str] = &[
+    "CreatedDate",
+    "CreatedById",
+    "LastModifiedDate",
+    "LastModifiedById",
+    "SystemModstamp",
+    "ClosedDate",
+];
+
+fn err(code: &'static str, message: impl Into<String>, fields: &[&str]) -> RecordError {
+    RecordError::new(
+        code,
+        message,
+        fields.iter().map(|f| (*f).to_owned()).collect(),
+    )
+}
+
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        n.to_string()
+    }
+}
+
+/// `INVALID_FIELD` for a field the object does not have (or the user cannot see).
+pub fn no_such_column(object: &str, field: &str) -> RecordError {
+    err(
+        "INVALID_FIELD",
+        format!("No such column '{field}' on sobject of type {object}"),
+        &[field],
+    )
+}
+
+/// Checks only the JSON shape of a record body (unknown fields and value types), so a
+/// Collections request can be refused as a whole before anything is written, as an org
+/// refuses a body it cannot deserialize.
+///
+/// # Errors
+/// The first `INVALID_FIELD` or `JSON_PARSER_ERROR`.
+pub fn check_shape(
+    schema: &Schema,
+    fls: &Fls,
+    object: &ObjectDef,
+    body: &Map<String, Json>,
+) -> Result<(), RecordError> {
+    for (key, json) in body {
+        if key == "attributes" || key.eq_ignore_ascii_case("id") {
+            continue;
+        }
+        match object.field(key) {
+            Some(field) if !fls.is_hidden(&object.name, &field.name) => {
+                from_json(field, json).map_err(|e| err("JSON_PARSER_ERROR", e.message, &[]))?;
+            }
+            _ => {
+                let parent = object.relationship(key).filter(|_| json.is_object());
+                if parent.is_none() {
+                    return Err(no_such_column(&object.name, key));
+                }
+                let _ = schema;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates, updates or upserts one record of `object_name` from its JSON body.
+///
+/// # Errors
+/// [`WriteFailure::Record`] with the org's status code and message, or
+/// [`WriteFailure::MultipleMatches`] for an ambiguous upsert.
+pub fn write(
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    object_name: &str,
+    op: WriteOp<'_>,
+    body: &Map<String, Json>,
+) -> Result<Written, WriteFailure> {
+    let schema = Arc::clone(store.schema());
+    let object_index = schema
+        .object_index(object_name)
+        .ok_or_else(|| err("NOT_FOUND", "The requested resource does not exist", &[]))?;
+    let object = schema
+        .object_at(object_index)
+        .ok_or_else(|| err("NOT_FOUND", "The requested resource does not exist", &[]))?;
+    check_shape(&schema, ctx.fls, object, body)?;
+
+    // Which record: none (insert) or an existing row.
+    let target: Option<SfId> = match op {
+        WriteOp::Create => None,
+        WriteOp::Update(id) => Some(existing(store, object_index, id)?),
+        WriteOp::Upsert {
+            field,
+            value,
+            update_only,
+        } => {
+            let matches = upsert_matches(store, object_index, object, field, value)?;
+            match matches.as_slice() {
+                [] if update_only => {
+                    return Err(
+                        err("NOT_FOUND", "The requested resource does not exist", &[]).into(),
+                    );
+                }
+                [] => None,
+                [one] => Some(*one),
+                many => return Err(WriteFailure::MultipleMatches(many.to_vec())),
+            }
+        }
+    };
+    if target.is_none() && !object.createable && !ctx.seed {
+        return Err(err(
+            "INVALID_TYPE_FOR_OPERATION",
+            format!("entity type cannot be inserted: {}", object.label),
+            &[],
+        )
+        .into());
+    }
+    if target.is_some() && !object.updateable && !ctx.seed {
+        return Err(err(
+            "INVALID_TYPE_FOR_OPERATION",
+            format!("entity type cannot be updated: {}", object.label),
+            &[],
+        )
+        .into());
+    }
+    let creating = target.is_none();
+    let old = target.and_then(|id| store.get(object_index, &id).cloned());
+
+    // Writability first: an org lists every read-only field in one error.
+    let mut read_only: Vec<&str> = Vec::new();
+    for key in body.keys() {
+        if key == "attributes" || key.eq_ignore_ascii_case("id") {
+            continue;
+        }
+        let Some(field) = object.field(key) else {
+            continue;
+        };
+        let allowed = if creating {
+            field.createable
+        } else {
+            field.updateable
+        };
+        let seeded_audit = ctx.seed && AUDIT_FIELDS.contains(&field.name.as_str());
+        if (!allowed || ctx.fls.is_read_only(&object.name, &field.name)) && !seeded_audit {
+            read_only.push(field.name.as_str());
+        }
+    }
+    if !read_only.is_empty() {
+        return Err(err(
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            format!(
+                "Unable to create/update fields: {}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
+                read_only.join(", ")
+            ),
+            &read_only,
+        )
+        .into());
+    }
+
+    let id = match (
+        &old,
+        body.iter().find(|(k, _)| k.eq_ignore_ascii_case("id")),
+    ) {
+        (Some(old), _) => old.id,
+        (None, Some((_, Json::String(given)))) if ctx.seed => {
+            let id = SfId::parse(given).map_err(|_| {
+                err(
+                    "MALFORMED_ID",
+                    format!("Record ID: id value of incorrect type: {given}"),
+                    &["Id"],
+                )
+            })?;
+            if id.key_prefix() != object.key_prefix || store.get_any(&id).is_some() {
+                return Err(err(
+                    "DUPLICATE_VALUE",
+                    format!("duplicate value found: Id duplicates value on record with id: {id}"),
+                    &[],
+                )
+                .into());
+            }
+            id
+        }
+        (None, Some(_)) => {
+            return Err(err(
+                "INVALID_FIELD",
+                "Record ID: cannot specify Id in an insert call",
+                &["Id"],
+            )
+            .into());
+        }
+        (None, None) => store
+            .allocate_id(object_index)
+            .ok_or_else(|| err("UNKNOWN_EXCEPTION", "An unexpected error occurred.", &[]))?,
+    };
+    let mut record = old.clone().unwrap_or_else(|| Record::new(id));
+    let mut touched: HashSet<usize> = HashSet::new();
+
+    for (key, json) in body {
+        if key == "attributes" || key.eq_ignore_ascii_case("id") {
+            continue;
+        }
+        let Some(at) = object.field_index(key) else {
+            // A parent by external ID: "Account": {"Ext__c": "x"}.
+            let (at, parent) = parent_by_external_id(store, object, key, json)?;
+            record.set(at, Some(Value::Id(parent)));
+            touched.insert(at);
+            continue;
+        };
+        let Some(field) = object.fields.get(at) else {
+            continue;
+        };
+        let incoming =
+            from_json(field, json).map_err(|e| err("JSON_PARSER_ERROR", e.message, &[]))?;
+        let value = match incoming {
+            Incoming::Null if field.field_type == FieldType::Boolean => Some(Value::Bool(false)),
+            Incoming::Null => None,
+            Incoming::Reference(text) => {
+                Some(Value::Id(check_reference(store, object, field, &text)?))
+            }
+            Incoming::Value(value) => Some(check_value(store, object, field, value)?),
+        };
+        record.set(at, value);
+        touched.insert(at);
+    }
+
+    let now = ctx.now_ms;
+    if creating {
+        apply_defaults(object, &mut record, &touched, ctx.user);
+    }
+    derive(
+        store,
+        &schema,
+        object,
+        old.as_ref(),
+        &mut record,
+        &touched,
+        now,
+    )?;
+    check_required(object, &record)?;
+    check_record_type_stage(object, &record)?;
+    check_event(object, &record)?;
+    check_unique(store, object_index, object, &record)?;
+    for rule in ctx.rules {
+        if rule.matches(object, &record) {
+            return Err(err(
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                rule.message.clone(),
+                &[],
+            )
+            .into());
+        }
+    }
+
+    // System fields.
+    let set_ms = |record: &mut Record, name: &str, ms: i64| {
+        if let Some(at) = object.field_index(name) {
+            record.set(at, Some(Value::DateTime(ms)));
+        }
+    };
+    let given = |record: &Record, name: &str| -> Option<i64> {
+        let at = object.field_index(name)?;
+        match record.get(at) {
+            Some(Value::DateTime(ms)) if touched.contains(&at) => Some(*ms),
+            _ => None,
+        }
+    };
+    if creating {
+        let created = given(&record, "CreatedDate")
+            .filter(|_| ctx.seed)
+            .unwrap_or(now);
+        set_ms(&mut record, "CreatedDate", created);
+        let closed = given(&record, "ClosedDate").unwrap_or(created);
+        let modified = given(&record, "LastModifiedDate").unwrap_or(created.max(closed));
+        set_ms(&mut record, "LastModifiedDate", modified);
+        let stamp = given(&record, "SystemModstamp").unwrap_or(modified);
+        set_ms(&mut record, "SystemModstamp", stamp);
+        for by in ["CreatedById", "LastModifiedById"] {
+            if let Some(at) = object.field_index(by)
+                && record.get(at).is_none()
+            {
+                record.set(at, Some(Value::Id(ctx.user)));
+            }
+        }
+    } else {
+        set_ms(&mut record, "LastModifiedDate", now);
+        set_ms(&mut record, "SystemModstamp", now);
+        if let Some(at) = object.field_index("LastModifiedById") {
+            record.set(at, Some(Value::Id(ctx.user)));
+        }
+    }
+
+    let old_account = old.as_ref().and_then(|r| account_of(object, r));
+    let new_account = account_of(object, &record);
+    match store.table(object_index).and_then(|t| t.position(&id)) {
+        Some(at) => store.replace(object_index, at, record),
+        None => {
+            store
+                .insert(object_index, record)
+                .ok_or_else(|| err("UNKNOWN_EXCEPTION", "An unexpected error occurred.", &[]))?;
+        }
+    }
+    refresh_last_activity(store, object, old_account, new_account, now);
+    Ok(Written {
+        id,
+        created: creating,
+    })
+}
+
+fn existing(store: &Store, object: usize, id: SfId) -> Result<SfId, RecordError> {
+    match store.get(object, &id) {
+        Some(record) if record.deleted_ms.is_some() => {
+            Err(err("ENTITY_IS_DELETED", "entity is deleted", &[]))
+        }
+        Some(record) => Ok(record.id),
+        None => Err(err(
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            &[],
+        )),
+    }
+}
+
+/// The live records whose external-ID `field` equals `value` (or whose Id is `value`).
+///
+/// # Errors
+/// `NOT_FOUND` when `field` is not an external-ID (idLookup) field of the object.
+pub fn upsert_matches(
+    store: &Store,
+    object_index: usize,
+    object: &ObjectDef,
+    field: &str,
+    value: &str,
+) -> Result<Vec<SfId>, RecordError> {
+    let not_found = || err("NOT_FOUND", "The requested resource does not exist", &[]);
+    let at = object.field_index(field).ok_or_else(not_found)?;
+    let def = object.fields.get(at).ok_or_else(not_found)?;
+    if def.field_type == FieldType::Id {
+        let Ok(id) = SfId::parse(value) else {
+            return Ok(Vec::new());
+        };
+        return Ok(store
+            .get(object_index, &id)
+            .filter(|r| r.deleted_ms.is_none())
+            .map(|r| vec![r.id])
+            .unwrap_or_default());
+    }
+    if !def.external_id {
+        return Err(not_found());
+    }
+    let key = match def.field_type {
+        FieldType::Double | FieldType::Int => value
+            .parse::<f64>()
+            .ok()
+            .map(|n| IndexKey::Number(n.to_bits())),
+        _ => Some(IndexKey::Text(value.to_lowercase().into_boxed_str())),
+    };
+    let Some(key) = key else {
+        return Ok(Vec::new());
+    };
+    let Some(table) = store.table(object_index) else {
+        return Ok(Vec::new());
+    };
+    Ok(table
+        .lookup(at, &key)
+        .iter()
+        .filter_map(|row| table.row(*row))
+        .filter(|r| r.deleted_ms.is_none())
+        .map(|r| r.id)
+        .collect())
+}
+
+fn parent_by_external_id(
+    store: &Store,
+    object: &ObjectDef,
+    key: &str,
+    json: &Json,
+) -> Result<(usize, SfId), RecordError> {
+    let field = object
+        .relationship(key)
+        .ok_or_else(|| no_such_column(&object.name, key))?;
+    let at = object
+        .field_index(&field.name)
+        .ok_or_else(|| no_such_column(&object.name, key))?;
+    let target = field
+        .reference_to
+        .first()
+        .ok_or_else(|| no_such_column(&object.name, key))?;
+    let schema = store.schema();
+    let parent_index = schema
+        .object_index(target)
+        .ok_or_else(|| no_such_column(&object.name, key))?;
+    let parent = schema
+        .object_at(parent_index)
+        .ok_or_else(|| no_such_column(&object.name, key))?;
+    let Some((ext_field, ext_json)) = json
+        .as_object()
+        .and_then(|m| m.iter().find(|(k, _)| *k != "attributes"))
+    else {
+        return Err(no_such_column(&object.name, key));
+    };
+    let ext_value = match ext_json {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let matches = upsert_matches(store, parent_index, parent, ext_field, &ext_value)
+        .map_err(|_| no_such_column(&parent.name, ext_field))?;
+    match matches.as_slice() {
+        [one] => Ok((at, *one)),
+        [] => Err(err(
+            "INVALID_FIELD",
+            format!(
+                "Foreign key external ID: {ext_value} not found for field {ext_field} in entity {}",
+                parent.name
+            ),
+            &[],
+        )),
+        _ => Err(err(
+            "DUPLICATE_EXTERNAL_ID",
+            format!(
+                "Foreign key external ID: {ext_value} matched more than one record for field {ext_field} in entity {}",
+                parent.name
+            ),
+            &[],
+        )),
+    }
+}
+
+fn check_reference(
+    store: &Store,
+    object: &ObjectDef,
+    field: &FieldDef,
+    text: &str,
+) -> Result<SfId, RecordError> {
+    let name = field.name.as_str();
+    let id = SfId::parse(text).map_err(|_| {
+        err(
+            "MALFORMED_ID",
+            format!("{}: id value of incorrect type: {text}", field.label),
+            &[name],
+        )
+    })?;
+    let schema = store.schema();
+    let target_ok = field.reference_to.iter().any(|t| {
+        schema
+            .object(t)
+            .is_some_and(|o| o.key_prefix == id.key_prefix())
+    });
+    if !target_ok {
+        // salesforce-api.md 2.3: a lookup to a missing, inaccessible or wrong-type Id.
+        return Err(err(
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            &[],
+        ));
+    }
+    if name == "RecordTypeId" && !object.record_types.iter().any(|r| r.id == id) {
+        return Err(err(
+            "INVALID_CROSS_REFERENCE_KEY",
+            format!("Record Type ID: this ID value isn't valid for the user: {text}"),
+            &[name],
+        ));
+    }
+    match store.get_any(&id) {
+        Some((_, record)) if record.deleted_ms.is_some() => {
+            Err(err("ENTITY_IS_DELETED", "entity is deleted", &[]))
+        }
+        Some(_) => Ok(id),
+        None => Err(err(
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            &[],
+        )),
+    }
+}
+
+fn check_value(
+    store: &mut Store,
+    object: &ObjectDef,
+    field: &FieldDef,
+    value: Value,
+) -> Result<Value, RecordError> {
+    let name = field.name.as_str();
+    match value {
+        Value::Text(text) => {
+            if field.length > 0
+                && text.chars().count() > usize::try_from(field.length).unwrap_or(usize::MAX)
+            {
+                return Err(err(
+                    "STRING_TOO_LONG",
+                    format!(
+                        "{}: data value too large: {text} (max length={})",
+                        field.label, field.length
+                    ),
+                    &[name],
+                ));
+            }
+            if field.restricted_picklist {
+                let parts: Vec<&str> = if field.field_type == FieldType::MultiPicklist {
+                    text.split(';').collect()
+                } else {
+                    vec![&text]
+                };
+                for part in parts {
+                    if !field.picklist_value(part).is_some_and(|p| p.active) {
+                        return Err(restricted(field, part));
+                    }
+                }
+            }
+            if field.field_type == FieldType::Email && !text.contains('@') {
+                return Err(err(
+                    "INVALID_EMAIL_ADDRESS",
+                    format!("{}: invalid email address: {text}", field.label),
+                    &[name],
+                ));
+            }
+            let _ = object;
+            let shared = if matches!(
+                field.field_type,
+                FieldType::Picklist | FieldType::MultiPicklist | FieldType::Combobox
+            ) || text.len() <= 24
+            {
+                store.intern(&text)
+            } else {
+                text
+            };
+            Ok(Value::Text(shared))
+        }
+        Value::Number(n) => {
+            let (whole_digits, scale) = if field.field_type == FieldType::Int {
+                (field.digits, 0)
+            } else {
+                (field.precision.saturating_sub(field.scale), field.scale)
+            };
+            let factor = 10f64.powi(i32::try_from(scale).unwrap_or(0));
+            let rounded = (n * factor).round() / factor;
+            let limit = 10f64.powi(i32::try_from(whole_digits).unwrap_or(18));
+            if rounded.abs() >= limit {
+                return Err(err(
+                    "NUMBER_OUTSIDE_VALID_RANGE",
+                    format!(
+                        "{}: value outside of valid range on numeric field: {}",
+                        field.label,
+                        number_text(n)
+                    ),
+                    &[name],
+                ));
+            }
+            Ok(Value::Number(rounded))
+        }
+        Value::Date(d) if !(1700..=4000).contains(&d.year()) => Err(err(
+            "INVALID_DATE",
+            format!("{}: invalid date: {d}", field.label),
+            &[name],
+        )),
+        other => Ok(other),
+    }
+}
+
+fn restricted(field: &FieldDef, value: &str) -> RecordError {
+    // Message as salesforce-api.md 2.3 gives it; see also
+    // https://salesforcedictionary.com/errors/invalid-or-null-for-restricted-picklist
+    err(
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        format!("bad value for restricted picklist field: {value}"),
+        &[field.name.as_str()],
+    )
+}
+
+fn apply_defaults(object: &ObjectDef, record: &mut Record, touched: &HashSet<usize>, user: SfId) {
+    for (at, field) in object.fields.iter().enumerate() {
+        if touched.contains(&at) || record.get(at).is_some() {
+            continue;
+        }
+        if let Some(default) = field.default_boolean {
+            record.set(at, Some(Value::Bool(default)));
+        } else if let Some(value) = field.default_picklist_value() {
+            record.set(at, Some(Value::Text(Arc::from(value))));
+        } else if field.name == "OwnerId" {
+            record.set(at, Some(Value::Id(user)));
+        }
+    }
+    if let Some(at) = object.field_index("RecordTypeId")
+        && record.get(at).is_none()
+        && let Some(rt) = object.record_types.iter().find(|r| r.default)
+    {
+        record.set(at, Some(Value::Id(rt.id)));
+    }
+}
+
+fn text_of<'r>(object: &ObjectDef, record: &'r Record, name: &str) -> Option<&'r str> {
+    object
+        .field_index(name)
+        .and_then(|at| record.get(at))
+        .and_then(Value::as_text)
+}
+
+fn set(object: &ObjectDef, record: &mut Record, name: &str, value: Option<Value>) {
+    if let Some(at) = object.field_index(name) {
+        record.set(at, value);
+    }
+}
+
+fn was_touched(object: &ObjectDef, touched: &HashSet<usize>, name: &str) -> bool {
+    object
+        .field_index(name)
+        .is_some_and(|at| touched.contains(&at))
+}
+
+/// Derived fields an org maintains (salesforce-api.md 10.10).
+fn derive(
+    store: &Store,
+    schema: &Schema,
+    object: &ObjectDef,
+    old: Option<&Record>,
+    record: &mut Record,
+    touched: &HashSet<usize>,
+    now: i64,
+) -> Result<(), RecordError> {
+    let get = |record: &Record, name: &str| -> Option<Value> {
+        object
+            .field_index(name)
+            .and_then(|at| record.get(at))
+            .cloned()
+    };
+    match object.name.as_str() {
+        "Task" | "Case" => {
+            let closed = text_of(object, record, "Status")
+                .is_some_and(|s| schema.is_closed_status(&object.name, s));
+            set(object, record, "IsClosed", Some(Value::Bool(closed)));
+            if object.name == "Case" {
+                let was_closed = old
+                    .and_then(|o| get(o, "IsClosed"))
+                    .is_some_and(|v| v == Value::Bool(true));
+                if !closed {
+                    set(object, record, "ClosedDate", None);
+                } else if (!was_closed || get(record, "ClosedDate").is_none())
+                    && !was_touched(object, touched, "ClosedDate")
+                {
+                    set(object, record, "ClosedDate", Some(Value::DateTime(now)));
+                }
+            }
+        }
+        "Opportunity" => {
+            if let Some(stage) = text_of(object, record, "StageName").map(str::to_owned) {
+                let info = schema
+                    .stages
+                    .get(&stage)
+                    .cloned()
+                    .unwrap_or_else(|| super::standard::stage_info_for(&stage));
+                set(object, record, "IsClosed", Some(Value::Bool(info.closed)));
+                set(object, record, "IsWon", Some(Value::Bool(info.won)));
+                let stage_changed = old
+                    .and_then(|o| text_of(object, o, "StageName").map(str::to_owned))
+                    .as_deref()
+                    != Some(stage.as_str());
+                if (stage_changed || get(record, "Probability").is_none())
+                    && !was_touched(object, touched, "Probability")
+                {
+                    set(
+                        object,
+                        record,
+                        "Probability",
+                        Some(Value::Number(info.probability)),
+                    );
+                }
+                if (stage_changed || get(record, "ForecastCategoryName").is_none())
+                    && !was_touched(object, touched, "ForecastCategoryName")
+                {
+                    set(
+                        object,
+                        record,
+                        "ForecastCategoryName",
+                        Some(Value::Text(Arc::from(info.forecast_category))),
+                    );
+                }
+            }
+        }
+        "Contract" => {
+            let start = get(record, "StartDate").and_then(|v| v.as_date());
+            let term = get(record, "ContractTerm").and_then(|v| v.as_number());
+            let end = match (start, term) {
+                (Some(start), Some(term)) if term >= 0.0 => whole(term)
+                    .and_then(|t| u32::try_from(t).ok())
+                    .and_then(|m| start.checked_add_months(Months::new(m)))
+                    .and_then(|d| d.checked_sub_signed(Duration::days(1)))
+                    .map(Value::Date),
+                _ => None,
+            };
+            set(object, record, "EndDate", end);
+            let code = match text_of(object, record, "Status") {
+                Some("In Approval Process") => "InApproval",
+                Some("Activated") => "Activated",
+                _ => "Draft",
+            };
+            set(
+                object,
+                record,
+                "StatusCode",
+                Some(Value::Text(Arc::from(code))),
+            );
+            if old.is_none() {
+                let number = format!(
+                    "{:08}",
+                    store
+                        .table(schema.object_index("Contract").unwrap_or(0))
+                        .map_or(0, |t| t.rows().len())
+                        + 100
+                );
+                set(
+                    object,
+                    record,
+                    "ContractNumber",
+                    Some(Value::Text(Arc::from(number))),
+                );
+            }
+        }
+        "Contact" | "User" => {
+            let first = text_of(object, record, "FirstName").unwrap_or_default();
+            let last = text_of(object, record, "LastName").unwrap_or_default();
+            let full = if first.is_empty() {
+                last.to_owned()
+            } else {
+                format!("{first} {last}")
+            };
+            set(object, record, "Name", Some(Value::Text(Arc::from(full))));
+        }
+        "Event" => {
+            let all_day = get(record, "IsAllDayEvent") == Some(Value::Bool(true));
+            let start = if was_touched(object, touched, "StartDateTime") {
+                get(record, "StartDateTime")
+            } else {
+                get(record, "ActivityDateTime").or_else(|| get(record, "StartDateTime"))
+            };
+            if let (Some(Value::DateTime(start_ms)), false) = (start.clone(), all_day) {
+                set(
+                    object,
+                    record,
+                    "StartDateTime",
+                    Some(Value::DateTime(start_ms)),
+                );
+                set(
+                    object,
+                    record,
+                    "ActivityDateTime",
+                    Some(Value::DateTime(start_ms)),
+                );
+                set(
+                    object,
+                    record,
+                    "ActivityDate",
+                    Some(Value::Date(from_ms(start_ms).date_naive())),
+                );
+                let duration = get(record, "DurationInMinutes").and_then(|v| v.as_number());
+                let end = get(record, "EndDateTime");
+                let end_given = was_touched(object, touched, "EndDateTime");
+                match (duration, end) {
+                    (Some(minutes), _) if !end_given => {
+                        let end_ms = start_ms
+                            .saturating_add(whole(minutes).unwrap_or(0).saturating_mul(60_000));
+                        set(object, record, "EndDateTime", Some(Value::DateTime(end_ms)));
+                    }
+                    (_, Some(Value::DateTime(end_ms))) => {
+                        let minutes = (end_ms - start_ms) / 60_000;
+                        set(
+                            object,
+                            record,
+                            "DurationInMinutes",
+                            i32::try_from(minutes)
+                                .ok()
+                                .map(|m| Value::Number(f64::from(m))),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            if all_day && let Some(Value::Date(day)) = get(record, "ActivityDate") {
+                let start_ms = day
+                    .and_hms_opt(0, 0, 0)
+                    .map(|t| t.and_utc().timestamp_millis())
+                    .unwrap_or(0);
+                set(
+                    object,
+                    record,
+                    "StartDateTime",
+                    Some(Value::DateTime(start_ms)),
+                );
+                set(
+                    object,
+                    record,
+                    "ActivityDateTime",
+                    Some(Value::DateTime(start_ms)),
+                );
+                set(
+                    object,
+                    record,
+                    "EndDateTime",
+                    Some(Value::DateTime(start_ms + 86_400_000 - 60_000)),
+                );
+                set(
+                    object,
+                    record,
+                    "DurationInMinutes",
+                    Some(Value::Number(1440.0)),
+                );
+            }
+        }
+        _ => {}
+    }
+    if matches!(object.name.as_str(), "Task" | "Event") {
+        let account = activity_account(store, object, record);
+        set(object, record, "AccountId", account.map(Value::Id));
+    }
+    Ok(())
+}
+
+/// Task/Event.AccountId: the What's account (or the What itself when it is an Account),
+/// else the Who's account.
+fn activity_account(store: &Store, object: &ObjectDef, record: &Record) -> Option<SfId> {
+    let schema = store.schema();
+    let parent_account = |id: SfId| -> Option<SfId> {
+        let (index, parent) = store.get_any(&id)?;
+        let def = schema.object_at(index)?;
+        if def.name == "Account" {
+            return Some(parent.id);
+        }
+        def.field_index("AccountId")
+            .and_then(|at| parent.get(at))
+            .and_then(Value::as_id)
+    };
+    let what = object
+        .field_index("WhatId")
+        .and_then(|at| record.get(at))
+        .and_then(Value::as_id);
+    let who = object
+        .field_index("WhoId")
+        .and_then(|at| record.get(at))
+        .and_then(Value::as_id);
+    what.and_then(parent_account)
+        .or_else(|| who.and_then(parent_account))
+}
+
+fn account_of(object: &ObjectDef, record: &Record) -> Option<SfId> {
+    if !matches!(object.name.as_str(), "Task" | "Event") {
+        return None;
+    }
+    object
+        .field_index("AccountId")
+        .and_then(|at| record.get(at))
+        .and_then(Value::as_id)
+}
+
+fn check_required(object: &ObjectDef, record: &Record) -> Result<(), RecordError> {
+    let missing: Vec<&str> = object
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(at, f)| {
+            !f.nillable
+                && f.createable
+                && f.field_type != FieldType::Boolean
+                && record.get(*at).is_none()
+        })
+        .map(|(_, f)| f.name.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(err(
+        "REQUIRED_FIELD_MISSING",
+        format!("Required fields are missing: [{}]", missing.join(", ")),
+        &missing,
+    ))
+}
+
+/// With record types, StageName must belong to the record type's sales process
+/// (salesforce-api.md 8: the emulator answers INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST).
+fn check_record_type_stage(object: &ObjectDef, record: &Record) -> Result<(), RecordError> {
+    if object.name != "Opportunity" {
+        return Ok(());
+    }
+    let stage = text_of(object, record, "StageName").unwrap_or_default();
+    let record_type = object
+        .field_index("RecordTypeId")
+        .and_then(|at| record.get(at))
+        .and_then(Value::as_id);
+    let allowed = record_type
+        .and_then(|id| object.record_types.iter().find(|r| r.id == id))
+        .and_then(|r| r.stages.as_ref());
+    if let Some(stages) = allowed
+        && !stages.iter().any(|s| s == stage)
+        && let Some(field) = object.field("StageName")
+    {
+        return Err(restricted(field, stage));
+    }
+    Ok(())
+}
+
+/// A timed event needs a duration or an end; an all-day one a date (salesforce-api.md 8).
+fn check_event(object: &ObjectDef, record: &Record) -> Result<(), RecordError> {
+    if object.name != "Event" {
+        return Ok(());
+    }
+    let has = |name: &str| {
+        object
+            .field_index(name)
+            .and_then(|at| record.get(at))
+            .is_some()
+    };
+    let all_day = object
+        .field_index("IsAllDayEvent")
+        .and_then(|at| record.get(at))
+        == Some(&Value::Bool(true));
+    if all_day {
+        if !has("ActivityDate") {
+            return Err(err(
+                "REQUIRED_FIELD_MISSING",
+                "Required fields are missing: [ActivityDate]",
+                &["ActivityDate"],
+            ));
+        }
+    } else {
+        if !has("ActivityDateTime") {
+            return Err(err(
+                "REQUIRED_FIELD_MISSING",
+                "Required fields are missing: [ActivityDateTime]",
+                &["ActivityDateTime"],
+            ));
+        }
+        if !has("DurationInMinutes") {
+            return Err(err(
+                "REQUIRED_FIELD_MISSING",
+                "Required fields are missing: [DurationInMinutes]",
+                &["DurationInMinutes"],
+            ));
+        }
+        let minutes = object
+            .field_index("DurationInMinutes")
+            .and_then(|at| record.get(at))
+            .and_then(Value::as_number)
+            .unwrap_or(0.0);
+        if !(0.0..=20_160.0).contains(&minutes) {
+            return Err(err(
+                "FIELD_INTEGRITY_EXCEPTION",
+                "Event duration cannot be negative or exceed 14 days",
+                &["DurationInMinutes"],
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_unique(
+    store: &Store,
+    object_index: usize,
+    object: &ObjectDef,
+    record: &Record,
+) -> Result<(), RecordError> {
+    let Some(table) = store.table(object_index) else {
+        return Ok(());
+    };
+    for (at, field) in object.fields.iter().enumerate() {
+        if !field.unique {
+            continue;
+        }
+        let Some(key) = record.get(at).and_then(IndexKey::of) else {
+            continue;
+        };
+        if let Some(other) = table
+            .lookup(at, &key)
+            .iter()
+            .filter_map(|r| table.row(*r))
+            .find(|r| r.id != record.id && r.deleted_ms.is_none())
+        {
+            return Err(err(
+                "DUPLICATE_VALUE",
+                format!(
+                    "duplicate value found: {} duplicates value on record with id: {}",
+                    field.name, other.id
+                ),
+                &[],
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes Account.LastActivityDate (the latest due date of past events and closed tasks)
+/// for the accounts an activity write touched, bumping the account's SystemModstamp when it
+/// changes, as an org does for system-side changes.
+fn refresh_last_activity(
+    store: &mut Store,
+    object: &ObjectDef,
+    old_account: Option<SfId>,
+    new_account: Option<SfId>,
+    now: i64,
+) {
+    if !matches!(object.name.as_str(), "Task" | "Event") {
+        return;
+    }
+    let accounts: Vec<SfId> = [old_account, new_account].into_iter().flatten().collect();
+    let today = from_ms(now).date_naive();
+    let schema = Arc::clone(store.schema());
+    let Some(account_index) = schema.object_index("Account") else {
+        return;
+    };
+    let Some(account_def) = schema.object_at(account_index) else {
+        return;
+    };
+    for account in accounts {
+        let mut latest: Option<NaiveDate> = None;
+        for name in ["Task", "Event"] {
+            let (Some(index), Some(def)) = (schema.object_index(name), schema.object(name)) else {
+                continue;
+            };
+            let (Some(account_field), Some(date_field)) = (
+                def.field_index("AccountId"),
+                def.field_index("ActivityDate"),
+            ) else {
+                continue;
+            };
+            let closed_field = def.field_index("IsClosed");
+            let Some(table) = store.table(index) else {
+                continue;
+            };
+            for row in table.lookup(account_field, &IndexKey::Id(account)) {
+                let Some(record) = table.row(*row) else {
+                    continue;
+                };
+                if record.deleted_ms.is_some() {
+                    continue;
+                }
+                let Some(date) = record.get(date_field).and_then(Value::as_date) else {
+                    continue;
+                };
+                let counts = if name == "Task" {
+                    closed_field.and_then(|at| record.get(at)) == Some(&Value::Bool(true))
+                } else {
+                    date <= today
+                };
+                if counts && latest.is_none_or(|l| date > l) {
+                    latest = Some(date);
+                }
+            }
+        }
+        let Some(at) = store
+            .table(account_index)
+            .and_then(|t| t.position(&account))
+        else {
+            continue;
+        };
+        let Some(mut record) = store.table(account_index).and_then(|t| t.row(at)).cloned() else {
+            continue;
+        };
+        let Some(field) = account_def.field_index("LastActivityDate") else {
+            continue;
+        };
+        let new_value = latest.map(Value::Date);
+        if record.get(field) != new_value.as_ref() {
+            record.set(field, new_value);
+            if let Some(stamp) = account_def.field_index("SystemModstamp") {
+                record.set(stamp, Some(Value::DateTime(now)));
+            }
+            store.replace(account_index, at, record);
+        }
+    }
+}
+
+/// Deletes a record (to the recycle bin) and, as an org does, its cascade-delete children.
+///
+/// # Errors
+/// `ENTITY_IS_DELETED` when already deleted, `INVALID_CROSS_REFERENCE_KEY` when unknown,
+/// `INSUFFICIENT_ACCESS_OR_READONLY` for objects that cannot be deleted.
+pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(), RecordError> {
+    let (object_index, at) = store.locate(&id).ok_or_else(|| {
+        err(
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            &[],
+        )
+    })?;
+    let schema = Arc::clone(store.schema());
+    let object = schema.object_at(object_index).ok_or_else(|| {
+        err(
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            &[],
+        )
+    })?;
+    let Some(mut record) = store.table(object_index).and_then(|t| t.row(at)).cloned() else {
+        return Err(err(
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            &[],
+        ));
+    };
+    if record.deleted_ms.is_some() {
+        return Err(err("ENTITY_IS_DELETED", "entity is deleted", &[]));
+    }
+    if !object.deletable {
+        return Err(err(
+            "INSUFFICIENT_ACCESS_OR_READONLY",
+            "insufficient access rights on object id",
+            &[],
+        ));
+    }
+    for rule in ctx.rules {
+        if rule.on_delete && rule.matches(object, &record) {
+            return Err(err(
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                rule.message.clone(),
+                &[],
+            ));
+        }
+    }
+    let account = account_of(object, &record);
+    record.deleted_ms = Some(ctx.now_ms);
+    if let Some(stamp) = object.field_index("SystemModstamp") {
+        record.set(stamp, Some(Value::DateTime(ctx.now_ms)));
+    }
+    store.replace(object_index, at, record);
+    for child in schema.child_relationships(&object.name) {
+        if !child.cascade_delete {
+            continue;
+        }
+        let Some(child_index) = schema.object_index(&child.child_object) else {
+            continue;
+        };
+        let Some(field) = schema
+            .object_at(child_index)
+            .and_then(|o| o.field_index(&child.field))
+        else {
+            continue;
+        };
+        let children: Vec<SfId> = store
+            .table(child_index)
+            .map(|t| {
+                t.lookup(field, &IndexKey::Id(id))
+                    .iter()
+                    .filter_map(|r| t.row(*r))
+                    .filter(|r| r.deleted_ms.is_none())
+                    .map(|r| r.id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for child_id in children {
+            delete(store, ctx, child_id)?;
+        }
+    }
+    refresh_last_activity(store, object, account, None, ctx.now_ms);
+    Ok(())
+}
