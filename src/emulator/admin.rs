@@ -14,6 +14,7 @@
 //! | `POST /_emulator/records` `{"Account":[{...}]}` | loads records through the seeding write path: `{"created":[{"object","id"}],"errors":[...]}` |
 //! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage"}` | run-time limits |
 //! | `GET /_emulator/counts` | live records per object |
+//! | `GET /_emulator/in-flight` | `{"count":n}` API calls being served now |
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -50,6 +51,7 @@ pub fn router() -> Router<EmulatorState> {
         .route("/records", post(load_records))
         .route("/settings", post(settings))
         .route("/counts", get(counts))
+        .route("/in-flight", get(in_flight))
 }
 
 fn bad(message: impl Into<String>) -> Response {
@@ -253,4 +255,9 @@ async fn counts(State(state): State<EmulatorState>) -> Response {
         .into_iter()
         .collect();
     axum::Json(json!(counts)).into_response()
+}
+
+async fn in_flight(State(state): State<EmulatorState>) -> Response {
+    let count = state.in_flight.lock().unwrap_or_else(|e| e.into_inner()).len();
+    axum::Json(json!({"count": count})).into_response()
 }

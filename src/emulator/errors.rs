@@ -43,6 +43,10 @@ impl RecordError {
             "ENTITY_IS_DELETED" | "NOT_FOUND" => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         };
+        // A body the org could not deserialize is reported without a `fields` list.
+        if self.status_code == "JSON_PARSER_ERROR" {
+            return ApiError::new(status, self.status_code, self.message);
+        }
         ApiError::with_fields(status, self.status_code, self.message, self.fields)
     }
 }

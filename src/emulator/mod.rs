@@ -23,6 +23,7 @@
 pub mod admin;
 pub mod auth;
 pub mod clock;
+pub mod derive;
 pub mod errors;
 pub mod faults;
 pub mod fls;

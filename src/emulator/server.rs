@@ -125,9 +125,12 @@ async fn api_layer(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let segment = request
-        .uri()
-        .path()
+    // Nested routers see the path without its prefix; the version lives in the original.
+    let original = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| request.uri().path().to_owned(), |u| u.0.path().to_owned());
+    let segment = original
         .strip_prefix("/services/data/")
         .and_then(|rest| rest.split('/').next())
         .unwrap_or_default()
@@ -154,9 +157,6 @@ async fn api_layer(
                     faults.spec().expire_after,
                 )
             };
-            if let Some(latency) = latency {
-                tokio::time::sleep(latency).await;
-            }
             match decision.reject {
                 Some(kind) => fault_response(kind),
                 None => match auth::check_session(&state, request.headers(), expire_after) {
@@ -164,6 +164,11 @@ async fn api_layer(
                     Ok(user) => match admit(&state) {
                         Err(error) => error.into_response(),
                         Ok(ticket) => {
+                            // The delay runs while the call is in flight, so it can make the
+                            // call a long-running one for the concurrency cap.
+                            if let Some(latency) = latency {
+                                tokio::time::sleep(latency).await;
+                            }
                             request.extensions_mut().insert(CallContext {
                                 user,
                                 lock_all: decision.lock_all,
