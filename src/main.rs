@@ -240,7 +240,8 @@ fn run_emulator(args: EmulatorArgs) -> Result<Exit, Failure> {
             .map_err(|e| Failure::bad_input(format!("--jwt-cert {}: {e}", path.display())))?;
     }
     if let Some(spec) = &args.faults {
-        config.faults = FaultSpec::parse(spec).map_err(|e| Failure::bad_input(format!("--faults: {e}")))?;
+        config.faults =
+            FaultSpec::parse(spec).map_err(|e| Failure::bad_input(format!("--faults: {e}")))?;
     }
     config.metadata = match (&args.metadata, args.without_metadata) {
         (Some(dir), _) => MetadataSource::Dir(dir.clone()),

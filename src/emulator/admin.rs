@@ -258,6 +258,10 @@ async fn counts(State(state): State<EmulatorState>) -> Response {
 }
 
 async fn in_flight(State(state): State<EmulatorState>) -> Response {
-    let count = state.in_flight.lock().unwrap_or_else(|e| e.into_inner()).len();
+    let count = state
+        .in_flight
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .len();
     axum::Json(json!({"count": count})).into_response()
 }

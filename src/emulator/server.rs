@@ -129,7 +129,10 @@ async fn api_layer(
     let original = request
         .extensions()
         .get::<axum::extract::OriginalUri>()
-        .map_or_else(|| request.uri().path().to_owned(), |u| u.0.path().to_owned());
+        .map_or_else(
+            || request.uri().path().to_owned(),
+            |u| u.0.path().to_owned(),
+        );
     let segment = original
         .strip_prefix("/services/data/")
         .and_then(|rest| rest.split('/').next())

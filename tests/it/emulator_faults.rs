@@ -1,0 +1,1 @@
+//! Fault injection, asserted through the admin API's counts.

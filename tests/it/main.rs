@@ -1,0 +1,8 @@
+//! The one integration-test binary: every test talks HTTP to a real server on 127.0.0.1.
+
+mod common;
+mod emulator_auth;
+mod emulator_collections;
+mod emulator_faults;
+mod emulator_rest;
+mod emulator_writes;
