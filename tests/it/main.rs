@@ -1,5 +1,7 @@
 //! The one integration-test binary: every test talks HTTP to a real server on 127.0.0.1.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 mod emulator_auth;
 mod emulator_collections;
