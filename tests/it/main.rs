@@ -1,4 +1,5 @@
-//! The one integration-test binary: every test talks HTTP to a real server on 127.0.0.1.
+//! The one integration-test binary. Each module is one concern; the emulator tests talk
+//! HTTP to a real server on 127.0.0.1.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -8,3 +9,4 @@ mod emulator_collections;
 mod emulator_faults;
 mod emulator_rest;
 mod emulator_writes;
+mod metadata_drift;
