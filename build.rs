@@ -1,7 +1,9 @@
 //! Embeds the SFDX metadata under `salesforce-metadata/` into the binary, so that
 //! `vitals emulator` serves Vitals' custom fields from any working directory.
 //!
-//! It writes `$OUT_DIR/embedded_metadata.rs`: a static list of (path relative to
+//! It reads `salesforce-metadata/force-app/main/default` and
+//! `salesforce-metadata/standard-value-sets/force-app/main/default` and writes
+//! `$OUT_DIR/embedded_metadata.rs`: a static list of (path relative to
 //! `force-app/main/default`, file text) pairs. A checkout without the directory embeds nothing.
 
 use std::env;
@@ -28,11 +30,18 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
 
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let root = manifest.join("salesforce-metadata/force-app/main/default");
     println!("cargo:rerun-if-changed=salesforce-metadata");
     println!("cargo:rerun-if-changed=build.rs");
     let mut files = Vec::new();
-    collect(&root, &root, &mut files);
+    // The package and its separately deployed standard value sets share one layout below
+    // `force-app/main/default`.
+    for source in [
+        "salesforce-metadata",
+        "salesforce-metadata/standard-value-sets",
+    ] {
+        let root = manifest.join(source).join("force-app/main/default");
+        collect(&root, &root, &mut files);
+    }
     let mut code = String::from(
         "/// Embedded SFDX metadata files: (relative path, text).\npub static FILES: &[(&str, &str)] = &[\n",
     );

@@ -54,21 +54,45 @@ pub fn embedded_files() -> Vec<(String, String)> {
 }
 
 /// Reads every `*-meta.xml` below a metadata directory. `dir` may be the SFDX project
-/// (`salesforce-metadata`) or its `force-app/main/default` folder.
+/// (`salesforce-metadata`, whose `standard-value-sets/` project is read too) or a
+/// `force-app/main/default` folder.
 ///
 /// # Errors
 /// [`MetadataError::Read`] when a directory or file cannot be read.
 pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, MetadataError> {
-    let nested = dir.join("force-app/main/default");
-    let root = if nested.is_dir() {
-        nested
-    } else {
-        dir.to_path_buf()
-    };
     let mut out = Vec::new();
-    walk(&root, &root, &mut out)?;
+    let nested = dir.join("force-app/main/default");
+    if nested.is_dir() {
+        walk(&nested, &nested, &mut out)?;
+        let values = dir.join("standard-value-sets/force-app/main/default");
+        if values.is_dir() {
+            walk(&values, &values, &mut out)?;
+        }
+    } else {
+        walk(dir, dir, &mut out)?;
+    }
     out.sort();
     Ok(out)
+}
+
+/// Which picklist a standard value set fills (Metadata API, StandardValueSet names).
+fn standard_value_set_target(name: &str) -> Option<(&'static str, &'static str)> {
+    Some(match name {
+        "AccountType" => ("Account", "Type"),
+        "Industry" => ("Account", "Industry"),
+        "CaseStatus" => ("Case", "Status"),
+        "CasePriority" => ("Case", "Priority"),
+        "CaseOrigin" => ("Case", "Origin"),
+        "CaseType" => ("Case", "Type"),
+        "ContractStatus" => ("Contract", "Status"),
+        "EventType" => ("Event", "Type"),
+        "TaskType" => ("Task", "Type"),
+        "TaskStatus" => ("Task", "Status"),
+        "TaskPriority" => ("Task", "Priority"),
+        "OpportunityType" => ("Opportunity", "Type"),
+        "OpportunityStage" => ("Opportunity", "StageName"),
+        _ => return None,
+    })
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) -> Result<(), MetadataError> {
@@ -238,14 +262,39 @@ pub fn apply(schema: &mut Schema, files: &[(String, String)]) -> Result<(), Meta
         })?;
         parsed.insert(path.as_str(), root);
     }
-    // 1. Stage semantics from the standard value set, so sales processes can use them.
+    // 1. Standard value sets replace a standard picklist's values, as deploying one does;
+    // OpportunityStage also carries each stage's closed/won/probability/forecast category.
     for (path, root) in &parsed {
-        if path.ends_with("standardValueSets/OpportunityStage.standardValueSet-meta.xml") {
-            for value in root.all("standardValue") {
-                let Some(name) = value.text_of("fullName") else {
-                    continue;
+        let Some(name) = path
+            .strip_prefix("standardValueSets/")
+            .and_then(|f| f.strip_suffix(".standardValueSet-meta.xml"))
+        else {
+            continue;
+        };
+        let Some((object, field)) = standard_value_set_target(name) else {
+            continue;
+        };
+        let mut values = Vec::new();
+        for value in root.all("standardValue") {
+            let Some(api) = value.text_of("fullName") else {
+                continue;
+            };
+            values.push(PicklistValue {
+                value: api.to_owned(),
+                label: value.text_of("label").unwrap_or(api).to_owned(),
+                active: true,
+                default: value.flag("default"),
+            });
+            if name == "OpportunityStage" {
+                let known = stage_info_for(api);
+                let forecast = match value.text_of("forecastCategory") {
+                    Some("Omitted") => "Omitted",
+                    Some("BestCase") | Some("Best Case") => "Best Case",
+                    Some("Forecast") | Some("Commit") => "Commit",
+                    Some("Closed") => "Closed",
+                    Some("Pipeline") => "Pipeline",
+                    _ => known.forecast_category,
                 };
-                let known = stage_info_for(name);
                 let info = StageInfo {
                     closed: value
                         .text_of("closed")
@@ -255,9 +304,21 @@ pub fn apply(schema: &mut Schema, files: &[(String, String)]) -> Result<(), Meta
                         .text_of("probability")
                         .and_then(|p| p.parse().ok())
                         .unwrap_or(known.probability),
-                    forecast_category: known.forecast_category,
+                    forecast_category: forecast,
                 };
-                add_stage(schema, name, info);
+                schema.stages.insert(api.to_owned(), info);
+            }
+        }
+        if let Some(def) = schema.object_mut(object).and_then(|o| o.field_mut(field)) {
+            if !values.is_empty() {
+                // A set that marks no default keeps the org's old default when it still exists.
+                let old_default = def.default_picklist_value().map(str::to_owned);
+                if !values.iter().any(|v| v.default) {
+                    for value in &mut values {
+                        value.default = Some(&value.value) == old_default.as_ref();
+                    }
+                }
+                def.picklist_values = values;
             }
         }
     }
@@ -527,5 +588,37 @@ mod tests {
             assert!(field.external_id && field.unique && field.custom);
             assert_eq!(field.length, 80);
         }
+    }
+
+    #[test]
+    fn the_embedded_package_parses_and_adds_vitals_fields() {
+        let mut schema = super::super::standard::standard_schema();
+        apply(&mut schema, &embedded_files()).unwrap();
+        let account = schema.object("Account").unwrap();
+        assert!(account.field("Health_Score__c").is_some());
+        let history = schema.object("Health_Score_History__c").unwrap();
+        assert_eq!(history.key_prefix, "a0A");
+        assert!(history.field("Key__c").unwrap().external_id);
+        let renewal = schema
+            .object("Opportunity")
+            .unwrap()
+            .record_type("Renewal")
+            .unwrap();
+        assert!(
+            renewal
+                .stages
+                .as_ref()
+                .unwrap()
+                .iter()
+                .any(|s| s == "Early Review")
+        );
+        assert!(schema.stages.contains_key("Terms Agreed"));
+        let task = schema.object("Task").unwrap();
+        assert!(task.field("Vitals_Key__c").unwrap().external_id);
+        assert!(task.field("Type").unwrap().picklist_value("QBR").is_some());
+        assert_eq!(
+            task.field("Status").unwrap().default_picklist_value(),
+            Some("Not Started")
+        );
     }
 }
