@@ -309,17 +309,17 @@ pub fn apply(schema: &mut Schema, files: &[(String, String)]) -> Result<(), Meta
                 schema.stages.insert(api.to_owned(), info);
             }
         }
-        if let Some(def) = schema.object_mut(object).and_then(|o| o.field_mut(field)) {
-            if !values.is_empty() {
-                // A set that marks no default keeps the org's old default when it still exists.
-                let old_default = def.default_picklist_value().map(str::to_owned);
-                if !values.iter().any(|v| v.default) {
-                    for value in &mut values {
-                        value.default = Some(&value.value) == old_default.as_ref();
-                    }
+        if let Some(def) = schema.object_mut(object).and_then(|o| o.field_mut(field))
+            && !values.is_empty()
+        {
+            // A set that marks no default keeps the org's old default when it still exists.
+            let old_default = def.default_picklist_value().map(str::to_owned);
+            if !values.iter().any(|v| v.default) {
+                for value in &mut values {
+                    value.default = Some(&value.value) == old_default.as_ref();
                 }
-                def.picklist_values = values;
             }
+            def.picklist_values = values;
         }
     }
     // 2. Custom objects, in name order so key prefixes are stable.
