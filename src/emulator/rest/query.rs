@@ -8,6 +8,7 @@
 //! (200..2000, default 2000). [`execute`] and [`RowView`] are public so Bulk API query can
 //! reuse the same execution.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use super::super::errors::ApiError;
 use super::super::fls::Fls;
 use super::super::schema::{FieldType, ObjectDef, Schema};
 use super::super::server::CallContext;
-use super::super::soql::{self, BoundQuery, Catalog, Row, Selected, SoqlType, SoqlValue};
+use super::super::soql::{self, BoundQuery, Catalog, Row, Selected, SoqlType, SoqlValue, Subquery};
 use super::super::state::{Cursor, EmulatorState};
 use super::super::store::{IndexKey, Record, Store};
 use super::super::value::Value;
@@ -105,16 +106,25 @@ pub struct RowView<'a> {
     pub record: &'a Record,
 }
 
-/// A stored value as the engine's value.
-pub fn soql_value(value: Option<Value>) -> SoqlValue {
-    match value {
+/// A stored value as the engine's value, borrowing stored text.
+pub fn soql_value(record: &Record, at: Option<usize>) -> SoqlValue<'_> {
+    let Some(at) = at else {
+        return SoqlValue::Null;
+    };
+    if at == 0 {
+        return SoqlValue::String(Cow::Borrowed(record.id.as_str()));
+    }
+    if at == 1 {
+        return SoqlValue::Boolean(record.deleted_ms.is_some());
+    }
+    match record.get(at) {
         None => SoqlValue::Null,
-        Some(Value::Text(t)) => SoqlValue::String(t.to_string()),
-        Some(Value::Id(id)) => SoqlValue::String(id.as_str().to_owned()),
-        Some(Value::Bool(b)) => SoqlValue::Boolean(b),
-        Some(Value::Number(n)) => SoqlValue::Number(n),
-        Some(Value::Date(d)) => SoqlValue::Date(d),
-        Some(Value::DateTime(ms)) => SoqlValue::DateTime(from_ms(ms)),
+        Some(Value::Text(t)) => SoqlValue::String(Cow::Borrowed(t)),
+        Some(Value::Id(id)) => SoqlValue::String(Cow::Borrowed(id.as_str())),
+        Some(Value::Bool(b)) => SoqlValue::Boolean(*b),
+        Some(Value::Number(n)) => SoqlValue::Number(*n),
+        Some(Value::Date(d)) => SoqlValue::Date(*d),
+        Some(Value::DateTime(ms)) => SoqlValue::DateTime(from_ms(*ms)),
     }
 }
 
@@ -130,17 +140,11 @@ impl RowView<'_> {
 }
 
 impl Row for RowView<'_> {
-    fn value(&self, path: &[&str]) -> SoqlValue {
+    fn value(&self, path: &[&str]) -> SoqlValue<'_> {
         match path {
-            [field] => soql_value(
-                self.object
-                    .field_index(field)
-                    .and_then(|at| self.record.value(at)),
-            ),
+            [field] => soql_value(self.record, self.object.field_index(field)),
             [rel, field] => match self.parent(rel) {
-                Some((def, record)) => {
-                    soql_value(def.field_index(field).and_then(|at| record.value(at)))
-                }
+                Some((def, record)) => soql_value(record, def.field_index(field)),
                 None => SoqlValue::Null,
             },
             _ => SoqlValue::Null,
@@ -179,7 +183,7 @@ pub fn execute(
         fls,
     };
     let query = soql::parse(text).map_err(soql_error)?;
-    let bound = soql::bind(&query, &catalog, from_ms(now_ms)).map_err(soql_error)?;
+    let bound = soql::bind(query, &catalog, from_ms(now_ms)).map_err(soql_error)?;
     let object_index = schema
         .object_index(bound.object())
         .ok_or_else(ApiError::not_found)?;
@@ -219,17 +223,20 @@ pub fn execute(
         ),
         _ => Ordering::Equal,
     });
-    let offset = bound.offset().unwrap_or(0);
     let rows: Vec<u32> = rows
         .into_iter()
-        .skip(offset)
-        .take(bound.limit().unwrap_or(usize::MAX))
+        .skip(count(bound.offset(), 0))
+        .take(count(bound.limit(), usize::MAX))
         .collect();
     Ok(Execution {
         bound,
         object: object_index,
         rows,
     })
+}
+
+fn count(value: Option<u64>, default: usize) -> usize {
+    value.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// Narrows the scan with an indexed equality or IN condition.
@@ -245,12 +252,13 @@ fn candidates_from_hint(
         let SoqlValue::String(text) = value else {
             return None;
         };
+        let text: &str = &text;
         if at == 0 {
-            if let Some(row) = SfId::parse(&text).ok().and_then(|id| table.position(&id)) {
+            if let Some(row) = SfId::parse(text).ok().and_then(|id| table.position(&id)) {
                 rows.push(row);
             }
         } else if table.is_indexed(at) {
-            let key = match SfId::parse(&text) {
+            let key = match SfId::parse(text) {
                 Ok(id)
                     if object
                         .fields
@@ -286,7 +294,7 @@ pub fn render_row(
     );
     for selected in bound.select() {
         match selected {
-            Selected::Field(path) => match path.as_slice() {
+            Selected::Field(path) => match path.segments() {
                 [field] => {
                     let json = view
                         .object
@@ -336,34 +344,20 @@ pub fn render_row(
 fn render_children(
     version: &str,
     view: &RowView<'_>,
-    sub: &BoundQuery,
+    subquery: &Subquery,
     include_deleted: bool,
 ) -> (String, Json) {
     let schema = view.store.schema();
-    let relation = schema
-        .child_relationships(&view.object.name)
-        .into_iter()
-        .find(|c| {
-            c.relationship_name
-                .as_deref()
-                .is_some_and(|r| r.eq_ignore_ascii_case(sub.object()))
-                || c.child_object.eq_ignore_ascii_case(sub.object())
-        });
-    let Some(relation) = relation else {
-        return (sub.object().to_owned(), Json::Null);
-    };
-    let name = relation
-        .relationship_name
-        .clone()
-        .unwrap_or_else(|| sub.object().to_owned());
+    let sub = &subquery.query;
+    let name = subquery.relationship.clone();
     let (Some(child_index), Some(child)) = (
-        schema.object_index(&relation.child_object),
-        schema.object(&relation.child_object),
+        schema.object_index(sub.object()),
+        schema.object(sub.object()),
     ) else {
         return (name, Json::Null);
     };
     let (Some(field), Some(table)) = (
-        child.field_index(&relation.field),
+        child.field_index(&subquery.child_field),
         view.store.table(child_index),
     ) else {
         return (name, Json::Null);
@@ -397,8 +391,8 @@ fn render_children(
     });
     let rows: Vec<&Record> = rows
         .into_iter()
-        .skip(sub.offset().unwrap_or(0))
-        .take(sub.limit().unwrap_or(usize::MAX))
+        .skip(count(sub.offset(), 0))
+        .take(count(sub.limit(), usize::MAX))
         .collect();
     if rows.is_empty() {
         return (name, Json::Null);
@@ -629,7 +623,7 @@ pub async fn more(
         schema: &schema,
         fls: &fls,
     };
-    let bound = match soql::parse(&cursor.soql).and_then(|q| soql::bind(&q, &catalog, from_ms(now)))
+    let bound = match soql::parse(&cursor.soql).and_then(|q| soql::bind(q, &catalog, from_ms(now)))
     {
         Ok(bound) => bound,
         Err(_) => return invalid(),

@@ -2,6 +2,7 @@
 //! emulator compiles until `git merge soql` replaces this file. It parses nothing: every
 //! query is refused with MALFORMED_QUERY.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -29,11 +30,11 @@ pub enum SoqlType {
 
 /// A value a row gives the engine.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SoqlValue {
+pub enum SoqlValue<'a> {
     /// Null.
     Null,
     /// Text.
-    String(String),
+    String(Cow<'a, str>),
     /// Boolean.
     Boolean(bool),
     /// Number.
@@ -72,16 +73,40 @@ pub trait Catalog {
 /// A record as the engine reads it.
 pub trait Row {
     /// The value at a path of canonical names.
-    fn value(&self, path: &[&str]) -> SoqlValue;
+    fn value(&self, path: &[&str]) -> SoqlValue<'_>;
+}
+
+/// A resolved field path.
+#[derive(Debug, Clone)]
+pub struct FieldPath {
+    segments: Vec<String>,
+}
+
+impl FieldPath {
+    /// Canonical names.
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
 }
 
 /// One SELECT item.
 #[derive(Debug, Clone)]
 pub enum Selected {
     /// A field path.
-    Field(Vec<String>),
+    Field(FieldPath),
     /// A child subquery.
-    Subquery(Box<BoundQuery>),
+    Subquery(Box<Subquery>),
+}
+
+/// A bound subquery.
+#[derive(Debug, Clone)]
+pub struct Subquery {
+    /// Child relationship name.
+    pub relationship: String,
+    /// The child's lookup field.
+    pub child_field: String,
+    /// The query over the child object.
+    pub query: BoundQuery,
 }
 
 /// A query bound to the catalog.
@@ -105,23 +130,23 @@ impl BoundQuery {
         false
     }
     /// WHERE.
-    pub fn matches(&self, _row: &impl Row) -> bool {
+    pub fn matches<R: Row + ?Sized>(&self, _row: &R) -> bool {
         false
     }
     /// ORDER BY.
-    pub fn compare(&self, _a: &impl Row, _b: &impl Row) -> Ordering {
+    pub fn compare<A: Row + ?Sized, B: Row + ?Sized>(&self, _a: &A, _b: &B) -> Ordering {
         Ordering::Equal
     }
     /// LIMIT.
-    pub fn limit(&self) -> Option<usize> {
+    pub fn limit(&self) -> Option<u64> {
         None
     }
     /// OFFSET.
-    pub fn offset(&self) -> Option<usize> {
+    pub fn offset(&self) -> Option<u64> {
         None
     }
     /// An indexable `field = v` / `IN` condition.
-    pub fn lookup_hint(&self) -> Option<(&str, Vec<SoqlValue>)> {
+    pub fn lookup_hint(&self) -> Option<(&str, Vec<SoqlValue<'_>>)> {
         None
     }
 }
@@ -142,7 +167,7 @@ pub fn parse(_text: &str) -> Result<Query, SoqlError> {
 /// # Errors
 /// Always, in this placeholder.
 pub fn bind(
-    _query: &Query,
+    _query: Query,
     _catalog: &impl Catalog,
     _now: DateTime<Utc>,
 ) -> Result<BoundQuery, SoqlError> {
