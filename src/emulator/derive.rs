@@ -63,6 +63,19 @@ pub fn derive(
             let closed = text_of(object, record, "Status")
                 .is_some_and(|s| schema.is_closed_status(&object.name, s));
             set(object, record, "IsClosed", Some(Value::Bool(closed)));
+            if object.name == "Task" {
+                // Task.CompletedDateTime: stamped when the task closes, cleared on reopening.
+                if !closed {
+                    set(object, record, "CompletedDateTime", None);
+                } else if get(record, "CompletedDateTime").is_none() {
+                    set(
+                        object,
+                        record,
+                        "CompletedDateTime",
+                        Some(Value::DateTime(now)),
+                    );
+                }
+            }
             if object.name == "Case" {
                 let was_closed = old
                     .and_then(|o| get(o, "IsClosed"))

@@ -21,7 +21,7 @@ pub struct RecordRef {
     /// Object API name.
     pub object: &'static str,
     /// 0-based ordinal among that object's records.
-    pub ordinal: u32,
+    pub ordinal: u64,
 }
 
 /// A generated value.

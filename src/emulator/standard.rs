@@ -277,6 +277,13 @@ fn user() -> ObjectDef {
     active.default_boolean = Some(true);
     o.push(active);
     o.push(text("Title", "Title", 80));
+    o.push(reference(
+        "ManagerId",
+        "Manager ID",
+        &["User"],
+        "Manager",
+        Some("ManagedUsers"),
+    ));
     o.deletable = false;
     o
 }
@@ -536,6 +543,11 @@ fn task() -> ObjectDef {
         "IsClosed",
         "Closed",
         FieldType::Boolean,
+    )));
+    o.push(read_only(FieldDef::new(
+        "CompletedDateTime",
+        "Completed Date Time",
+        FieldType::DateTime,
     )));
     o
 }

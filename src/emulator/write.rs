@@ -95,6 +95,7 @@ const AUDIT_FIELDS: &[&str] = &[
     "LastModifiedById",
     "SystemModstamp",
     "ClosedDate",
+    "CompletedDateTime",
 ];
 
 fn err(code: &'static str, message: impl Into<String>, fields: &[&str]) -> RecordError {
