@@ -202,7 +202,9 @@ async fn load_records(State(state): State<EmulatorState>, body: Bytes) -> Respon
     let mut errors = Vec::new();
     let result = {
         let mut store = state.store.write().unwrap_or_else(|e| e.into_inner());
-        load_fixtures(&mut store, &ctx, &json, &mut errors)
+        let loaded = load_fixtures(&mut store, &ctx, &json, &mut errors);
+        super::derive::refresh_all_last_activity(&mut store, ctx.now_ms);
+        loaded
     };
     match result {
         Ok(created) => {

@@ -379,3 +379,34 @@ pub fn refresh_last_activity(
         }
     }
 }
+
+/// Recomputes Account.LastActivityDate for every account that has activities (after a
+/// seeding load, which skips the per-write refresh).
+pub fn refresh_all_last_activity(store: &mut Store, now: i64) {
+    let schema = Arc::clone(store.schema());
+    let mut accounts: HashSet<SfId> = HashSet::new();
+    for name in ["Task", "Event"] {
+        let (Some(index), Some(def)) = (schema.object_index(name), schema.object(name)) else {
+            continue;
+        };
+        let Some(field) = def.field_index("AccountId") else {
+            continue;
+        };
+        if let Some(table) = store.table(index) {
+            accounts.extend(
+                table
+                    .rows()
+                    .iter()
+                    .filter_map(|r| r.get(field).and_then(Value::as_id)),
+            );
+        }
+    }
+    let Some(task) = schema.object("Task") else {
+        return;
+    };
+    let mut accounts: Vec<SfId> = accounts.into_iter().collect();
+    accounts.sort();
+    for account in accounts {
+        refresh_last_activity(store, task, Some(account), None, now);
+    }
+}

@@ -497,6 +497,7 @@ fn load_org(
             })?;
         }
     }
+    super::derive::refresh_all_last_activity(&mut store, ctx.now_ms);
     if let Some(first) = rejected.first() {
         return Err(BuildError::Rejected {
             count: rejected.len(),

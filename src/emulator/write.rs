@@ -390,7 +390,10 @@ pub fn write(
                 .ok_or_else(|| err("UNKNOWN_EXCEPTION", "An unexpected error occurred.", &[]))?;
         }
     }
-    refresh_last_activity(store, object, old_account, new_account, now);
+    // Seeding computes LastActivityDate once for every account after loading.
+    if !ctx.seed {
+        refresh_last_activity(store, object, old_account, new_account, now);
+    }
     Ok(Written {
         id,
         created: creating,
@@ -605,11 +608,12 @@ fn check_value(
                 ));
             }
             let _ = object;
+            // Only picklist-like values repeat enough to be worth sharing; interning unique
+            // text (names, e-mails) would cost more than it saves.
             let shared = if matches!(
                 field.field_type,
                 FieldType::Picklist | FieldType::MultiPicklist | FieldType::Combobox
-            ) || text.len() <= 24
-            {
+            ) {
                 store.intern(&text)
             } else {
                 text

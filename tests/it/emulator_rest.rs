@@ -341,3 +341,20 @@ async fn uri_over_16384_bytes_is_414() {
     let r = org.get(&format!("/query?q={long}")).await;
     assert_eq!(r.status, StatusCode::URI_TOO_LONG);
 }
+
+#[tokio::test]
+async fn unknown_resources_and_methods_answer_like_an_org() {
+    let org = Org::start().await;
+    let r = org.get("/nothing/here").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.text,
+        r#"[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]"#
+    );
+    assert!(r.header("Sforce-Limit-Info").is_some());
+    let r = org
+        .call(Method::PUT, "/sobjects/Account", Some(json!({})))
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(error_of(&r).0, "METHOD_NOT_ALLOWED");
+}

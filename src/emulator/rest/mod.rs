@@ -75,6 +75,23 @@ pub fn router() -> Router<EmulatorState> {
             "/composite/sobjects/{object}/{field}",
             axum::routing::patch(collections::upsert).post(collections::upsert_override),
         )
+        .fallback(unknown_resource)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Any other URI under a version: 404 `NOT_FOUND`, as an org answers.
+async fn unknown_resource() -> Response {
+    ApiError::not_found().into_response()
+}
+
+/// A known resource with a method it does not take: 405 `METHOD_NOT_ALLOWED`.
+async fn method_not_allowed(method: axum::http::Method) -> Response {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!("HTTP Method '{method}' not allowed. Allowed are GET,PATCH,POST,DELETE"),
+    )
+    .into_response()
 }
 
 /// `GET /services/data/vXX.X/`: the resources of a version.

@@ -279,6 +279,31 @@ fn candidates_from_hint(
     Some(rows)
 }
 
+/// The values of a row's plain SELECT fields (parents included, subqueries skipped) in
+/// SELECT order, with their types: what Bulk API query writes as CSV cells.
+pub fn selected_values(view: &RowView<'_>, bound: &BoundQuery) -> Vec<Option<(Value, FieldType)>> {
+    bound
+        .select()
+        .iter()
+        .filter_map(|selected| match selected {
+            Selected::Field(path) => Some(match path.segments() {
+                [field] => view.object.field_index(field).and_then(|at| {
+                    Some((
+                        view.record.value(at)?,
+                        view.object.fields.get(at)?.field_type,
+                    ))
+                }),
+                [rel, field] => view.parent(rel).and_then(|(def, record)| {
+                    let at = def.field_index(field)?;
+                    Some((record.value(at)?, def.fields.get(at)?.field_type))
+                }),
+                _ => None,
+            }),
+            Selected::Subquery(_) => None,
+        })
+        .collect()
+}
+
 /// One record as query JSON, fields in SELECT order, parents nested (or `null`), child
 /// subqueries as nested results (or `null`).
 pub fn render_row(
