@@ -6,8 +6,11 @@
 //!
 //! - [`domain`]: typed records, Ids and picklist values. No I/O.
 //! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
+//! - [`emulator`]: the Salesforce API emulator tests and demos run against; [`emulator::soql`]
+//!   is its SOQL engine.
 //!
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
 pub mod domain;
+pub mod emulator;
 pub mod salesforce;
