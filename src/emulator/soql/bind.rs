@@ -122,12 +122,16 @@ impl BoundQuery {
     }
 
     /// Whether `row` satisfies the WHERE clause (always, without one).
-    pub fn matches(&self, row: &impl Row) -> bool {
+    pub fn matches<R: Row + ?Sized>(&self, row: &R) -> bool {
         self.filter.as_ref().is_none_or(|filter| filter.eval(row))
     }
 
     /// ORDER BY: how `a` sorts against `b`. Ties are `Equal`; sort stably.
-    pub fn compare(&self, a: &impl Row, b: &impl Row) -> Ordering {
+    pub fn compare<A, B>(&self, a: &A, b: &B) -> Ordering
+    where
+        A: Row + ?Sized,
+        B: Row + ?Sized,
+    {
         compare_rows(&self.order, a, b)
     }
 

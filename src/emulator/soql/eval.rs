@@ -279,11 +279,12 @@ impl Pred {
             Pred::Not(inner) => !inner.eval(row),
             Pred::Leaf(leaf) => {
                 let value = leaf.path.read(row);
-                let value = if leaf.path.ty() == SoqlType::Boolean && value == SoqlValue::Null {
-                    SoqlValue::Boolean(false)
-                } else {
-                    value
-                };
+                let value =
+                    if leaf.path.ty() == SoqlType::Boolean && matches!(value, SoqlValue::Null) {
+                        SoqlValue::Boolean(false)
+                    } else {
+                        value
+                    };
                 leaf.test.eval(&value)
             }
         }
@@ -292,7 +293,7 @@ impl Pred {
 
 impl Test {
     pub(crate) fn eval(&self, value: &SoqlValue<'_>) -> bool {
-        if *value == SoqlValue::Null {
+        if matches!(value, SoqlValue::Null) {
             return self.on_null();
         }
         match (self, value) {
@@ -387,7 +388,10 @@ where
     for key in keys {
         let left = normalise_null(key, key.path.read(a));
         let right = normalise_null(key, key.path.read(b));
-        let ordering = match (left == SoqlValue::Null, right == SoqlValue::Null) {
+        let ordering = match (
+            matches!(left, SoqlValue::Null),
+            matches!(right, SoqlValue::Null),
+        ) {
             (true, true) => Ordering::Equal,
             (true, false) if key.nulls_first => Ordering::Less,
             (true, false) => Ordering::Greater,
@@ -410,7 +414,7 @@ where
 }
 
 fn normalise_null<'r>(key: &OrderKey, value: SoqlValue<'r>) -> SoqlValue<'r> {
-    if key.path.ty() == SoqlType::Boolean && value == SoqlValue::Null {
+    if key.path.ty() == SoqlType::Boolean && matches!(value, SoqlValue::Null) {
         SoqlValue::Boolean(false)
     } else {
         value
