@@ -172,6 +172,11 @@ fn schema_and_type_errors() {
             format!("Column:20\n{}", no_column("Bogus", "Contact")),
         ),
         (
+            "SELECT Id FROM Opportunity WHERE CloseDate = LAST_N_DAYS:4294967295",
+            MALFORMED_QUERY,
+            "Column:45\nnumeric value out of range: LAST_N_DAYS:4294967295".to_owned(),
+        ),
+        (
             "SELECT Account.Owner.Name FROM Contact",
             MALFORMED_QUERY,
             "Column:7\na relationship path deeper than one parent is not supported by the Vitals SOQL emulator".to_owned(),
