@@ -5,8 +5,9 @@
 //! back. The crate is organised as a functional core and an imperative shell:
 //!
 //! - [`domain`]: typed records, Ids and picklist values. No I/O.
-//! - [`emulator`]: the Salesforce API emulator on loopback (tests, demo, `vitals emulator`).
 //! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
+//! - [`emulator`]: the Salesforce API emulator on loopback that tests, the demo and
+//!   `vitals emulator` run against; [`emulator::soql`] is its SOQL engine.
 //!
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 

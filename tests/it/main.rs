@@ -7,6 +7,7 @@ mod common;
 mod emulator_auth;
 mod emulator_collections;
 mod emulator_faults;
+mod emulator_query;
 mod emulator_rest;
 mod emulator_writes;
 mod metadata_drift;

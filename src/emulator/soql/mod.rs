@@ -1,178 +1,121 @@
-//! PLACEHOLDER for the SOQL engine built on branch `soql`: only the agreed interface, so the
-//! emulator compiles until `git merge soql` replaces this file. It parses nothing: every
-//! query is refused with MALFORMED_QUERY.
+//! The emulator's SOQL engine: lexer, parser, binder and evaluator.
+//!
+//! It owns what a query means: which rows match, in what order, how many, and which error
+//! Salesforce gives for a query it refuses. It never touches storage or HTTP: the emulator
+//! hands it a [`Catalog`] (the org's schema) at bind time and [`Row`]s at evaluation time, and
+//! renders results itself. It must never share types with the Vitals client
+//! (`crate::salesforce`), so a misunderstanding there cannot be mirrored here.
+//!
+//! Flow: [`parse`] (syntax only) gives a [`Query`]; [`bind`] resolves names against a
+//! [`Catalog`], type-checks literals and resolves relative dates against `now`, giving a
+//! [`BoundQuery`]; the emulator then calls [`BoundQuery::matches`] per row,
+//! [`BoundQuery::compare`] to sort, and applies [`BoundQuery::offset`] and
+//! [`BoundQuery::limit`].
+//!
+//! Supported: SELECT of fields, one-level parent paths (`Account.Name`) and parent-to-child
+//! subqueries, or `COUNT()` alone; FROM one object; WHERE with AND/OR/NOT and parentheses,
+//! `= != <> < <= > >=`, `IN`/`NOT IN` lists, `LIKE`, null, booleans, numbers, strings, date,
+//! dateTime and relative date literals; ORDER BY with ASC/DESC and NULLS FIRST/LAST; LIMIT;
+//! OFFSET (at most 2,000). Other real SOQL (GROUP BY, aggregates, functions, semi-joins,
+//! TYPEOF, WITH, FOR, deeper paths, week and fiscal literals) is refused with a
+//! `MALFORMED_QUERY` that says the emulator does not support it.
+
+mod ast;
+mod bind;
+mod dates;
+mod error;
+mod eval;
+mod lexer;
+mod parser;
+
+#[cfg(test)]
+mod tests;
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// A SOQL field type, as the catalog reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub use ast::{
+    Comparison, Condition, Counted, Literal, LiteralKind, Name, Nulls, Operator, OrderItem, Path,
+    Query, QueryBody, RelativeDate, SelectItem, SelectList, StringLiteral,
+};
+pub use bind::{BoundQuery, FieldPath, Selected, Subquery, bind};
+pub use error::{
+    INVALID_FIELD, INVALID_QUERY_FILTER_OPERATOR, INVALID_TYPE, MALFORMED_QUERY,
+    NUMBER_OUTSIDE_VALID_RANGE, SoqlError,
+};
+pub use lexer::escape;
+pub use parser::parse;
+
+/// The largest OFFSET Salesforce accepts (SOQL reference, "OFFSET").
+pub const MAX_OFFSET: u64 = 2_000;
+
+/// A field's type as SOQL sees it (the emulator maps its schema types to these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SoqlType {
-    /// Id.
+    /// The record's own Id.
     Id,
-    /// Reference.
+    /// A lookup or master-detail field (holds an Id).
     Reference,
-    /// Text of any kind.
+    /// string, textarea, phone, url, email, picklist, combobox.
     String,
-    /// Boolean.
+    /// checkbox.
     Boolean,
-    /// Integer.
+    /// int.
     Integer,
-    /// Double, currency, percent.
+    /// double, currency, percent.
     Double,
-    /// Date.
+    /// date.
     Date,
-    /// DateTime.
+    /// datetime.
     DateTime,
 }
 
-/// A value a row gives the engine.
+/// A value read from a row.
+///
+/// Text is a `Cow` so that a [`Row`] can lend its stored strings without copying them:
+/// evaluation reads one value per field per row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SoqlValue<'a> {
-    /// Null.
+    /// No value (or no parent record, for a parent path).
     Null,
-    /// Text.
+    /// Text, Ids (18 characters) and picklist values.
     String(Cow<'a, str>),
-    /// Boolean.
+    /// A checkbox.
     Boolean(bool),
-    /// Number.
+    /// Integer, double, currency and percent values.
     Number(f64),
-    /// Date.
+    /// A date.
     Date(NaiveDate),
-    /// DateTime.
+    /// A dateTime.
     DateTime(DateTime<Utc>),
 }
 
-/// An error with Salesforce's code and message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SoqlError {
-    /// errorCode.
-    pub code: &'static str,
-    /// message.
-    pub message: String,
-}
-
-/// A parsed query.
-#[derive(Debug, Clone)]
-pub struct Query;
-
-/// The schema as the engine sees it.
+/// What the binder needs to know about the org's schema. Names are matched
+/// case-insensitively; the returned names are canonical.
 pub trait Catalog {
-    /// Canonical object name.
+    /// `FROM X` -> the canonical object name, or `None` (INVALID_TYPE).
     fn object(&self, name: &str) -> Option<String>;
-    /// Canonical field name and type.
+    /// The canonical field name and its type, or `None` (INVALID_FIELD).
     fn field(&self, object: &str, field: &str) -> Option<(String, SoqlType)>;
-    /// Canonical relationship name and target object.
-    fn parent_relationship(&self, object: &str, rel: &str) -> Option<(String, String)>;
-    /// Canonical relationship name, child object, child's lookup field.
-    fn child_relationship(&self, object: &str, rel: &str) -> Option<(String, String, String)>;
+    /// A parent relationship: `(Opportunity, "account")` -> `("Account", "Account")`,
+    /// `(X, "owner")` -> `("Owner", "User")`: the canonical relationship name and the parent
+    /// object.
+    fn parent_relationship(&self, object: &str, relationship: &str) -> Option<(String, String)>;
+    /// A child relationship: `(Account, "contacts")` -> `("Contacts", "Contact",
+    /// "AccountId")`: the canonical relationship name, the child object and the child's field
+    /// that points at the parent.
+    fn child_relationship(
+        &self,
+        object: &str,
+        relationship: &str,
+    ) -> Option<(String, String, String)>;
 }
 
-/// A record as the engine reads it.
+/// A row the evaluator can read.
 pub trait Row {
-    /// The value at a path of canonical names.
+    /// The value at `path`, in canonical names: `["Name"]`, or `["Account", "Name"]` for a
+    /// parent field (`Null` when there is no parent). Id and reference values must be the
+    /// 18-character form.
     fn value(&self, path: &[&str]) -> SoqlValue<'_>;
-}
-
-/// A resolved field path.
-#[derive(Debug, Clone)]
-pub struct FieldPath {
-    segments: Vec<String>,
-}
-
-impl FieldPath {
-    /// Canonical names.
-    pub fn segments(&self) -> &[String] {
-        &self.segments
-    }
-}
-
-/// One SELECT item.
-#[derive(Debug, Clone)]
-pub enum Selected {
-    /// A field path.
-    Field(FieldPath),
-    /// A child subquery.
-    Subquery(Box<Subquery>),
-}
-
-/// A bound subquery.
-#[derive(Debug, Clone)]
-pub struct Subquery {
-    /// Child relationship name.
-    pub relationship: String,
-    /// The child's lookup field.
-    pub child_field: String,
-    /// The query over the child object.
-    pub query: BoundQuery,
-}
-
-/// A query bound to the catalog.
-#[derive(Debug, Clone)]
-pub struct BoundQuery {
-    object: String,
-    select: Vec<Selected>,
-}
-
-impl BoundQuery {
-    /// FROM object (for a subquery: the child relationship name).
-    pub fn object(&self) -> &str {
-        &self.object
-    }
-    /// SELECT items in order.
-    pub fn select(&self) -> &[Selected] {
-        &self.select
-    }
-    /// `SELECT COUNT()`.
-    pub fn is_count(&self) -> bool {
-        false
-    }
-    /// WHERE.
-    pub fn matches<R: Row + ?Sized>(&self, _row: &R) -> bool {
-        false
-    }
-    /// ORDER BY.
-    pub fn compare<A: Row + ?Sized, B: Row + ?Sized>(&self, _a: &A, _b: &B) -> Ordering {
-        Ordering::Equal
-    }
-    /// LIMIT.
-    pub fn limit(&self) -> Option<u64> {
-        None
-    }
-    /// OFFSET.
-    pub fn offset(&self) -> Option<u64> {
-        None
-    }
-    /// An indexable `field = v` / `IN` condition.
-    pub fn lookup_hint(&self) -> Option<(&str, Vec<SoqlValue<'_>>)> {
-        None
-    }
-}
-
-/// Parses SOQL.
-///
-/// # Errors
-/// Always, in this placeholder.
-pub fn parse(_text: &str) -> Result<Query, SoqlError> {
-    Err(SoqlError {
-        code: "MALFORMED_QUERY",
-        message: "the SOQL engine is not merged yet".into(),
-    })
-}
-
-/// Binds a query.
-///
-/// # Errors
-/// Always, in this placeholder.
-pub fn bind(
-    _query: Query,
-    _catalog: &impl Catalog,
-    _now: DateTime<Utc>,
-) -> Result<BoundQuery, SoqlError> {
-    Err(SoqlError {
-        code: "MALFORMED_QUERY",
-        message: "the SOQL engine is not merged yet".into(),
-    })
 }
