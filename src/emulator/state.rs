@@ -270,6 +270,8 @@ pub struct Shared {
     pub settings: RwLock<Settings>,
     /// When describe last changed (org build or an FLS change), for If-Modified-Since.
     pub schema_changed_ms: std::sync::atomic::AtomicI64,
+    /// Serialises Composite calls, whose transactions span several subrequests.
+    pub composite: tokio::sync::Mutex<()>,
 }
 
 /// The state handed to every handler.
@@ -324,6 +326,7 @@ impl EmulatorState {
             base_url: RwLock::new(String::new()),
             settings: RwLock::new(settings),
             schema_changed_ms: std::sync::atomic::AtomicI64::new(clock_now),
+            composite: tokio::sync::Mutex::new(()),
         })))
     }
 

@@ -189,6 +189,8 @@ pub struct Store {
     tables: Vec<Table>,
     interner: HashSet<Arc<str>>,
     undo: Option<Vec<Undo>>,
+    /// Undo-log lengths where nested transactions began (innermost last).
+    savepoints: Vec<usize>,
 }
 
 impl Store {
@@ -217,6 +219,7 @@ impl Store {
             tables,
             interner: HashSet::new(),
             undo: None,
+            savepoints: Vec::new(),
         }
     }
 
@@ -304,43 +307,55 @@ impl Store {
         }
     }
 
-    /// Starts recording an undo log (all-or-none calls). Nested calls keep the outer log.
+    /// Starts a transaction (all-or-none calls). Transactions nest: a Composite request's
+    /// transaction can hold a Collections call's.
     pub fn begin(&mut self) {
-        if self.undo.is_none() {
-            self.undo = Some(Vec::new());
+        let log = self.undo.get_or_insert_with(Vec::new);
+        self.savepoints.push(log.len());
+    }
+
+    /// Ends the innermost transaction keeping its changes (they stay undoable by an outer
+    /// one).
+    pub fn commit(&mut self) {
+        self.savepoints.pop();
+        if self.savepoints.is_empty() {
+            self.undo = None;
         }
     }
 
-    /// Forgets the undo log: the changes stay.
-    pub fn commit(&mut self) {
-        self.undo = None;
-    }
-
-    /// Undoes every change since [`Store::begin`], newest first.
+    /// Undoes every change of the innermost transaction, newest first.
     pub fn rollback(&mut self) {
-        let Some(log) = self.undo.take() else {
+        let Some(savepoint) = self.savepoints.pop() else {
             return;
         };
-        for step in log.into_iter().rev() {
+        let Some(log) = self.undo.as_mut() else {
+            return;
+        };
+        let steps: Vec<Undo> = log.drain(savepoint.min(log.len())..).collect();
+        if self.savepoints.is_empty() {
+            self.undo = None;
+        }
+        for step in steps.into_iter().rev() {
             match step {
                 Undo::Created { object, at } => {
                     if let Some(table) = self.tables.get_mut(object) {
                         table.unindex_row(at);
-                        if usize::try_from(at).ok() == table.rows.len().checked_sub(1)
-                            && let Some(record) = table.rows.pop()
-                        {
-                            table.by_id.remove(&record.id);
+                        if usize::try_from(at).ok() == table.rows.len().checked_sub(1) {
+                            if let Some(record) = table.rows.pop() {
+                                table.by_id.remove(&record.id);
+                            }
                         }
                     }
                 }
                 Undo::Modified { object, at, old } => {
-                    if let Some(table) = self.tables.get_mut(object)
-                        && let Some(slot) =
+                    if let Some(table) = self.tables.get_mut(object) {
+                        if let Some(slot) =
                             usize::try_from(at).ok().filter(|i| *i < table.rows.len())
-                    {
-                        table.unindex_row(at);
-                        table.rows[slot] = old;
-                        table.index_row(at);
+                        {
+                            table.unindex_row(at);
+                            table.rows[slot] = old;
+                            table.index_row(at);
+                        }
                     }
                 }
             }

@@ -6,6 +6,7 @@
 mod common;
 mod emulator_auth;
 mod emulator_collections;
+mod emulator_composite;
 mod emulator_faults;
 mod emulator_query;
 mod emulator_rest;

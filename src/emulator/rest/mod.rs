@@ -6,6 +6,7 @@
 //! the client's DTOs from `crate::salesforce`.
 
 pub mod collections;
+pub mod composite;
 pub mod describe;
 pub mod query;
 pub mod replication;
@@ -61,6 +62,8 @@ pub fn router() -> Router<EmulatorState> {
         .route("/queryAll/", get(query::query_all))
         .route("/query/{locator}", get(query::more))
         .route("/queryAll/{locator}", get(query::more))
+        .route("/composite", axum::routing::post(composite::composite))
+        .route("/composite/", axum::routing::post(composite::composite))
         .route(
             "/composite/sobjects",
             axum::routing::post(collections::create_or_override)
