@@ -340,22 +340,21 @@ impl Store {
                 Undo::Created { object, at } => {
                     if let Some(table) = self.tables.get_mut(object) {
                         table.unindex_row(at);
-                        if usize::try_from(at).ok() == table.rows.len().checked_sub(1) {
-                            if let Some(record) = table.rows.pop() {
-                                table.by_id.remove(&record.id);
-                            }
+                        if usize::try_from(at).ok() == table.rows.len().checked_sub(1)
+                            && let Some(record) = table.rows.pop()
+                        {
+                            table.by_id.remove(&record.id);
                         }
                     }
                 }
                 Undo::Modified { object, at, old } => {
-                    if let Some(table) = self.tables.get_mut(object) {
-                        if let Some(slot) =
+                    if let Some(table) = self.tables.get_mut(object)
+                        && let Some(slot) =
                             usize::try_from(at).ok().filter(|i| *i < table.rows.len())
-                        {
-                            table.unindex_row(at);
-                            table.rows[slot] = old;
-                            table.index_row(at);
-                        }
+                    {
+                        table.unindex_row(at);
+                        table.rows[slot] = old;
+                        table.index_row(at);
                     }
                 }
             }

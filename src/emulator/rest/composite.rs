@@ -147,19 +147,18 @@ pub async fn composite(
             .into_response();
         }
         seen.push(id);
-        if let Some(headers) = sub.get("httpHeaders").and_then(Json::as_object) {
-            if headers
+        if let Some(headers) = sub.get("httpHeaders").and_then(Json::as_object)
+            && headers
                 .keys()
                 .any(|k| FORBIDDEN_HEADERS.contains(&k.to_ascii_lowercase().as_str()))
-            {
-                // [verify] the exact code; the rule is documented.
-                return ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "INVALID_API_INPUT",
-                    "Subrequests may not set the Accept, Authorization or Content-Type header",
-                )
-                .into_response();
-            }
+        {
+            // [verify] the exact code; the rule is documented.
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_API_INPUT",
+                "Subrequests may not set the Accept, Authorization or Content-Type header",
+            )
+            .into_response();
         }
     }
 
@@ -212,12 +211,12 @@ pub async fn composite(
         if let Some(failed) = failed_at {
             store.rollback();
             for (n, result) in results.iter_mut().enumerate() {
-                if n < failed {
-                    if let Some(map) = result.as_object_mut() {
-                        map.insert("body".into(), halted());
-                        map.insert("httpHeaders".into(), json!({}));
-                        map.insert("httpStatusCode".into(), json!(400));
-                    }
+                if n < failed
+                    && let Some(map) = result.as_object_mut()
+                {
+                    map.insert("body".into(), halted());
+                    map.insert("httpHeaders".into(), json!({}));
+                    map.insert("httpStatusCode".into(), json!(400));
                 }
             }
         } else {
