@@ -6,8 +6,10 @@
 //!
 //! - [`domain`]: typed records, Ids and picklist values. No I/O.
 //! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
+//! - [`emulator`]: a fake Salesforce org; [`emulator::generate`] streams its seeded records.
 //!
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
 pub mod domain;
+pub mod emulator;
 pub mod salesforce;
