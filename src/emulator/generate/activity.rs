@@ -54,7 +54,7 @@ fn emit_event<F: FnMut(GenRecord)>(
     let day = timing.day();
     let mut r = GenRecord::new(EVENT, 14);
     r.reference("WhatId", scene.account);
-    r.reference("WhoId", scene.contact(dice));
+    r.maybe_reference("WhoId", scene.contact(dice));
     r.reference("OwnerId", scene.owner);
     r.text("Subject", subject);
     r.text("Type", kind);
@@ -107,7 +107,7 @@ pub(super) fn emit_events<F: FnMut(GenRecord)>(
     let today = scene.today;
     let last_touch = shift(today, -plan.gap);
     let year_ago = shift(today, -365).max(plan.history_start);
-    let top = matches!(plan.tier, Tier::Strategic | Tier::Enterprise);
+    let top = plan.tier.is_top();
 
     // QBRs: a quarterly cadence for healthy big accounts, twice a year otherwise.
     if let Some(days) = plan.qbr_last {
@@ -320,7 +320,7 @@ pub(super) fn emit_tasks<F: FnMut(GenRecord)>(
         let call = dice.chance(0.55);
         let mut r = GenRecord::new(TASK, 13);
         r.reference("WhatId", scene.account);
-        r.reference("WhoId", scene.contact(dice));
+        r.maybe_reference("WhoId", scene.contact(dice));
         r.reference("OwnerId", scene.owner);
         r.text(
             "Subject",

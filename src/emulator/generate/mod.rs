@@ -42,6 +42,7 @@
 
 mod account;
 mod activity;
+mod archetype;
 mod commercial;
 mod dice;
 mod names;
@@ -58,8 +59,8 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub use archetype::{ARCHETYPE_BLOCK, Archetype, Lifecycle, Tier};
 pub use dice::contract_end;
-pub use plan::{ARCHETYPE_BLOCK, Archetype, Lifecycle, Tier};
 
 use plan::{AccountPlan, Context};
 use values::{OBJECTS, USER};
@@ -154,6 +155,12 @@ impl GenRecord {
 
     fn reference(&mut self, field: &'static str, value: RecordRef) {
         self.fields.push((field, GenValue::Ref(value)));
+    }
+
+    fn maybe_reference(&mut self, field: &'static str, value: Option<RecordRef>) {
+        if let Some(value) = value {
+            self.reference(field, value);
+        }
     }
 
     /// `CreatedDate` and `LastModifiedDate`.
@@ -295,13 +302,13 @@ struct Scene<'a> {
 }
 
 impl Scene<'_> {
-    /// One of the account's contacts (the account's first when it has none, which the
-    /// builders avoid by always emitting at least one).
-    fn contact(&self, dice: &mut dice::Dice) -> RecordRef {
-        RecordRef {
+    /// One of the account's contacts, if it has any.
+    fn contact(&self, dice: &mut dice::Dice) -> Option<RecordRef> {
+        let (first, count) = self.contacts;
+        (count > 0).then(|| RecordRef {
             object: values::CONTACT,
-            ordinal: self.contacts.0 + dice.below(self.contacts.1),
-        }
+            ordinal: first + dice.below(count),
+        })
     }
 }
 
@@ -344,11 +351,14 @@ fn run(
     };
     let csm_refs = account::emit_users(&mut out, &ctx);
     let rotation = dice::Dice::new(spec.seed, 3, 0).below(1 << 32);
-    let mut block = (u32::MAX, plan::archetype_block(spec.seed, 0));
+    let mut block = (u32::MAX, archetype::archetype_block(spec.seed, 0));
     for index in 0..spec.accounts {
         let block_index = index / ARCHETYPE_BLOCK;
         if block.0 != block_index {
-            block = (block_index, plan::archetype_block(spec.seed, block_index));
+            block = (
+                block_index,
+                archetype::archetype_block(spec.seed, block_index),
+            );
         }
         let slot = usize::try_from(index % ARCHETYPE_BLOCK).unwrap_or(0);
         let archetype = block.1.get(slot).copied().unwrap_or(Archetype::Healthy);

@@ -188,7 +188,7 @@ pub(super) fn emit_cases<F: FnMut(GenRecord)>(
     for draft in drafts {
         let mut r = GenRecord::new(CASE, 15);
         r.reference("AccountId", scene.account);
-        r.reference("ContactId", scene.contact(dice));
+        r.maybe_reference("ContactId", scene.contact(dice));
         r.text("Subject", dice.pick(CASE_SUBJECTS));
         r.text("Priority", draft.priority);
         r.text("Status", draft.status);
