@@ -7,11 +7,8 @@
 use super::dice::{Dice, at, office_minutes, shift};
 use super::names::{self, CONTACT_TITLES, FIRST_NAMES, INDUSTRIES, LAST_NAMES};
 use super::plan::{Archetype, Context, Tier};
-use super::values::{ACCOUNT, CONTACT, USER};
+use super::values::{ACCOUNT, CONTACT, INTEGRATION_USERNAME, USER};
 use super::{Emitter, GenRecord, RecordRef, Scene};
-
-/// The integration user's username (product-spec: the API user Vitals runs as).
-pub const INTEGRATION_USERNAME: &str = "integration@vitals.example";
 
 fn user(
     first: &str,

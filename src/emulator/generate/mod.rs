@@ -8,7 +8,7 @@
 //!
 //! **Determinism.** The same [`GenerateSpec`] gives a byte-identical stream on every
 //! platform: randomness is ChaCha8 seeded per account from `(seed, index)` with sampling
-//! written in [`dice`], and every date is relative to `spec.now`, never the wall clock.
+//! written in `dice.rs`, and every date is relative to `spec.now`, never the wall clock.
 //! Only genuinely future items (contract ends, open opportunities, scheduled meetings and
 //! milestones, open tasks) are dated after `now`; everything in the past is dated before the
 //! start of `now`'s day.

@@ -356,10 +356,7 @@ fn a_thousand_accounts_are_valid() {
 fn users_include_the_integration_user_and_own_every_account() {
     let records = collect(&spec(300, 1));
     let users: Vec<&GenRecord> = records.iter().filter(|r| r.object == USER).collect();
-    assert_eq!(
-        text(users[0], "Username"),
-        Some(account::INTEGRATION_USERNAME)
-    );
+    assert_eq!(text(users[0], "Username"), Some(INTEGRATION_USERNAME));
     assert_eq!(text(users[1], "Title"), Some("VP Customer Success"));
     let csms = users.len() - 2;
     assert!((3..=8).contains(&csms));

@@ -34,6 +34,9 @@ pub const OBJECTS: [&str; 8] = [
     TASK,
 ];
 
+/// Username of the integration user (the API user Vitals runs as); always User ordinal 0.
+pub const INTEGRATION_USERNAME: &str = "integration@vitals.example";
+
 /// The record type developer name of renewal opportunities.
 pub const RENEWAL_RECORD_TYPE: &str = "Renewal";
 
