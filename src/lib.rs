@@ -7,7 +7,8 @@
 //! - [`domain`]: typed records, Ids and picklist values. No I/O.
 //! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
 //! - [`emulator`]: the Salesforce API emulator on loopback that tests, the demo and
-//!   `vitals emulator` run against; [`emulator::soql`] is its SOQL engine.
+//!   `vitals emulator` run against; [`emulator::soql`] is its SOQL engine and
+//!   [`emulator::generate`] streams the records of a generated org.
 //!
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 

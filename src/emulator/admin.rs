@@ -14,6 +14,7 @@
 //! | `POST /_emulator/records` `{"Account":[{...}]}` | loads records through the seeding write path: `{"created":[{"object","id"}],"errors":[...]}` |
 //! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage"}` | run-time limits |
 //! | `GET /_emulator/counts` | live records per object |
+//! | `GET /_emulator/load-report` | `{"rejected":[...]}` generated records the org refused at load |
 //! | `GET /_emulator/in-flight` | `{"count":n}` API calls being served now |
 
 use std::collections::BTreeMap;
@@ -52,6 +53,7 @@ pub fn router() -> Router<EmulatorState> {
         .route("/settings", post(settings))
         .route("/counts", get(counts))
         .route("/in-flight", get(in_flight))
+        .route("/load-report", get(load_report))
 }
 
 fn bad(message: impl Into<String>) -> Response {
@@ -266,4 +268,13 @@ async fn in_flight(State(state): State<EmulatorState>) -> Response {
         .unwrap_or_else(|e| e.into_inner())
         .len();
     axum::Json(json!({"count": count})).into_response()
+}
+
+async fn load_report(State(state): State<EmulatorState>) -> Response {
+    let rejected = state
+        .load_rejections
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    axum::Json(json!({"rejected": rejected})).into_response()
 }

@@ -139,6 +139,8 @@ pub fn derive(
             let code = match text_of(object, record, "Status") {
                 Some("In Approval Process") => "InApproval",
                 Some("Activated") => "Activated",
+                Some("Terminated") => "Terminated",
+                Some("Expired") => "Expired",
                 _ => "Draft",
             };
             set(

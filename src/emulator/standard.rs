@@ -320,7 +320,15 @@ fn contract() -> ObjectDef {
         picklist(
             "Status",
             "Status",
-            &["Draft", "In Approval Process", "Activated"],
+            // Draft, InApproval and Activated are the shipped values; orgs add values in the
+            // Terminated and Expired categories (salesforce-api.md 8), as Vitals' orgs do.
+            &[
+                "Draft",
+                "In Approval Process",
+                "Activated",
+                "Terminated",
+                "Expired",
+            ],
             true,
         ),
         "Draft",

@@ -272,6 +272,8 @@ pub struct Shared {
     pub schema_changed_ms: std::sync::atomic::AtomicI64,
     /// Serialises Composite calls, whose transactions span several subrequests.
     pub composite: tokio::sync::Mutex<()>,
+    /// Generated records the org rejected while loading (object, code, message, fields).
+    pub load_rejections: Mutex<Vec<String>>,
 }
 
 /// The state handed to every handler.
@@ -303,7 +305,7 @@ impl EmulatorState {
             None => Clock::system(),
         };
         let clock_now = clock.now_ms();
-        let store = load_org(&config, &schema, clock.now())?;
+        let (store, rejected) = load_org(&config, &schema, clock.now())?;
         let settings = Settings {
             api_limit: config.api_limit,
             token_lifetime: config.token_lifetime,
@@ -327,6 +329,7 @@ impl EmulatorState {
             settings: RwLock::new(settings),
             schema_changed_ms: std::sync::atomic::AtomicI64::new(clock_now),
             composite: tokio::sync::Mutex::new(()),
+            load_rejections: Mutex::new(rejected),
         })))
     }
 
@@ -394,7 +397,11 @@ impl EmulatorState {
     /// # Errors
     /// [`BuildError`] as [`EmulatorState::build`].
     pub fn reset(&self) -> Result<(), BuildError> {
-        let store = load_org(&self.config, &self.schema, self.clock.now())?;
+        let (store, rejected) = load_org(&self.config, &self.schema, self.clock.now())?;
+        *self
+            .load_rejections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = rejected;
         *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
         *self.auth.lock().unwrap_or_else(|e| e.into_inner()) = AuthState::default();
         self.usage.lock().unwrap_or_else(|e| e.into_inner()).clear();
@@ -419,7 +426,7 @@ fn load_org(
     config: &EmulatorConfig,
     schema: &Arc<Schema>,
     now: DateTime<Utc>,
-) -> Result<Store, BuildError> {
+) -> Result<(Store, Vec<String>), BuildError> {
     let mut store = Store::new(Arc::clone(schema));
     let fls = Fls::default();
     let ctx = WriteContext {
@@ -473,7 +480,18 @@ fn load_org(
     match &config.data {
         DataSource::Empty => {}
         DataSource::Generated { accounts, seed: s } => {
-            load_generated(&mut store, &ctx, schema, *accounts, *s, now, &mut rejected);
+            load_generated(
+                &config.users,
+                &mut store,
+                &ctx,
+                schema,
+                GenerateSpec {
+                    accounts: *accounts,
+                    seed: *s,
+                    now,
+                },
+                &mut rejected,
+            );
         }
         DataSource::Fixtures(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| BuildError::Fixtures {
@@ -501,14 +519,21 @@ fn load_org(
         }
     }
     super::derive::refresh_all_last_activity(&mut store, ctx.now_ms);
-    if let Some(first) = rejected.first() {
+    // Records the caller wrote (fixtures) must all load; a generated org keeps what the org
+    // accepts and reports the rest, since the emulator is as strict as an org and the
+    // generator is not the judge of what the metadata allows.
+    let generated = matches!(config.data, DataSource::Generated { .. });
+    if let (Some(first), false) = (rejected.first(), generated) {
         return Err(BuildError::Rejected {
             count: rejected.len(),
             first: first.clone(),
         });
     }
+    if let Some(first) = rejected.first() {
+        tracing::warn!(count = rejected.len(), first = %first, "generated records rejected by the emulated org");
+    }
     store.shrink();
-    Ok(store)
+    Ok((store, rejected))
 }
 
 fn seed(
@@ -585,20 +610,14 @@ pub fn load_fixtures(
 }
 
 fn load_generated(
+    config_users: &[OrgUser],
     store: &mut Store,
     ctx: &WriteContext<'_>,
     schema: &Schema,
-    accounts: u32,
-    seed_value: u64,
-    now: DateTime<Utc>,
+    spec: GenerateSpec,
     rejected: &mut Vec<String>,
 ) {
     let mut ids: HashMap<&'static str, Vec<Option<SfId>>> = HashMap::new();
-    let spec = GenerateSpec {
-        accounts,
-        seed: seed_value,
-        now,
-    };
     let users = ctx.user;
     generate(&spec, |record| {
         let mut body = Map::new();
@@ -625,10 +644,31 @@ fn load_generated(
                     .and_then(|o| o.record_type(developer))
                     .map_or(Json::Null, |rt| Json::String(rt.id.as_str().to_owned())),
             };
-            body.insert((*field).to_owned(), json);
+            // A record type arrives by developer name under the relationship's name; the
+            // org stores it as RecordTypeId.
+            let name = if matches!(value, GenValue::RecordType(_)) {
+                "RecordTypeId"
+            } else {
+                field
+            };
+            body.insert(name.to_owned(), json);
         }
         let _ = users;
-        let id = seed(store, ctx, record.object, &body, rejected);
+        // The generator's integration user is the org's own: reuse it rather than clash on
+        // its unique Username.
+        let existing = (record.object == "User")
+            .then(|| body.get("Username").and_then(Json::as_str))
+            .flatten()
+            .and_then(|name| {
+                config_users
+                    .iter()
+                    .position(|u| u.username.eq_ignore_ascii_case(name))
+            })
+            .map(user_id);
+        let id = match existing {
+            Some(id) => Some(id),
+            None => seed(store, ctx, record.object, &body, rejected),
+        };
         ids.entry(record.object).or_default().push(id);
     });
 }
