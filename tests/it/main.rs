@@ -8,6 +8,7 @@ mod emulator_auth;
 mod emulator_collections;
 mod emulator_composite;
 mod emulator_faults;
+mod emulator_generated;
 mod emulator_query;
 mod emulator_rest;
 mod emulator_writes;
