@@ -84,7 +84,19 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 /// The REST API's dateTime format: `2021-11-06T17:38:40.000+0000` (salesforce-api.md 2.5;
 /// offset without a colon, always three fractional digits).
 pub fn format_datetime(ms: i64) -> String {
-    from_ms(ms).format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+    use chrono::{Datelike, Timelike};
+    // Written by hand: chrono's strftime parsing showed up when loading large orgs.
+    let at = from_ms(ms);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.timestamp_subsec_millis()
+    )
 }
 
 #[cfg(test)]

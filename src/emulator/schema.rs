@@ -11,6 +11,8 @@ use std::collections::HashMap;
 
 use crate::domain::SfId;
 
+use super::store::FastMap;
+
 /// A field's type, as describe's `type` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
@@ -307,7 +309,11 @@ pub struct ObjectDef {
     pub fields: Vec<FieldDef>,
     /// Record types (empty when the object has none besides master).
     pub record_types: Vec<RecordTypeDef>,
-    index: HashMap<String, usize>,
+    /// Lower-cased name -> position.
+    index: FastMap<String, usize>,
+    /// Exact (canonical) name -> position: the fast path, since code and most clients use
+    /// canonical names.
+    exact: FastMap<String, usize>,
 }
 
 impl ObjectDef {
@@ -324,7 +330,8 @@ impl ObjectDef {
             deletable: true,
             fields: Vec::new(),
             record_types: Vec::new(),
-            index: HashMap::new(),
+            index: FastMap::default(),
+            exact: FastMap::default(),
         };
         let mut id = FieldDef::new("Id", &format!("{label} ID"), FieldType::Id);
         id.nillable = false;
@@ -371,6 +378,7 @@ impl ObjectDef {
             }
             None => {
                 self.index.insert(key, self.fields.len());
+                self.exact.insert(field.name.clone(), self.fields.len());
                 self.fields.push(field);
             }
         }
@@ -384,10 +392,19 @@ impl ObjectDef {
             .enumerate()
             .map(|(i, f)| (f.name.to_ascii_lowercase(), i))
             .collect();
+        self.exact = self
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), i))
+            .collect();
     }
 
     /// The index of a field by case-insensitive API name.
     pub fn field_index(&self, name: &str) -> Option<usize> {
+        if let Some(at) = self.exact.get(name) {
+            return Some(*at);
+        }
         self.index.get(&name.to_ascii_lowercase()).copied()
     }
 

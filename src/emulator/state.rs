@@ -629,9 +629,9 @@ fn load_generated(
                     serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number)
                 }
                 GenValue::Bool(b) => Json::Bool(*b),
-                GenValue::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+                GenValue::Date(d) => Json::String(d.to_string()),
                 GenValue::DateTime(t) => {
-                    Json::String(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+                    Json::String(super::clock::format_datetime(t.timestamp_millis()))
                 }
                 GenValue::Ref(r) => ids
                     .get(r.object)

@@ -7,6 +7,7 @@
 //! position stays valid for as long as a query cursor can hold it.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::domain::SfId;
@@ -14,15 +15,73 @@ use crate::domain::SfId;
 use super::schema::{FieldType, Schema};
 use super::value::Value;
 
+/// A fast, non-cryptographic hasher (the Fx multiply-rotate scheme) for the store's and
+/// schema's in-memory maps. Keys are our own Ids and names, so the DoS resistance of the
+/// default SipHash buys nothing here, and hashing dominated loading a large org.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        for byte in chunks.remainder() {
+            self.add(u64::from(*byte));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(u64::try_from(n).unwrap_or(u64::MAX));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+/// A `HashMap` with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
 /// One stored record.
+///
+/// Fields are sparse: only non-null values are kept, in two parallel vectors sorted by field
+/// index (26 bytes a field rather than 32 for a vector of pairs).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     /// The 18-character Id.
     pub id: SfId,
     /// When it was deleted (milliseconds), if it is in the recycle bin.
     pub deleted_ms: Option<i64>,
-    /// Non-null fields, sorted by field index.
-    fields: Vec<(u16, Value)>,
+    keys: Vec<u16>,
+    values: Vec<Value>,
 }
 
 impl Record {
@@ -31,18 +90,16 @@ impl Record {
         Self {
             id,
             deleted_ms: None,
-            fields: Vec::new(),
+            keys: Vec::new(),
+            values: Vec::new(),
         }
     }
 
     /// The value of a field, or `None` when null.
     pub fn get(&self, field: usize) -> Option<&Value> {
         let field = u16::try_from(field).ok()?;
-        self.fields
-            .binary_search_by_key(&field, |(f, _)| *f)
-            .ok()
-            .and_then(|at| self.fields.get(at))
-            .map(|(_, v)| v)
+        let at = self.keys.binary_search(&field).ok()?;
+        self.values.get(at)
     }
 
     /// The value of a field as the API shows it: field 0 is always `Id` and field 1
@@ -60,28 +117,36 @@ impl Record {
         let Ok(field) = u16::try_from(field) else {
             return;
         };
-        match (self.fields.binary_search_by_key(&field, |(f, _)| *f), value) {
+        match (self.keys.binary_search(&field), value) {
             (Ok(at), Some(value)) => {
-                if let Some(slot) = self.fields.get_mut(at) {
-                    slot.1 = value;
+                if let Some(slot) = self.values.get_mut(at) {
+                    *slot = value;
                 }
             }
             (Ok(at), None) => {
-                self.fields.remove(at);
+                self.keys.remove(at);
+                self.values.remove(at);
             }
-            (Err(at), Some(value)) => self.fields.insert(at, (field, value)),
+            (Err(at), Some(value)) => {
+                self.keys.insert(at, field);
+                self.values.insert(at, value);
+            }
             (Err(_), None) => {}
         }
     }
 
     /// Every non-null field as (field index, value).
     pub fn fields(&self) -> impl Iterator<Item = (usize, &Value)> {
-        self.fields.iter().map(|(f, v)| (usize::from(*f), v))
+        self.keys
+            .iter()
+            .zip(&self.values)
+            .map(|(f, v)| (usize::from(*f), v))
     }
 
-    /// Releases spare capacity after loading.
+    /// Releases spare capacity.
     pub fn shrink(&mut self) {
-        self.fields.shrink_to_fit();
+        self.keys.shrink_to_fit();
+        self.values.shrink_to_fit();
     }
 }
 
@@ -113,8 +178,8 @@ impl IndexKey {
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     rows: Vec<Record>,
-    by_id: HashMap<SfId, u32>,
-    indexes: HashMap<usize, HashMap<IndexKey, Vec<u32>>>,
+    by_id: FastMap<SfId, u32>,
+    indexes: FastMap<usize, FastMap<IndexKey, Vec<u32>>>,
     next_serial: u64,
 }
 
@@ -208,7 +273,7 @@ impl Store {
                 for (at, field) in object.fields.iter().enumerate() {
                     if field.field_type == FieldType::Reference || field.external_id || field.unique
                     {
-                        table.indexes.insert(at, HashMap::new());
+                        table.indexes.insert(at, FastMap::default());
                     }
                 }
                 table
@@ -276,7 +341,10 @@ impl Store {
     }
 
     /// Adds a new record (its Id must be unused) and indexes it.
-    pub fn insert(&mut self, object: usize, record: Record) -> Option<u32> {
+    pub fn insert(&mut self, object: usize, mut record: Record) -> Option<u32> {
+        // Rows are sized exactly when stored: growth slack on millions of rows would
+        // double the store's peak memory.
+        record.shrink();
         let table = self.tables.get_mut(object)?;
         if table.by_id.contains_key(&record.id) {
             return None;
@@ -292,16 +360,35 @@ impl Store {
     }
 
     /// Replaces a stored record with `record` (same Id), keeping indexes and the undo log.
-    pub fn replace(&mut self, object: usize, at: u32, record: Record) {
+    /// Only indexed fields whose value changed are re-indexed: an owner's index list can
+    /// hold thousands of rows, and rewriting it on every update would be quadratic.
+    pub fn replace(&mut self, object: usize, at: u32, mut record: Record) {
+        record.shrink();
         let Some(table) = self.tables.get_mut(object) else {
             return;
         };
         let Some(slot) = usize::try_from(at).ok().filter(|i| *i < table.rows.len()) else {
             return;
         };
-        table.unindex_row(at);
         let old = std::mem::replace(&mut table.rows[slot], record);
-        table.index_row(at);
+        for (field, index) in &mut table.indexes {
+            let before = old.get(*field).and_then(IndexKey::of);
+            let after = table.rows[slot].get(*field).and_then(IndexKey::of);
+            if before == after {
+                continue;
+            }
+            if let Some(key) = before {
+                if let Some(list) = index.get_mut(&key) {
+                    list.retain(|r| *r != at);
+                    if list.is_empty() {
+                        index.remove(&key);
+                    }
+                }
+            }
+            if let Some(key) = after {
+                index.entry(key).or_default().push(at);
+            }
+        }
         if let Some(log) = &mut self.undo {
             log.push(Undo::Modified { object, at, old });
         }

@@ -231,8 +231,8 @@ pub fn write(
         } else {
             field.updateable
         };
-        let seeded_audit = ctx.seed && AUDIT_FIELDS.contains(&field.name.as_str());
-        if (!allowed || ctx.fls.is_read_only(&object.name, &field.name)) && !seeded_audit {
+        let writable = allowed && !ctx.fls.is_read_only(&object.name, &field.name);
+        if !writable && !(ctx.seed && AUDIT_FIELDS.contains(&field.name.as_str())) {
             read_only.push(field.name.as_str());
         }
     }
