@@ -377,12 +377,12 @@ impl Store {
             if before == after {
                 continue;
             }
-            if let Some(key) = before {
-                if let Some(list) = index.get_mut(&key) {
-                    list.retain(|r| *r != at);
-                    if list.is_empty() {
-                        index.remove(&key);
-                    }
+            if let Some(key) = before
+                && let Some(list) = index.get_mut(&key)
+            {
+                list.retain(|r| *r != at);
+                if list.is_empty() {
+                    index.remove(&key);
                 }
             }
             if let Some(key) = after {

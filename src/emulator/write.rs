@@ -232,7 +232,8 @@ pub fn write(
             field.updateable
         };
         let writable = allowed && !ctx.fls.is_read_only(&object.name, &field.name);
-        if !writable && !(ctx.seed && AUDIT_FIELDS.contains(&field.name.as_str())) {
+        let seeded_audit = || ctx.seed && AUDIT_FIELDS.contains(&field.name.as_str());
+        if !writable && !seeded_audit() {
             read_only.push(field.name.as_str());
         }
     }
