@@ -33,7 +33,7 @@ fn set(object: &ObjectDef, record: &mut Record, name: &str, value: Option<Value>
     }
 }
 
-fn was_touched(object: &ObjectDef, touched: &HashSet<usize>, name: &str) -> bool {
+fn was_touched(object: &ObjectDef, touched: &[usize], name: &str) -> bool {
     object
         .field_index(name)
         .is_some_and(|at| touched.contains(&at))
@@ -49,7 +49,7 @@ pub fn derive(
     object: &ObjectDef,
     old: Option<&Record>,
     record: &mut Record,
-    touched: &HashSet<usize>,
+    touched: &[usize],
     now: i64,
 ) -> Result<(), RecordError> {
     let get = |record: &Record, name: &str| -> Option<Value> {

@@ -469,6 +469,7 @@ pub struct ChildRelationship {
 pub struct Schema {
     objects: Vec<ObjectDef>,
     index: HashMap<String, usize>,
+    exact: FastMap<String, usize>,
     /// Opportunity stage semantics by stage value.
     pub stages: HashMap<String, StageInfo>,
     /// Task and Case statuses that count as closed.
@@ -487,6 +488,7 @@ impl Schema {
             }
             None => {
                 self.index.insert(key, self.objects.len());
+                self.exact.insert(object.name.clone(), self.objects.len());
                 self.objects.push(object);
             }
         }
@@ -499,6 +501,9 @@ impl Schema {
 
     /// The index of an object by case-insensitive API name.
     pub fn object_index(&self, name: &str) -> Option<usize> {
+        if let Some(at) = self.exact.get(name) {
+            return Some(*at);
+        }
         self.index.get(&name.to_ascii_lowercase()).copied()
     }
 

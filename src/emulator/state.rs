@@ -23,8 +23,9 @@ use super::metadata::{self, MetadataError};
 use super::schema::Schema;
 use super::standard::standard_schema;
 use super::store::{Record, Store};
+use super::value::Incoming;
 use super::value::Value;
-use super::write::{WriteContext, WriteFailure, WriteOp, write};
+use super::write::{Input, WriteContext, WriteFailure, WriteOp, write, write_entries};
 
 /// The consumer key accepted by default.
 pub const DEFAULT_CLIENT_ID: &str = "vitals-emulator-client";
@@ -618,56 +619,68 @@ fn load_generated(
     rejected: &mut Vec<String>,
 ) {
     let mut ids: HashMap<&'static str, Vec<Option<SfId>>> = HashMap::new();
-    let users = ctx.user;
     generate(&spec, |record| {
-        let mut body = Map::new();
-        for (field, value) in &record.fields {
-            let json = match value {
-                GenValue::Null => Json::Null,
-                GenValue::Text(t) => Json::String(t.clone()),
-                GenValue::Number(n) => {
-                    serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number)
-                }
-                GenValue::Bool(b) => Json::Bool(*b),
-                GenValue::Date(d) => Json::String(d.to_string()),
-                GenValue::DateTime(t) => {
-                    Json::String(super::clock::format_datetime(t.timestamp_millis()))
-                }
-                GenValue::Ref(r) => ids
-                    .get(r.object)
-                    .and_then(|list| list.get(usize::try_from(r.ordinal).unwrap_or(usize::MAX)))
-                    .copied()
-                    .flatten()
-                    .map_or(Json::Null, |id| Json::String(id.as_str().to_owned())),
-                GenValue::RecordType(developer) => schema
-                    .object(record.object)
-                    .and_then(|o| o.record_type(developer))
-                    .map_or(Json::Null, |rt| Json::String(rt.id.as_str().to_owned())),
-            };
-            // A record type arrives by developer name under the relationship's name; the
-            // org stores it as RecordTypeId.
-            let name = if matches!(value, GenValue::RecordType(_)) {
-                "RecordTypeId"
-            } else {
-                field
-            };
-            body.insert(name.to_owned(), json);
-        }
-        let _ = users;
         // The generator's integration user is the org's own: reuse it rather than clash on
         // its unique Username.
-        let existing = (record.object == "User")
-            .then(|| body.get("Username").and_then(Json::as_str))
-            .flatten()
-            .and_then(|name| {
+        if record.object == "User" {
+            let username = record.fields.iter().find_map(|(f, v)| match (f, v) {
+                (&"Username", GenValue::Text(name)) => Some(name.as_str()),
+                _ => None,
+            });
+            if let Some(at) = username.and_then(|name| {
                 config_users
                     .iter()
                     .position(|u| u.username.eq_ignore_ascii_case(name))
+            }) {
+                ids.entry(record.object)
+                    .or_default()
+                    .push(Some(user_id(at)));
+                return;
+            }
+        }
+        // Values go in typed, skipping a JSON round trip, through the same checks.
+        let entries: Vec<(&str, Input<'_>)> = record
+            .fields
+            .iter()
+            .map(|(field, value)| {
+                let incoming = match value {
+                    GenValue::Null => Incoming::Null,
+                    GenValue::Text(t) => Incoming::Value(Value::Text(Arc::from(t.as_str()))),
+                    GenValue::Number(n) => Incoming::Value(Value::Number(*n)),
+                    GenValue::Bool(b) => Incoming::Value(Value::Bool(*b)),
+                    GenValue::Date(d) => Incoming::Value(Value::Date(*d)),
+                    GenValue::DateTime(t) => Incoming::Value(Value::DateTime(t.timestamp_millis())),
+                    GenValue::Ref(r) => ids
+                        .get(r.object)
+                        .and_then(|list| list.get(usize::try_from(r.ordinal).unwrap_or(usize::MAX)))
+                        .copied()
+                        .flatten()
+                        .map_or(Incoming::Null, Incoming::Id),
+                    GenValue::RecordType(developer) => schema
+                        .object(record.object)
+                        .and_then(|o| o.record_type(developer))
+                        .map_or(Incoming::Null, |rt| Incoming::Id(rt.id)),
+                };
+                // A record type arrives by developer name under the relationship's name;
+                // the org stores it as RecordTypeId.
+                let name = if matches!(value, GenValue::RecordType(_)) {
+                    "RecordTypeId"
+                } else {
+                    field
+                };
+                (name, Input::Typed(incoming))
             })
-            .map(user_id);
-        let id = match existing {
-            Some(id) => Some(id),
-            None => seed(store, ctx, record.object, &body, rejected),
+            .collect();
+        let id = match write_entries(store, ctx, record.object, WriteOp::Create, entries) {
+            Ok(written) => Some(written.id),
+            Err(WriteFailure::Record(error)) => {
+                rejected.push(format!(
+                    "{}: {} {} {:?}",
+                    record.object, error.status_code, error.message, error.fields
+                ));
+                None
+            }
+            Err(WriteFailure::MultipleMatches(_)) => None,
         };
         ids.entry(record.object).or_default().push(id);
     });

@@ -207,6 +207,8 @@ pub enum Incoming {
     Value(Value),
     /// A reference given as text; the caller checks it is a well-formed, existing Id.
     Reference(String),
+    /// A reference given as an Id (seeding); the caller checks it exists.
+    Id(SfId),
 }
 
 /// Converts a request JSON value for `field`.

@@ -13,7 +13,6 @@
 //! (https://salesforcedictionary.com/errors/invalid-field-for-insert-update),
 //! DUPLICATE_VALUE (https://help.salesforce.com/s/articleView?id=000383480).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::Datelike;
@@ -155,6 +154,23 @@ pub fn check_shape(
     Ok(())
 }
 
+/// One entry of a record body on its way into the write path.
+#[derive(Debug, Clone)]
+pub enum Input<'a> {
+    /// A JSON value from a REST or Collections body (Bulk passes CSV cells as JSON strings).
+    Json(&'a Json),
+    /// A value that is already typed (seeding from the generator), checked like any other.
+    Typed(Incoming),
+}
+
+/// A body entry after its JSON shape was checked.
+enum Prepared<'a> {
+    /// A field of the object with its converted value.
+    Field(usize, Incoming),
+    /// A parent given by external ID: `"Account": {"Ext__c": "x"}`.
+    Parent(&'a str, &'a Json),
+}
+
 /// Creates, updates or upserts one record of `object_name` from its JSON body.
 ///
 /// # Errors
@@ -167,6 +183,26 @@ pub fn write(
     op: WriteOp<'_>,
     body: &Map<String, Json>,
 ) -> Result<Written, WriteFailure> {
+    let entries: Vec<(&str, Input<'_>)> = body
+        .iter()
+        .filter(|(k, _)| *k != "attributes")
+        .map(|(k, v)| (k.as_str(), Input::Json(v)))
+        .collect();
+    write_entries(store, ctx, object_name, op, entries)
+}
+
+/// Creates, updates or upserts one record from (API name, value) entries: the one write path
+/// behind [`write`], seeding and Bulk ingest.
+///
+/// # Errors
+/// As [`write`].
+pub fn write_entries(
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    object_name: &str,
+    op: WriteOp<'_>,
+    entries: Vec<(&str, Input<'_>)>,
+) -> Result<Written, WriteFailure> {
     let schema = Arc::clone(store.schema());
     let object_index = schema
         .object_index(object_name)
@@ -174,7 +210,38 @@ pub fn write(
     let object = schema
         .object_at(object_index)
         .ok_or_else(|| err("NOT_FOUND", "The requested resource does not exist", &[]))?;
-    check_shape(&schema, ctx.fls, object, body)?;
+
+    // The shape first, as an org deserializes the body before anything else: unknown
+    // fields, then value types.
+    let mut given_id: Option<Input<'_>> = None;
+    let mut prepared: Vec<Prepared<'_>> = Vec::with_capacity(entries.len());
+    for (key, input) in entries {
+        if key.eq_ignore_ascii_case("id") {
+            given_id = Some(input);
+            continue;
+        }
+        let visible = object.field_index(key).filter(|at| {
+            object
+                .fields
+                .get(*at)
+                .is_some_and(|f| !ctx.fls.is_hidden(&object.name, &f.name))
+        });
+        match (visible, input) {
+            (Some(at), Input::Json(json)) => {
+                let Some(field) = object.fields.get(at) else {
+                    continue;
+                };
+                let incoming =
+                    from_json(field, json).map_err(|e| err("JSON_PARSER_ERROR", e.message, &[]))?;
+                prepared.push(Prepared::Field(at, incoming));
+            }
+            (Some(at), Input::Typed(incoming)) => prepared.push(Prepared::Field(at, incoming)),
+            (None, Input::Json(json)) if json.is_object() && object.relationship(key).is_some() => {
+                prepared.push(Prepared::Parent(key, json));
+            }
+            (None, _) => return Err(no_such_column(&object.name, key).into()),
+        }
+    }
 
     // Which record: none (insert) or an existing row.
     let target: Option<SfId> = match op {
@@ -217,13 +284,13 @@ pub fn write(
     let creating = target.is_none();
     let old = target.and_then(|id| store.get(object_index, &id).cloned());
 
-    // Writability first: an org lists every read-only field in one error.
+    // Writability next: an org lists every read-only field in one error.
     let mut read_only: Vec<&str> = Vec::new();
-    for key in body.keys() {
-        if key == "attributes" || key.eq_ignore_ascii_case("id") {
+    for entry in &prepared {
+        let Prepared::Field(at, _) = entry else {
             continue;
-        }
-        let Some(field) = object.field(key) else {
+        };
+        let Some(field) = object.fields.get(*at) else {
             continue;
         };
         let allowed = if creating {
@@ -249,16 +316,20 @@ pub fn write(
         .into());
     }
 
-    let id = match (
-        &old,
-        body.iter().find(|(k, _)| k.eq_ignore_ascii_case("id")),
-    ) {
+    let id = match (&old, given_id) {
         (Some(old), _) => old.id,
-        (None, Some((_, Json::String(given)))) if ctx.seed => {
-            let id = SfId::parse(given).map_err(|_| {
+        (None, Some(given)) if ctx.seed => {
+            let text = match &given {
+                Input::Json(Json::String(text)) => text.clone(),
+                Input::Typed(Incoming::Id(id)) => id.as_str().to_owned(),
+                Input::Typed(Incoming::Reference(text)) => text.clone(),
+                Input::Json(other) => other.to_string(),
+                Input::Typed(_) => String::new(),
+            };
+            let id = SfId::parse(&text).map_err(|_| {
                 err(
                     "MALFORMED_ID",
-                    format!("Record ID: id value of incorrect type: {given}"),
+                    format!("Record ID: id value of incorrect type: {text}"),
                     &["Id"],
                 )
             })?;
@@ -285,34 +356,35 @@ pub fn write(
             .ok_or_else(|| err("UNKNOWN_EXCEPTION", "An unexpected error occurred.", &[]))?,
     };
     let mut record = old.clone().unwrap_or_else(|| Record::new(id));
-    let mut touched: HashSet<usize> = HashSet::new();
+    let mut touched: Vec<usize> = Vec::with_capacity(prepared.len());
 
-    for (key, json) in body {
-        if key == "attributes" || key.eq_ignore_ascii_case("id") {
-            continue;
-        }
-        let Some(at) = object.field_index(key) else {
-            // A parent by external ID: "Account": {"Ext__c": "x"}.
-            let (at, parent) = parent_by_external_id(store, object, key, json)?;
-            record.set(at, Some(Value::Id(parent)));
-            touched.insert(at);
-            continue;
-        };
-        let Some(field) = object.fields.get(at) else {
-            continue;
-        };
-        let incoming =
-            from_json(field, json).map_err(|e| err("JSON_PARSER_ERROR", e.message, &[]))?;
-        let value = match incoming {
-            Incoming::Null if field.field_type == FieldType::Boolean => Some(Value::Bool(false)),
-            Incoming::Null => None,
-            Incoming::Reference(text) => {
-                Some(Value::Id(check_reference(store, object, field, &text)?))
+    for entry in prepared {
+        let (at, value) = match entry {
+            Prepared::Parent(key, json) => {
+                let (at, parent) = parent_by_external_id(store, object, key, json)?;
+                (at, Some(Value::Id(parent)))
             }
-            Incoming::Value(value) => Some(check_value(store, object, field, value)?),
+            Prepared::Field(at, incoming) => {
+                let Some(field) = object.fields.get(at) else {
+                    continue;
+                };
+                let value = match incoming {
+                    Incoming::Null if field.field_type == FieldType::Boolean => {
+                        Some(Value::Bool(false))
+                    }
+                    Incoming::Null => None,
+                    Incoming::Reference(text) => {
+                        let id = parse_reference(field, &text)?;
+                        Some(Value::Id(check_reference(store, object, field, id)?))
+                    }
+                    Incoming::Id(id) => Some(Value::Id(check_reference(store, object, field, id)?)),
+                    Incoming::Value(value) => Some(check_value(store, object, field, value)?),
+                };
+                (at, value)
+            }
         };
         record.set(at, value);
-        touched.insert(at);
+        touched.push(at);
     }
 
     let now = ctx.now_ms;
@@ -520,20 +592,23 @@ fn parent_by_external_id(
     }
 }
 
+fn parse_reference(field: &FieldDef, text: &str) -> Result<SfId, RecordError> {
+    SfId::parse(text).map_err(|_| {
+        err(
+            "MALFORMED_ID",
+            format!("{}: id value of incorrect type: {text}", field.label),
+            &[field.name.as_str()],
+        )
+    })
+}
+
 fn check_reference(
     store: &Store,
     object: &ObjectDef,
     field: &FieldDef,
-    text: &str,
+    id: SfId,
 ) -> Result<SfId, RecordError> {
     let name = field.name.as_str();
-    let id = SfId::parse(text).map_err(|_| {
-        err(
-            "MALFORMED_ID",
-            format!("{}: id value of incorrect type: {text}", field.label),
-            &[name],
-        )
-    })?;
     let schema = store.schema();
     let target_ok = field.reference_to.iter().any(|t| {
         schema
@@ -551,7 +626,7 @@ fn check_reference(
     if name == "RecordTypeId" && !object.record_types.iter().any(|r| r.id == id) {
         return Err(err(
             "INVALID_CROSS_REFERENCE_KEY",
-            format!("Record Type ID: this ID value isn't valid for the user: {text}"),
+            format!("Record Type ID: this ID value isn't valid for the user: {id}"),
             &[name],
         ));
     }
@@ -662,7 +737,7 @@ fn restricted(field: &FieldDef, value: &str) -> RecordError {
     )
 }
 
-fn apply_defaults(object: &ObjectDef, record: &mut Record, touched: &HashSet<usize>, user: SfId) {
+fn apply_defaults(object: &ObjectDef, record: &mut Record, touched: &[usize], user: SfId) {
     for (at, field) in object.fields.iter().enumerate() {
         if touched.contains(&at) || record.get(at).is_some() {
             continue;
