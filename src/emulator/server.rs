@@ -50,7 +50,11 @@ pub struct CallContext {
 
 /// The emulator's router: token endpoint, versions list, REST API and admin API.
 pub fn app(state: EmulatorState) -> Router {
-    let api = rest::router().layer(middleware::from_fn_with_state(state.clone(), api_layer));
+    // Salesforce takes bodies far above axum's 2 MB default (Collections of 200 records
+    // with long text); 50 MB keeps a runaway client from exhausting memory.
+    let api = rest::router()
+        .layer(axum::extract::DefaultBodyLimit::max(50 * 1024 * 1024))
+        .layer(middleware::from_fn_with_state(state.clone(), api_layer));
     Router::new()
         .route("/services/oauth2/token", post(auth::token))
         .route("/services/data", get(versions))

@@ -358,3 +358,26 @@ async fn unknown_resources_and_methods_answer_like_an_org() {
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(error_of(&r).0, "METHOD_NOT_ALLOWED");
 }
+
+#[tokio::test]
+async fn malformed_query_strings_and_large_bodies_get_org_answers() {
+    let org = Org::start().await;
+    // A stray `%` is not a framework rejection: the query reaches the SOQL engine.
+    let r = org.get("/query?q=SELECT%ZZId+FROM+Account").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(&r).0, "MALFORMED_QUERY");
+    // Collections bodies above axum's 2 MB default are accepted.
+    let description = "d".repeat(30_000);
+    let records: Vec<_> = (0..100).map(|i| json!({"attributes": {"type": "Account"}, "Name": format!("A{i}"), "Description": description})).collect();
+    let r = org
+        .post("/composite/sobjects", json!({"records": records}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["success"] == true)
+    );
+}

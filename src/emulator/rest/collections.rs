@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json, json};
@@ -22,12 +22,10 @@ use super::super::errors::{ApiError, RecordError};
 use super::super::server::CallContext;
 use super::super::state::EmulatorState;
 use super::super::write::{self, WriteFailure, WriteOp, Written};
-use super::{object_def, render_record, resolve_fields};
+use super::{Params, object_def, render_record, resolve_fields};
 
 /// The most records one Collections call takes.
 pub const MAX_RECORDS: usize = 200;
-
-type Params = Query<HashMap<String, String>>;
 
 fn too_many() -> ApiError {
     ApiError::new(
@@ -501,7 +499,7 @@ pub async fn upsert_override(
 pub async fn delete(
     State(state): State<EmulatorState>,
     Extension(call): Extension<CallContext>,
-    Query(params): Params,
+    Params(params): Params,
 ) -> Response {
     let ids: Vec<String> = params
         .get("ids")
@@ -562,7 +560,7 @@ pub async fn retrieve(
     State(state): State<EmulatorState>,
     Extension(call): Extension<CallContext>,
     Path((_, object)): Path<(String, String)>,
-    Query(params): Params,
+    Params(params): Params,
 ) -> Response {
     let ids = params.get("ids").cloned().unwrap_or_default();
     let fields = params.get("fields").cloned().unwrap_or_default();

@@ -12,8 +12,13 @@ pub mod query;
 pub mod replication;
 pub mod sobjects;
 
+use std::collections::HashMap;
+use std::convert::Infallible;
+
 use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::extract::{Extension, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value as Json, json};
@@ -24,6 +29,32 @@ use super::schema::{ObjectDef, Schema};
 use super::server::CallContext;
 use super::state::{EmulatorState, EmulatorState as S};
 use super::store::Record;
+
+/// Query parameters, decoded leniently (`+` as a space, bad escapes kept as text) so that a
+/// malformed query string reaches the resource and gets the org's error, never a framework
+/// rejection with a non-Salesforce body.
+#[derive(Debug, Clone, Default)]
+pub struct Params(pub HashMap<String, String>);
+
+impl std::ops::Deref for Params {
+    type Target = HashMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(Params(
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        ))
+    }
+}
 
 /// The routes below `/services/data/{version}`.
 pub fn router() -> Router<EmulatorState> {

@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json, json};
@@ -591,7 +591,7 @@ fn evict(cursors: &mut HashMap<String, Cursor>) {
 pub async fn query(
     State(state): State<EmulatorState>,
     Extension(call): Extension<CallContext>,
-    Query(params): Query<HashMap<String, String>>,
+    super::Params(params): super::Params,
     headers: HeaderMap,
 ) -> Response {
     run(state, call, params, headers, false).await
@@ -601,7 +601,7 @@ pub async fn query(
 pub async fn query_all(
     State(state): State<EmulatorState>,
     Extension(call): Extension<CallContext>,
-    Query(params): Query<HashMap<String, String>>,
+    super::Params(params): super::Params,
     headers: HeaderMap,
 ) -> Response {
     run(state, call, params, headers, true).await

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -74,7 +74,7 @@ pub async fn updated(
     State(state): State<EmulatorState>,
     Extension(_call): Extension<CallContext>,
     Path((_, object)): Path<(String, String)>,
-    Query(params): Query<HashMap<String, String>>,
+    super::Params(params): super::Params,
 ) -> Response {
     let (index, def) = match object_def(&state.schema, &object) {
         Ok(found) => found,
@@ -116,7 +116,7 @@ pub async fn deleted(
     State(state): State<EmulatorState>,
     Extension(_call): Extension<CallContext>,
     Path((_, object)): Path<(String, String)>,
-    Query(params): Query<HashMap<String, String>>,
+    super::Params(params): super::Params,
 ) -> Response {
     let (index, _) = match object_def(&state.schema, &object) {
         Ok(found) => found,

@@ -7,10 +7,8 @@
 //! `NOT_FOUND` for a field that is not an external ID. POST with `?_HttpMethod=PATCH` is a
 //! PATCH. Every write goes through [`crate::emulator::write`].
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
@@ -21,9 +19,7 @@ use super::super::errors::{ApiError, RecordError};
 use super::super::server::CallContext;
 use super::super::state::EmulatorState;
 use super::super::write::{self, WriteFailure, WriteOp};
-use super::{json_object, object_def, record_url, render_record, resolve_fields};
-
-type Params = Query<HashMap<String, String>>;
+use super::{Params, json_object, object_def, record_url, render_record, resolve_fields};
 
 fn lock_error() -> ApiError {
     RecordError::new(
@@ -104,7 +100,7 @@ pub async fn retrieve(
     State(state): State<EmulatorState>,
     Extension(call): Extension<CallContext>,
     Path((_, object, id)): Path<(String, String, String)>,
-    Query(params): Params,
+    Params(params): Params,
 ) -> Response {
     let (index, def) = match object_def(&state.schema, &object) {
         Ok(found) => found,
@@ -227,7 +223,7 @@ pub async fn post_override(
     state: State<EmulatorState>,
     call: Extension<CallContext>,
     Path((version, object, id)): Path<(String, String, String)>,
-    Query(params): Params,
+    Params(params): Params,
     body: Bytes,
 ) -> Response {
     match params.get("_HttpMethod").map(String::as_str) {
@@ -248,7 +244,7 @@ pub async fn upsert(
     State(state): State<EmulatorState>,
     Extension(call): Extension<CallContext>,
     Path((_, object, field, value)): Path<(String, String, String, String)>,
-    Query(params): Params,
+    Params(params): Params,
     body: Bytes,
 ) -> Response {
     let (index, def) = match object_def(&state.schema, &object) {
@@ -321,11 +317,11 @@ pub async fn upsert_override(
     state: State<EmulatorState>,
     call: Extension<CallContext>,
     path: Path<(String, String, String, String)>,
-    Query(params): Params,
+    Params(params): Params,
     body: Bytes,
 ) -> Response {
     if params.get("_HttpMethod").map(String::as_str) == Some("PATCH") {
-        upsert(state, call, path, Query(params), body).await
+        upsert(state, call, path, Params(params), body).await
     } else {
         ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
