@@ -8,6 +8,9 @@
 //!   module. Secrets only as [`config::Secret`].
 //! - [`domain`]: typed records, Ids and picklist values. No I/O.
 //! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
+//! - [`emulator`]: the Salesforce API emulator on loopback that tests, the demo and
+//!   `vitals emulator` run against; [`emulator::soql`] is its SOQL engine and
+//!   [`emulator::generate`] streams the records of a generated org.
 //! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
 //!   explanation. No I/O, no clock.
 //!
@@ -15,5 +18,6 @@
 
 pub mod config;
 pub mod domain;
+pub mod emulator;
 pub mod salesforce;
 pub mod scoring;

@@ -1,0 +1,43 @@
+//! The Salesforce API emulator: an org on loopback that the demo, every integration test and
+//! `vitals emulator` talk to instead of a real org.
+//!
+//! It follows `shared/docs/salesforce-api.md` to the byte where it can (URLs, status codes,
+//! error bodies, headers, timestamp formats, paging, per-record results, limits) and rejects
+//! what a real org rejects. Invariants:
+//! - It binds 127.0.0.1 only.
+//! - It writes its own JSON and keeps its own schema: nothing here imports
+//!   `crate::salesforce`, so a misunderstanding cannot hide on both sides.
+//! - Every timestamp comes from [`clock::Clock`], so tests advance time instead of sleeping.
+//! - Every record write goes through [`write`], whatever the door (REST, Collections,
+//!   seeding, and later Bulk ingest), so validation is the same everywhere.
+//!
+//! Map: [`schema`] + [`standard`] + [`metadata`] (the org's objects and fields), [`store`] +
+//! [`value`] (records), [`write`] (validation, derived fields), [`auth`] (OAuth),
+//! [`rest`] (the REST resources), [`faults`], [`fls`], [`admin`] (`/_emulator/...`),
+//! [`state`] (configuration and shared state), [`server`] (router, API layer, serving),
+//! [`soql`] (the SOQL engine), [`generate`] (generated orgs).
+//!
+//! Start one in-process with [`start`] (port 0 picks a free port) or build the router with
+//! [`app`].
+
+pub mod admin;
+pub mod auth;
+pub mod clock;
+pub mod derive;
+pub mod errors;
+pub mod faults;
+pub mod fls;
+pub mod generate;
+pub mod metadata;
+pub mod rest;
+pub mod schema;
+pub mod server;
+pub mod soql;
+pub mod standard;
+pub mod state;
+pub mod store;
+pub mod value;
+pub mod write;
+
+pub use server::{RunningEmulator, StartError, app, start, start_with_state};
+pub use state::{DataSource, EmulatorConfig, EmulatorState, MetadataSource};

@@ -1,0 +1,413 @@
+//! The HTTP surface: the router, the per-call API layer (version check, request log, faults,
+//! session, daily allocation, long-request cap, `Sforce-Limit-Info`), and serving on
+//! loopback.
+//!
+//! It must only ever bind 127.0.0.1. The API layer owns the order an org applies things in:
+//! edge faults first, then the session (401), then the allocation (403), then the resource.
+//! `Sforce-Limit-Info` is on every `/services/data/vXX.X/...` response; the versions list
+//! and the token endpoint do not carry it (salesforce-api.md 2.1, 2.4).
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::domain::SfId;
+
+use super::admin;
+use super::auth;
+use super::errors::ApiError;
+use super::faults::FaultKind;
+use super::rest;
+use super::state::{EmulatorConfig, EmulatorState, LoggedRequest};
+
+/// Oldest API version served; older ones answer 410 (salesforce-api.md 2.1).
+pub const MIN_VERSION: u32 = 31;
+/// Newest API version served (Spring '26).
+pub const MAX_VERSION: u32 = 66;
+/// Longest URI an org accepts (salesforce-api.md 2.2: 414 above 16,384 bytes).
+const MAX_URI_BYTES: usize = 16_384;
+
+/// What the API layer learned about a call, for the handlers.
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    /// The session's user.
+    pub user: SfId,
+    /// Every record of the call fails UNABLE_TO_LOCK_ROW.
+    pub lock_all: bool,
+    /// The version segment, e.g. `v66.0`.
+    pub version: String,
+}
+
+/// The emulator's router: token endpoint, versions list, REST API and admin API.
+pub fn app(state: EmulatorState) -> Router {
+    // Salesforce takes bodies far above axum's 2 MB default (Collections of 200 records
+    // with long text); 50 MB keeps a runaway client from exhausting memory.
+    let api = rest::router()
+        .layer(axum::extract::DefaultBodyLimit::max(50 * 1024 * 1024))
+        .layer(middleware::from_fn_with_state(state.clone(), api_layer));
+    Router::new()
+        .route("/services/oauth2/token", post(auth::token))
+        .route("/services/data", get(versions))
+        .route("/services/data/", get(versions))
+        .nest("/services/data/{version}", api)
+        .nest("/_emulator", admin::router())
+        .layer(middleware::from_fn_with_state(state.clone(), outer_layer))
+        .with_state(state)
+}
+
+/// `GET /services/data/`: every served version, no auth, no usage header.
+async fn versions() -> Response {
+    let list: Vec<serde_json::Value> = (MIN_VERSION..=MAX_VERSION)
+        .map(|v| {
+            json!({"label": release_label(v), "url": format!("/services/data/v{v}.0"), "version": format!("{v}.0")})
+        })
+        .collect();
+    axum::Json(list).into_response()
+}
+
+/// The release name of an API version: 66.0 is Spring '26, 65.0 Winter '26, 64.0
+/// Summer '25, three releases a year (salesforce-api.md 2.1).
+pub fn release_label(version: u32) -> String {
+    let back = MAX_VERSION.saturating_sub(version);
+    let season = match back % 3 {
+        0 => "Spring",
+        1 => "Winter",
+        _ => "Summer",
+    };
+    let year = 26u32.saturating_sub((back + 1) / 3);
+    format!("{season} '{year:02}")
+}
+
+/// Logs every request under `/services` (method, path, query, status; never headers).
+async fn outer_layer(State(state): State<EmulatorState>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let too_long = request.uri().to_string().len() > MAX_URI_BYTES;
+    let response = if too_long && path.starts_with("/services") {
+        ApiError::html(
+            StatusCode::URI_TOO_LONG,
+            "<html><body><h1>414 Request-URI Too Large</h1></body></html>",
+        )
+        .into_response()
+    } else {
+        next.run(request).await
+    };
+    if path.starts_with("/services") {
+        state
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(LoggedRequest {
+                method,
+                path,
+                query,
+                status: response.status().as_u16(),
+            });
+    }
+    response
+}
+
+fn parse_version(segment: &str) -> Option<u32> {
+    let number = segment.strip_prefix('v')?.strip_suffix(".0")?;
+    number.parse().ok()
+}
+
+/// The per-call API layer.
+async fn api_layer(
+    State(state): State<EmulatorState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    // Nested routers see the path without its prefix; the version lives in the original.
+    let original = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(
+            || request.uri().path().to_owned(),
+            |u| u.0.path().to_owned(),
+        );
+    let segment = original
+        .strip_prefix("/services/data/")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    let mut response = match parse_version(&segment) {
+        None => ApiError::not_found().into_response(),
+        Some(v) if v < MIN_VERSION => ApiError::new(
+            StatusCode::GONE,
+            "API_VERSION_RETIRED",
+            format!("The API version {segment} has been retired."),
+        )
+        .into_response(),
+        Some(v) if v > MAX_VERSION => ApiError::not_found().into_response(),
+        Some(_) => {
+            let writes = matches!(
+                *request.method(),
+                Method::POST | Method::PATCH | Method::PUT | Method::DELETE
+            );
+            let (decision, latency, expire_after) = {
+                let mut faults = state.faults.lock().unwrap_or_else(|e| e.into_inner());
+                (
+                    faults.on_call(writes),
+                    faults.spec().latency,
+                    faults.spec().expire_after,
+                )
+            };
+            match decision.reject {
+                Some(kind) => fault_response(kind),
+                None => match auth::check_session(&state, request.headers(), expire_after) {
+                    Err(_) => ApiError::invalid_session().into_response(),
+                    Ok(user) => match admit(&state) {
+                        Err(error) => error.into_response(),
+                        Ok(ticket) => {
+                            // The delay runs while the call is in flight, so it can make the
+                            // call a long-running one for the concurrency cap.
+                            if let Some(latency) = latency {
+                                tokio::time::sleep(latency).await;
+                            }
+                            request.extensions_mut().insert(CallContext {
+                                user,
+                                lock_all: decision.lock_all,
+                                version: segment.clone(),
+                            });
+                            let response = next.run(request).await;
+                            state
+                                .in_flight
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .remove(&ticket);
+                            if decision.drop {
+                                drop_connection(response)
+                            } else {
+                                response
+                            }
+                        }
+                    },
+                },
+            }
+        }
+    };
+    let used = {
+        let now = state.clock.now_ms();
+        let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
+        prune(&mut usage, now);
+        usage.len()
+    };
+    let limit = state
+        .settings
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .api_limit;
+    if let Ok(value) = HeaderValue::from_str(&format!("api-usage={used}/{limit}")) {
+        response.headers_mut().insert("Sforce-Limit-Info", value);
+    }
+    response
+}
+
+/// Drops usage older than the rolling 24 hours.
+pub fn prune(usage: &mut std::collections::VecDeque<i64>, now: i64) {
+    let horizon = now.saturating_sub(24 * 3600 * 1000);
+    while usage.front().is_some_and(|t| *t <= horizon) {
+        usage.pop_front();
+    }
+}
+
+/// Counts the call against the daily allocation and the long-request cap.
+fn admit(state: &EmulatorState) -> Result<u64, ApiError> {
+    let now = state.clock.now_ms();
+    let settings = state
+        .settings
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    {
+        let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
+        prune(&mut usage, now);
+        if u64::try_from(usage.len()).unwrap_or(u64::MAX) >= settings.api_limit {
+            return Err(limit_exceeded("TotalRequests Limit exceeded."));
+        }
+        usage.push_back(now);
+    }
+    let threshold = i64::try_from(settings.long_request_threshold.as_millis()).unwrap_or(i64::MAX);
+    let mut in_flight = state.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+    let long = in_flight
+        .values()
+        .filter(|start| now.saturating_sub(**start) >= threshold)
+        .count();
+    if long >= settings.long_request_cap {
+        return Err(limit_exceeded("ConcurrentPerOrgLongTxn Limit exceeded."));
+    }
+    let ticket = state.next_request.fetch_add(1, Ordering::Relaxed);
+    in_flight.insert(ticket, now);
+    Ok(ticket)
+}
+
+fn limit_exceeded(message: &str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", message)
+}
+
+/// The response of a call-level fault.
+fn fault_response(kind: FaultKind) -> Response {
+    match kind {
+        FaultKind::Unavailable => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVER_UNAVAILABLE",
+            "Server Unavailable",
+        )
+        .into_response(),
+        FaultKind::UnavailableHtml => ApiError::html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request. Please try again later.</p></body></html>",
+        )
+        .into_response(),
+        FaultKind::ServerError => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNKNOWN_EXCEPTION",
+            "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)",
+        )
+        .into_response(),
+        FaultKind::EdgeNoRoute => ApiError::html(
+            StatusCode::from_u16(420).unwrap_or(StatusCode::BAD_REQUEST),
+            "<html><body><h1>420</h1><p>Salesforce Edge has no route for this host.</p></body></html>",
+        )
+        .into_response(),
+        FaultKind::SessionExpired => ApiError::invalid_session().into_response(),
+        FaultKind::Concurrent => limit_exceeded("ConcurrentPerOrgLongTxn Limit exceeded.").into_response(),
+        FaultKind::DailyLimit => limit_exceeded("TotalRequests Limit exceeded.").into_response(),
+        FaultKind::Lock | FaultKind::Drop => StatusCode::OK.into_response(),
+    }
+}
+
+/// Sends the headers and part of the body, then fails the body stream so the connection is
+/// cut mid-response. The call has already committed.
+fn drop_connection(response: Response) -> Response {
+    let (mut parts, _body) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![
+        Ok(axum::body::Bytes::from_static(b"[{\"id\":\"")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection dropped by fault injection",
+        )),
+    ];
+    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+}
+
+/// A running emulator: its base URL and a handle to stop it.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The shared state (tests inspect it directly).
+    pub state: EmulatorState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    /// Stops serving and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The org could not be built.
+    #[error(transparent)]
+    Build(#[from] super::state::BuildError),
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Builds an org and serves it on 127.0.0.1:`port` (0 picks a free port) in a background
+/// task. For tests and the demo.
+///
+/// # Errors
+/// [`StartError`] when the org cannot be built or the port bound.
+pub async fn start(config: EmulatorConfig, port: u16) -> Result<RunningEmulator, StartError> {
+    let state = EmulatorState::build(config)?;
+    start_with_state(state, port).await
+}
+
+/// Serves an already built org on 127.0.0.1:`port`.
+///
+/// # Errors
+/// [`StartError::Bind`] when the port cannot be bound.
+pub async fn start_with_state(
+    state: EmulatorState,
+    port: u16,
+) -> Result<RunningEmulator, StartError> {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .map_err(|source| StartError::Bind { port, source })?;
+    let address = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { port, source })?;
+    let base_url = format!("http://{address}");
+    *state.base_url.write().unwrap_or_else(|e| e.into_inner()) = base_url.clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    let router = app(state.clone());
+    let task = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = rx.await;
+        };
+        if let Err(error) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(%error, "emulator server stopped");
+        }
+    });
+    Ok(RunningEmulator {
+        base_url,
+        state,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_labels_follow_the_calendar() {
+        assert_eq!(release_label(66), "Spring '26");
+        assert_eq!(release_label(65), "Winter '26");
+        assert_eq!(release_label(64), "Summer '25");
+        assert_eq!(release_label(31), "Summer '14");
+    }
+}
