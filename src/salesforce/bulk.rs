@@ -22,6 +22,7 @@ use super::error::{ApiError, SalesforceError};
 use super::http::{ApiRequest, Body, Client, Expect, Target};
 use super::records::{
     Record, RecordOutcome, WriteKind, WriteRecord, WriteReport, WriteResult, failed,
+    request_error_for_rows,
 };
 use super::rest::not_attempted;
 use super::retry::{Idempotency, RetryClass};
@@ -274,11 +275,7 @@ impl Client {
     ) -> (Vec<RecordOutcome>, Option<String>) {
         let fail_all = |error: &SalesforceError| -> (Vec<RecordOutcome>, Option<String>) {
             let class = error.retry_class();
-            let api_error = ApiError {
-                code: error.error_code().unwrap_or("BULK_JOB_FAILED").to_owned(),
-                message: error.to_string(),
-                fields: vec![],
-            };
+            let api_error = request_error_for_rows(error);
             let outcomes = rows
                 .iter()
                 .map(|index| RecordOutcome {

@@ -189,6 +189,27 @@ pub fn is_transient_record_error(code: &str) -> bool {
     )
 }
 
+/// The per-row error for a row that failed because its whole request did: the row keeps
+/// the request's error code, or `NOT_ATTEMPTED` when the request was never sent.
+pub fn request_error_for_rows(error: &super::error::SalesforceError) -> ApiError {
+    use super::error::SalesforceError as E;
+    let code = match error {
+        E::BudgetExhausted { .. } => "NOT_ATTEMPTED",
+        E::DailyLimitExceeded { .. } => "REQUEST_LIMIT_EXCEEDED",
+        E::Transport { .. } => "TRANSPORT_ERROR",
+        E::Api { errors, .. } => errors.first().map_or("HTTP_ERROR", |e| e.code.as_str()),
+        E::Auth { .. } | E::AuthRejected { .. } => "AUTHENTICATION_FAILED",
+        E::BulkJob { .. } | E::BulkTimeout { .. } => "BULK_JOB_FAILED",
+        E::Decode { .. } => "UNEXPECTED_RESPONSE",
+        E::VersionUnavailable { .. } | E::Request { .. } => "REQUEST_FAILED",
+    };
+    ApiError {
+        code: code.to_owned(),
+        message: error.to_string(),
+        fields: vec![],
+    }
+}
+
 /// Classifies a failed record by its errors.
 pub fn failed(errors: Vec<ApiError>) -> WriteResult {
     if !errors.is_empty() && errors.iter().all(|e| is_transient_record_error(&e.code)) {

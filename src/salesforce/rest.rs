@@ -14,7 +14,7 @@ use super::error::{ApiError, SalesforceError};
 use super::http::{ApiRequest, Client, Target};
 use super::records::{
     Record, RecordOutcome, WriteKind, WriteRecord, WriteReport, WriteResult, failed,
-    is_transient_record_error,
+    is_transient_record_error, request_error_for_rows,
 };
 use super::retry::{Idempotency, RetryClass};
 use crate::domain::SfId;
@@ -476,11 +476,7 @@ impl Client {
                 if class == RetryClass::DailyLimit {
                     stopped = Some(error.to_string());
                 }
-                let api_error = ApiError {
-                    code: error.error_code().unwrap_or("REQUEST_FAILED").to_owned(),
-                    message: error.to_string(),
-                    fields: vec![],
-                };
+                let api_error = request_error_for_rows(&error);
                 for index in pending {
                     outcomes.retain(|o| o.index != index);
                     let result = match class {

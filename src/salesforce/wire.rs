@@ -120,7 +120,8 @@ impl FieldType {
         match self {
             FieldType::Id => &["id"],
             FieldType::Reference => &["reference"],
-            FieldType::Text(_) => &["string"],
+            // Task and Event Subject are comboboxes: text with suggested values.
+            FieldType::Text(_) => &["string", "combobox"],
             FieldType::LongText(_) => &["textarea"],
             FieldType::Picklist => &["picklist"],
             FieldType::Number(_, _) => &["double", "int"],

@@ -12,6 +12,12 @@
 )]
 
 mod cli_config;
+mod client_auth;
+mod client_check;
+mod client_limits;
+mod client_reads;
+mod client_retries;
+mod client_writes;
 mod common;
 mod emulator_auth;
 mod emulator_collections;

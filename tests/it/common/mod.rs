@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod sf;
+
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::{Client, Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
