@@ -1,0 +1,667 @@
+//! Decoding API records, from REST JSON or Bulk CSV, into `domain` types. A value that cannot
+//! be read is an error naming the object, the record Id and the field; one bad record never
+//! hides the others.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
+
+use super::{FieldMap, SObject, parse_date, parse_datetime};
+use crate::domain::{
+    Account, ActivityType, Case, CasePriority, Contract, ContractStatus, CurrentHealth, Event,
+    HealthStatus, HealthTrend, HistoryRecord, Opportunity, Records, Sentiment, SfId, Task,
+};
+
+/// A raw field value, from REST JSON or a Bulk CSV cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Raw<'a> {
+    /// Null, absent, or an empty CSV cell.
+    Null,
+    /// A JSON string or a CSV cell.
+    Str(&'a str),
+    /// A JSON number.
+    Num(f64),
+    /// A JSON boolean.
+    Bool(bool),
+    /// Anything else (an object or array where a value was expected).
+    Other,
+}
+
+/// A record from the API that fields can be read from by API name.
+pub trait ApiRecord {
+    /// Reads a field; a dotted name reads through a parent relationship.
+    fn raw(&self, api_name: &str) -> Raw<'_>;
+}
+
+impl ApiRecord for Map<String, Value> {
+    fn raw(&self, api_name: &str) -> Raw<'_> {
+        let mut parts = api_name.split('.');
+        let Some(first) = parts.next() else {
+            return Raw::Null;
+        };
+        let mut value = self.get(first);
+        for part in parts {
+            value = match value {
+                Some(Value::Object(parent)) => parent.get(part),
+                _ => None,
+            };
+        }
+        match value {
+            None | Some(Value::Null) => Raw::Null,
+            Some(Value::String(s)) => Raw::Str(s),
+            Some(Value::Number(n)) => n.as_f64().map_or(Raw::Other, Raw::Num),
+            Some(Value::Bool(b)) => Raw::Bool(*b),
+            Some(_) => Raw::Other,
+        }
+    }
+}
+
+/// What was wrong with a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeProblem {
+    /// A required field is empty.
+    Missing,
+    /// The value is not of the field's type.
+    WrongType {
+        /// What was expected.
+        expected: &'static str,
+        /// The value, cut short.
+        found: String,
+    },
+}
+
+/// A record that could not be decoded, naming the record and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{object} {record}: field {field}: {problem}")]
+pub struct DecodeError {
+    /// The object's API name.
+    pub object: &'static str,
+    /// The record's Id, or `(no Id)`.
+    pub record: String,
+    /// The field's API name.
+    pub field: String,
+    /// What was wrong.
+    pub problem: DecodeProblem,
+}
+
+impl fmt::Display for DecodeProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeProblem::Missing => f.write_str("is required but empty"),
+            DecodeProblem::WrongType { expected, found } => {
+                write!(f, "expected {expected}, found {found}")
+            }
+        }
+    }
+}
+
+/// Reads typed values from one record, naming the record in every error.
+struct Reader<'a, R: ApiRecord> {
+    record: &'a R,
+    object: SObject,
+    map: &'a FieldMap,
+    record_id: String,
+}
+
+impl<'a, R: ApiRecord> Reader<'a, R> {
+    fn new(record: &'a R, object: SObject, map: &'a FieldMap) -> Self {
+        let id_field = map.api(object, "id");
+        let record_id = match record.raw(id_field) {
+            Raw::Str(s) => s.to_owned(),
+            _ => "(no Id)".to_owned(),
+        };
+        Self {
+            record,
+            object,
+            map,
+            record_id,
+        }
+    }
+
+    fn error(&self, api: &str, problem: DecodeProblem) -> DecodeError {
+        DecodeError {
+            object: self.object.api_name(),
+            record: self.record_id.clone(),
+            field: api.to_owned(),
+            problem,
+        }
+    }
+
+    fn wrong(&self, api: &str, expected: &'static str, raw: Raw<'_>) -> DecodeError {
+        let found = match raw {
+            Raw::Null => "null".to_owned(),
+            Raw::Str(s) => format!("{:?}", s.chars().take(40).collect::<String>()),
+            Raw::Num(n) => n.to_string(),
+            Raw::Bool(b) => b.to_string(),
+            Raw::Other => "an object or array".to_owned(),
+        };
+        self.error(api, DecodeProblem::WrongType { expected, found })
+    }
+
+    fn raw_named(&self, name: &str) -> (String, Raw<'a>) {
+        let api = self.map.api(self.object, name).to_owned();
+        let raw = self.record.raw(&api);
+        (api, raw)
+    }
+
+    fn text(&self, name: &str) -> Result<Option<String>, DecodeError> {
+        let (api, raw) = self.raw_named(name);
+        match raw {
+            Raw::Null => Ok(None),
+            Raw::Str(s) => Ok(Some(s.to_owned())),
+            other => Err(self.wrong(&api, "text", other)),
+        }
+    }
+
+    fn required_text(&self, name: &str) -> Result<String, DecodeError> {
+        let api = self.map.api(self.object, name).to_owned();
+        self.text(name)?
+            .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
+    }
+
+    fn id(&self, name: &str) -> Result<Option<SfId>, DecodeError> {
+        let (api, raw) = self.raw_named(name);
+        match raw {
+            Raw::Null => Ok(None),
+            Raw::Str(s) => SfId::parse(s)
+                .map(Some)
+                .map_err(|_| self.wrong(&api, "a 15- or 18-character record Id", raw)),
+            other => Err(self.wrong(&api, "a record Id", other)),
+        }
+    }
+
+    fn required_id(&self, name: &str) -> Result<SfId, DecodeError> {
+        let api = self.map.api(self.object, name).to_owned();
+        self.id(name)?
+            .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
+    }
+
+    fn number_at(&self, api: &str) -> Result<Option<f64>, DecodeError> {
+        let raw = self.record.raw(api);
+        let value = match raw {
+            Raw::Null => return Ok(None),
+            Raw::Num(n) => n,
+            Raw::Str(s) => s
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| self.wrong(api, "a number", raw))?,
+            other => return Err(self.wrong(api, "a number", other)),
+        };
+        if value.is_finite() {
+            Ok(Some(value))
+        } else {
+            Err(self.wrong(api, "a finite number", raw))
+        }
+    }
+
+    fn number(&self, name: &str) -> Result<Option<f64>, DecodeError> {
+        let api = self.map.api(self.object, name).to_owned();
+        self.number_at(&api)
+    }
+
+    fn integer(&self, name: &str) -> Result<Option<i64>, DecodeError> {
+        let (api, raw) = self.raw_named(name);
+        match self.number(name)? {
+            None => Ok(None),
+            Some(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => {
+                // Checked above: whole and well inside i64's exact range.
+                Ok(Some(n as i64))
+            }
+            Some(_) => Err(self.wrong(&api, "a whole number", raw)),
+        }
+    }
+
+    fn boolean(&self, name: &str) -> Result<bool, DecodeError> {
+        let (api, raw) = self.raw_named(name);
+        match raw {
+            // Salesforce never sends a null checkbox; an absent one is unchecked.
+            Raw::Null => Ok(false),
+            Raw::Bool(b) => Ok(b),
+            Raw::Str(s) if s.eq_ignore_ascii_case("true") => Ok(true),
+            Raw::Str(s) if s.eq_ignore_ascii_case("false") => Ok(false),
+            other => Err(self.wrong(&api, "true or false", other)),
+        }
+    }
+
+    fn date(&self, name: &str) -> Result<Option<NaiveDate>, DecodeError> {
+        let (api, raw) = self.raw_named(name);
+        match raw {
+            Raw::Null => Ok(None),
+            Raw::Str(s) => parse_date(s)
+                .map(Some)
+                .ok_or_else(|| self.wrong(&api, "a date like 2024-01-31", raw)),
+            other => Err(self.wrong(&api, "a date", other)),
+        }
+    }
+
+    fn required_date(&self, name: &str) -> Result<NaiveDate, DecodeError> {
+        let api = self.map.api(self.object, name).to_owned();
+        self.date(name)?
+            .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
+    }
+
+    fn datetime(&self, name: &str) -> Result<Option<DateTime<Utc>>, DecodeError> {
+        let (api, raw) = self.raw_named(name);
+        match raw {
+            Raw::Null => Ok(None),
+            Raw::Str(s) => parse_datetime(s).map(Some).ok_or_else(|| {
+                self.wrong(&api, "a dateTime like 2024-01-31T09:30:00.000+0000", raw)
+            }),
+            other => Err(self.wrong(&api, "a dateTime", other)),
+        }
+    }
+
+    fn required_datetime(&self, name: &str) -> Result<DateTime<Utc>, DecodeError> {
+        let api = self.map.api(self.object, name).to_owned();
+        self.datetime(name)?
+            .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
+    }
+
+    fn categories(&self, categories: &[&str]) -> Result<BTreeMap<String, f64>, DecodeError> {
+        let mut scores = BTreeMap::new();
+        for category in categories {
+            if let Some(api) = self.map.category_api(self.object, category)
+                && let Some(score) = self.number_at(&api)?
+            {
+                scores.insert((*category).to_owned(), score);
+            }
+        }
+        Ok(scores)
+    }
+}
+
+/// Decodes an Account; `categories` are the model's category keys, whose score fields are
+/// read back into [`CurrentHealth::categories`].
+///
+/// # Errors
+/// [`DecodeError`] naming the field that could not be read.
+pub fn decode_account(
+    record: &impl ApiRecord,
+    map: &FieldMap,
+    categories: &[&str],
+) -> Result<Account, DecodeError> {
+    let r = Reader::new(record, SObject::Account, map);
+    Ok(Account {
+        id: r.required_id("id")?,
+        name: r.text("name")?.unwrap_or_default(),
+        owner_id: r.id("owner_id")?,
+        account_type: r.text("account_type")?,
+        created_date: r.datetime("created_date")?,
+        arr: r.number("arr")?,
+        license_seats: r.number("license_seats")?,
+        active_users: r.number("active_users")?,
+        core_feature_adoption: r.number("core_feature_adoption")?,
+        last_product_activity: r.date("last_product_activity")?,
+        kickoff_survey_score: r.number("kickoff_survey_score")?,
+        uat_survey_score: r.number("uat_survey_score")?,
+        csm_sentiment: r.text("csm_sentiment")?.map(|s| Sentiment::from_api(&s)),
+        csm_sentiment_comment: r.text("csm_sentiment_comment")?,
+        invoice_overdue_days: r.number("invoice_overdue_days")?,
+        health: CurrentHealth {
+            score: r.number("health_score")?,
+            status: r.text("health_status")?.map(|s| HealthStatus::from_api(&s)),
+            trend: r.text("health_trend")?.map(|s| HealthTrend::from_api(&s)),
+            score_change: r.number("health_score_change")?,
+            previous_score: r.number("health_previous_score")?,
+            coverage: r.number("health_coverage")?,
+            drivers: r.text("health_drivers")?,
+            scored_at: r.datetime("health_scored_at")?,
+            status_since: r.date("health_status_since")?,
+            model: r.text("health_model")?,
+            categories: r.categories(categories)?,
+        },
+    })
+}
+
+/// Decodes a Contract.
+///
+/// # Errors
+/// [`DecodeError`] naming the field that could not be read.
+pub fn decode_contract(record: &impl ApiRecord, map: &FieldMap) -> Result<Contract, DecodeError> {
+    let r = Reader::new(record, SObject::Contract, map);
+    Ok(Contract {
+        id: r.required_id("id")?,
+        account_id: r.required_id("account_id")?,
+        status: r.text("status")?.map(|s| ContractStatus::from_api(&s)),
+        start_date: r.date("start_date")?,
+        end_date: r.date("end_date")?,
+        term_months: r.integer("term_months")?,
+        owner_id: r.id("owner_id")?,
+        contract_number: r.text("contract_number")?,
+    })
+}
+
+/// Decodes a Case.
+///
+/// # Errors
+/// [`DecodeError`] naming the field that could not be read.
+pub fn decode_case(record: &impl ApiRecord, map: &FieldMap) -> Result<Case, DecodeError> {
+    let r = Reader::new(record, SObject::Case, map);
+    Ok(Case {
+        id: r.required_id("id")?,
+        account_id: r.id("account_id")?,
+        case_number: r.text("case_number")?,
+        priority: r.text("priority")?.map(|s| CasePriority::from_api(&s)),
+        status: r.text("status")?,
+        is_escalated: r.boolean("is_escalated")?,
+        is_closed: r.boolean("is_closed")?,
+        created_date: r.required_datetime("created_date")?,
+        closed_date: r.datetime("closed_date")?,
+        csat_score: r.number("csat_score")?,
+        sla_breached: r.boolean("sla_breached")?,
+    })
+}
+
+/// Decodes an Opportunity.
+///
+/// # Errors
+/// [`DecodeError`] naming the field that could not be read.
+pub fn decode_opportunity(
+    record: &impl ApiRecord,
+    map: &FieldMap,
+) -> Result<Opportunity, DecodeError> {
+    let r = Reader::new(record, SObject::Opportunity, map);
+    Ok(Opportunity {
+        id: r.required_id("id")?,
+        account_id: r.id("account_id")?,
+        name: r.required_text("name")?,
+        stage_name: r.required_text("stage_name")?,
+        close_date: r.required_date("close_date")?,
+        amount: r.number("amount")?,
+        opportunity_type: r.text("opportunity_type")?,
+        is_closed: r.boolean("is_closed")?,
+        is_won: r.boolean("is_won")?,
+        record_type: r.text("record_type")?,
+        contract_id: r.id("contract_id")?,
+        owner_id: r.id("owner_id")?,
+        created_date: r.datetime("created_date")?,
+        vitals_key: r.text("vitals_key")?,
+        churn_reason: r.text("churn_reason")?,
+        renewal_risk: r.boolean("renewal_risk")?,
+        health_at_creation: r.number("health_at_creation")?,
+    })
+}
+
+/// Decodes an Event.
+///
+/// # Errors
+/// [`DecodeError`] naming the field that could not be read.
+pub fn decode_event(record: &impl ApiRecord, map: &FieldMap) -> Result<Event, DecodeError> {
+    let r = Reader::new(record, SObject::Event, map);
+    Ok(Event {
+        id: r.required_id("id")?,
+        account_id: r.id("account_id")?,
+        what_id: r.id("what_id")?,
+        owner_id: r.id("owner_id")?,
+        subject: r.text("subject")?,
+        event_type: r.text("event_type")?.map(|s| ActivityType::from_api(&s)),
+        start: r.datetime("start")?,
+        end: r.datetime("end")?,
+        duration_minutes: r.integer("duration_minutes")?,
+        activity_date: r.date("activity_date")?,
+        is_all_day: r.boolean("is_all_day")?,
+        milestone_completed_on: r.date("milestone_completed_on")?,
+        vitals_key: r.text("vitals_key")?,
+        playbook: r.text("playbook")?,
+    })
+}
+
+/// Decodes a Task.
+///
+/// # Errors
+/// [`DecodeError`] naming the field that could not be read.
+pub fn decode_task(record: &impl ApiRecord, map: &FieldMap) -> Result<Task, DecodeError> {
+    let r = Reader::new(record, SObject::Task, map);
+    Ok(Task {
+        id: r.required_id("id")?,
+        account_id: r.id("account_id")?,
+        what_id: r.id("what_id")?,
+        owner_id: r.id("owner_id")?,
+        subject: r.text("subject")?,
+        task_type: r.text("task_type")?.map(|s| ActivityType::from_api(&s)),
+        status: r.text("status")?,
+        priority: r.text("priority")?,
+        is_closed: r.boolean("is_closed")?,
+        activity_date: r.date("activity_date")?,
+        created_date: r.datetime("created_date")?,
+        completed_at: r.datetime("completed_at")?,
+        milestone_completed_on: r.date("milestone_completed_on")?,
+        vitals_key: r.text("vitals_key")?,
+        playbook: r.text("playbook")?,
+    })
+}
+
+/// Decodes a `Health_Score_History__c` record.
+///
+/// # Errors
+/// [`DecodeError`] naming the field that could not be read.
+pub fn decode_history(
+    record: &impl ApiRecord,
+    map: &FieldMap,
+    categories: &[&str],
+) -> Result<HistoryRecord, DecodeError> {
+    let r = Reader::new(record, SObject::HealthHistory, map);
+    Ok(HistoryRecord {
+        id: r.id("id")?,
+        account_id: r.required_id("account")?,
+        period: r.required_date("period")?,
+        score: r.number("score")?,
+        status: r.text("status")?.map(|s| HealthStatus::from_api(&s)),
+        previous_score: r.number("previous_score")?,
+        score_change: r.number("score_change")?,
+        calculated_at: r.datetime("calculated_at")?,
+        coverage: r.number("coverage")?,
+        model: r.text("model")?,
+        drivers: r.text("drivers")?,
+        backfilled: r.boolean("backfilled")?,
+        key: r.text("key")?,
+        categories: r.categories(categories)?,
+    })
+}
+
+/// Problems reading an org file.
+#[derive(Debug, thiserror::Error)]
+pub enum OrgFileError {
+    /// Not JSON.
+    #[error("not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// JSON, but not an object of record lists.
+    #[error(
+        "expected an object whose keys are object API names (Account, Case, ...) and whose values are arrays of records; {0}"
+    )]
+    Shape(String),
+}
+
+/// Decodes an org file: a JSON object whose keys are object API names and whose values are
+/// arrays of records as the REST API returns them (`{"Account": [{"Id": "001...", ...}]}`).
+///
+/// Records that cannot be decoded are returned as errors next to the records that could;
+/// one bad record never hides the rest.
+///
+/// # Errors
+/// [`OrgFileError`] when the text is not JSON of that shape.
+pub fn decode_org_file(
+    text: &str,
+    map: &FieldMap,
+    categories: &[&str],
+) -> Result<(Records, Vec<DecodeError>), OrgFileError> {
+    let value: Value = serde_json::from_str(text)?;
+    let Value::Object(objects) = value else {
+        return Err(OrgFileError::Shape("the top level is not an object".into()));
+    };
+    let mut records = Records::default();
+    let mut errors = Vec::new();
+    for (name, list) in &objects {
+        let Some(object) = SObject::from_api_name(name) else {
+            return Err(OrgFileError::Shape(format!(
+                "{name:?} is not an object Vitals reads"
+            )));
+        };
+        let Value::Array(list) = list else {
+            return Err(OrgFileError::Shape(format!("{name:?} is not an array")));
+        };
+        for (index, item) in list.iter().enumerate() {
+            let Value::Object(record) = item else {
+                return Err(OrgFileError::Shape(format!(
+                    "{name}[{index}] is not an object"
+                )));
+            };
+            let outcome = match object {
+                SObject::Account => {
+                    decode_account(record, map, categories).map(|r| records.accounts.push(r))
+                }
+                SObject::Contract => {
+                    decode_contract(record, map).map(|r| records.contracts.push(r))
+                }
+                SObject::Case => decode_case(record, map).map(|r| records.cases.push(r)),
+                SObject::Opportunity => {
+                    decode_opportunity(record, map).map(|r| records.opportunities.push(r))
+                }
+                SObject::Event => decode_event(record, map).map(|r| records.events.push(r)),
+                SObject::Task => decode_task(record, map).map(|r| records.tasks.push(r)),
+                SObject::HealthHistory => {
+                    decode_history(record, map, categories).map(|r| records.history.push(r))
+                }
+            };
+            if let Err(error) = outcome {
+                errors.push(error);
+            }
+        }
+    }
+    Ok((records, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("test data is an object"),
+        }
+    }
+
+    #[test]
+    fn an_account_decodes_from_rest_json() {
+        let record = object(json!({
+            "attributes": {"type": "Account", "url": "/services/data/v66.0/sobjects/Account/001D000000IRFmaIAH"},
+            "Id": "001D000000IRFmaIAH",
+            "Name": "Acme",
+            "OwnerId": "005xx000001SwiUAAS",
+            "ARR__c": 120000.0,
+            "License_Seats__c": 100,
+            "Active_Users__c": 80.0,
+            "Last_Product_Activity__c": "2026-11-20",
+            "CSM_Sentiment__c": "Purple",
+            "Health_Status__c": "At Risk",
+            "Health_Scored_At__c": "2026-11-01T02:00:00.000+0000",
+            "Health_Case_Health__c": 55.0
+        }));
+        let account = decode_account(&record, &FieldMap::default(), &["case_health"]).unwrap();
+        assert_eq!(account.id.as_str(), "001D000000IRFmaIAH");
+        assert_eq!(account.license_seats, Some(100.0));
+        assert_eq!(
+            account.csm_sentiment,
+            Some(Sentiment::Other("Purple".into()))
+        );
+        assert_eq!(account.health.status, Some(HealthStatus::AtRisk));
+        assert_eq!(account.health.categories["case_health"], 55.0);
+        assert_eq!(account.core_feature_adoption, None);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_record_and_field() {
+        let record = object(json!({
+            "Id": "500D000000IRFmaIAH",
+            "AccountId": "001D000000IRFmaIAH",
+            "CreatedDate": "2026-10-01T12:00:00.000+0000",
+            "CSAT_Score__c": "five"
+        }));
+        let error = decode_case(&record, &FieldMap::default()).unwrap_err();
+        assert_eq!(error.object, "Case");
+        assert_eq!(error.record, "500D000000IRFmaIAH");
+        assert_eq!(error.field, "CSAT_Score__c");
+        assert_eq!(
+            error.to_string(),
+            "Case 500D000000IRFmaIAH: field CSAT_Score__c: expected a number, found \"five\""
+        );
+    }
+
+    #[test]
+    fn a_missing_required_value_is_an_error() {
+        let record = object(json!({"Id": "500D000000IRFmaIAH"}));
+        let error = decode_case(&record, &FieldMap::default()).unwrap_err();
+        assert_eq!(error.field, "CreatedDate");
+        assert_eq!(error.problem, DecodeProblem::Missing);
+    }
+
+    #[test]
+    fn parent_relationship_fields_read_through_the_parent_object() {
+        let record = object(json!({
+            "Id": "006D000000IRFmaIAH", "Name": "Acme Renewal", "StageName": "Early Review",
+            "CloseDate": "2026-12-31",
+            "RecordType": {"attributes": {"type": "RecordType"}, "DeveloperName": "Renewal"}
+        }));
+        let opp = decode_opportunity(&record, &FieldMap::default()).unwrap();
+        assert_eq!(opp.record_type.as_deref(), Some("Renewal"));
+        let no_type = object(json!({
+            "Id": "006D000000IRFmaIAH", "Name": "X", "StageName": "Prospecting",
+            "CloseDate": "2026-12-31", "RecordType": null
+        }));
+        assert_eq!(
+            decode_opportunity(&no_type, &FieldMap::default())
+                .unwrap()
+                .record_type,
+            None
+        );
+    }
+
+    #[test]
+    fn csv_cells_decode_like_json_values() {
+        struct Row(Vec<(&'static str, &'static str)>);
+        impl ApiRecord for Row {
+            fn raw(&self, api_name: &str) -> Raw<'_> {
+                match self.0.iter().find(|(k, _)| *k == api_name) {
+                    Some((_, "")) | None => Raw::Null,
+                    Some((_, v)) => Raw::Str(v),
+                }
+            }
+        }
+        let row = Row(vec![
+            ("Id", "500D000000IRFmaIAH"),
+            ("CreatedDate", "2026-10-01T12:00:00.000+0000"),
+            ("IsClosed", "true"),
+            ("CSAT_Score__c", "4"),
+            ("ClosedDate", ""),
+        ]);
+        let case = decode_case(&row, &FieldMap::default()).unwrap();
+        assert!(case.is_closed);
+        assert_eq!(case.csat_score, Some(4.0));
+        assert_eq!(case.closed_date, None);
+    }
+
+    #[test]
+    fn org_files_keep_good_records_and_report_bad_ones() {
+        let text = r#"{
+            "Account": [{"Id": "001D000000IRFmaIAH", "Name": "Acme"}],
+            "Case": [
+                {"Id": "500D000000IRFmaIAH", "AccountId": "001D000000IRFmaIAH", "CreatedDate": "2026-10-01T12:00:00.000+0000"},
+                {"Id": "500D000000IRFmb", "AccountId": "not-an-id", "CreatedDate": "2026-10-01T12:00:00.000+0000"}
+            ]
+        }"#;
+        let (records, errors) = decode_org_file(text, &FieldMap::default(), &[]).unwrap();
+        assert_eq!(records.accounts.len(), 1);
+        assert_eq!(records.cases.len(), 1);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "AccountId");
+        assert!(matches!(
+            decode_org_file(r#"{"Lead": []}"#, &FieldMap::default(), &[]),
+            Err(OrgFileError::Shape(_))
+        ));
+    }
+}
