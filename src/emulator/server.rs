@@ -36,6 +36,8 @@ pub const MIN_VERSION: u32 = 31;
 pub const MAX_VERSION: u32 = 66;
 /// Longest URI an org accepts (salesforce-api.md 2.2: 414 above 16,384 bytes).
 const MAX_URI_BYTES: usize = 16_384;
+/// Largest request body accepted (Salesforce's REST limit is far above axum's 2 MB default).
+const MAX_BODY_BYTES: usize = 50 * 1024 * 1024;
 
 /// What the API layer learned about a call, for the handlers.
 #[derive(Debug, Clone)]
@@ -53,7 +55,7 @@ pub fn app(state: EmulatorState) -> Router {
     // Salesforce takes bodies far above axum's 2 MB default (Collections of 200 records
     // with long text); 50 MB keeps a runaway client from exhausting memory.
     let api = rest::router()
-        .layer(axum::extract::DefaultBodyLimit::max(50 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), api_layer));
     Router::new()
         .route("/services/oauth2/token", post(auth::token))
@@ -94,7 +96,34 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let too_long = request.uri().to_string().len() > MAX_URI_BYTES;
-    let response = if too_long && path.starts_with("/services") {
+    let logged = path.starts_with("/services");
+    // REST bodies are logged so tests can assert exactly what was written; the token
+    // endpoint's body (secrets, assertions) never is.
+    let (request, body) = if logged && path.starts_with("/services/data/") {
+        let (parts, body) = request.into_parts();
+        match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(bytes) => {
+                let logged_body = if bytes.is_empty() {
+                    None
+                } else {
+                    Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                        serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+                    }))
+                };
+                (Request::from_parts(parts, Body::from(bytes)), logged_body)
+            }
+            Err(_) => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
+                )
+                    .into_response();
+            }
+        }
+    } else {
+        (request, None)
+    };
+    let response = if too_long && logged {
         ApiError::html(
             StatusCode::URI_TOO_LONG,
             "<html><body><h1>414 Request-URI Too Large</h1></body></html>",
@@ -103,7 +132,7 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     } else {
         next.run(request).await
     };
-    if path.starts_with("/services") {
+    if logged {
         state
             .log
             .lock()
@@ -112,6 +141,7 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
                 method,
                 path,
                 query,
+                body,
                 status: response.status().as_u16(),
             });
     }

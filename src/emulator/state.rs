@@ -202,6 +202,8 @@ pub struct LoggedRequest {
     pub path: String,
     /// Query string (may be empty).
     pub query: String,
+    /// The request body of a REST call (JSON when it parses), never the token endpoint's.
+    pub body: Option<serde_json::Value>,
     /// Response status.
     pub status: u16,
 }
