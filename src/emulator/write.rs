@@ -161,6 +161,12 @@ pub enum Input<'a> {
     Json(&'a Json),
     /// A value that is already typed (seeding from the generator), checked like any other.
     Typed(Incoming),
+    /// A Bulk API CSV cell (`#N/A` already turned into [`Input::Typed`] null by the
+    /// caller). A cell that does not fit the field's type fails that row with
+    /// `INVALID_TYPE_ON_FIELD_IN_RECORD`, the data-load error
+    /// (https://help.salesforce.com/s/articleView?id=000390015), where a JSON body fails
+    /// the whole request with `JSON_PARSER_ERROR`.
+    Cell(&'a str),
 }
 
 /// A body entry after its JSON shape was checked.
@@ -236,6 +242,19 @@ pub fn write_entries(
                 prepared.push(Prepared::Field(at, incoming));
             }
             (Some(at), Input::Typed(incoming)) => prepared.push(Prepared::Field(at, incoming)),
+            (Some(at), Input::Cell(text)) => {
+                let Some(field) = object.fields.get(at) else {
+                    continue;
+                };
+                let incoming = from_json(field, &Json::String(text.to_owned())).map_err(|_| {
+                    err(
+                        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                        format!("{}: value not of required type: {text}", field.label),
+                        &[field.name.as_str()],
+                    )
+                })?;
+                prepared.push(Prepared::Field(at, incoming));
+            }
             (None, Input::Json(json)) if json.is_object() && object.relationship(key).is_some() => {
                 prepared.push(Prepared::Parent(key, json));
             }
@@ -323,6 +342,7 @@ pub fn write_entries(
                 Input::Json(Json::String(text)) => text.clone(),
                 Input::Typed(Incoming::Id(id)) => id.as_str().to_owned(),
                 Input::Typed(Incoming::Reference(text)) => text.clone(),
+                Input::Cell(text) => (*text).to_owned(),
                 Input::Json(other) => other.to_string(),
                 Input::Typed(_) => String::new(),
             };
@@ -976,4 +996,97 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
     }
     refresh_last_activity(store, object, account, None, ctx.now_ms);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::standard::standard_schema;
+
+    fn ctx(fls: &Fls) -> WriteContext<'_> {
+        WriteContext {
+            now_ms: 1_772_452_800_000,
+            user: SfId::from_parts("005", 1),
+            fls,
+            seed: false,
+            rules: &[],
+        }
+    }
+
+    #[test]
+    fn csv_cells_fail_rows_with_the_data_load_error() {
+        let mut store = Store::new(Arc::new(standard_schema()));
+        let fls = Fls::default();
+        let ctx = ctx(&fls);
+        let written = write_entries(
+            &mut store,
+            &ctx,
+            "Account",
+            WriteOp::Create,
+            vec![
+                ("Name", Input::Cell("Acme")),
+                ("NumberOfEmployees", Input::Cell("12")),
+            ],
+        )
+        .unwrap();
+        assert!(written.created);
+        let error = write_entries(
+            &mut store,
+            &ctx,
+            "Account",
+            WriteOp::Create,
+            vec![
+                ("Name", Input::Cell("B")),
+                ("NumberOfEmployees", Input::Cell("many")),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            WriteFailure::Record(RecordError::new(
+                "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                "Employees: value not of required type: many",
+                vec!["NumberOfEmployees".into()],
+            ))
+        );
+    }
+
+    #[test]
+    fn typed_inputs_pass_the_same_checks() {
+        let mut store = Store::new(Arc::new(standard_schema()));
+        let fls = Fls::default();
+        let ctx = ctx(&fls);
+        let error = write_entries(
+            &mut store,
+            &ctx,
+            "Task",
+            WriteOp::Create,
+            vec![(
+                "Status",
+                Input::Typed(Incoming::Value(Value::Text(Arc::from("Bogus")))),
+            )],
+        )
+        .unwrap_err();
+        let WriteFailure::Record(error) = error else {
+            panic!("expected a record error");
+        };
+        assert_eq!(error.status_code, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+        let missing = write_entries(
+            &mut store,
+            &ctx,
+            "Contact",
+            WriteOp::Create,
+            vec![
+                ("LastName", Input::Cell("Lee")),
+                (
+                    "AccountId",
+                    Input::Typed(Incoming::Id(SfId::from_parts("001", 9))),
+                ),
+            ],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(missing, WriteFailure::Record(e) if e.status_code == "INVALID_CROSS_REFERENCE_KEY")
+        );
+    }
 }
