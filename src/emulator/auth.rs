@@ -213,6 +213,7 @@ fn success(state: &EmulatorState, user: SfId, refresh_token: Option<String>) -> 
             Session {
                 user,
                 issued_ms,
+                last_used_ms: issued_ms,
                 calls: 0,
             },
         );
@@ -307,12 +308,15 @@ pub fn check_session(
     let now = state.clock.now_ms();
     let mut auth = state.auth.lock().unwrap_or_else(|e| e.into_inner());
     let session = auth.sessions.get_mut(token).ok_or(InvalidSession)?;
-    let expired = now.saturating_sub(session.issued_ms) >= lifetime_ms
+    // Salesforce's session timeout counts inactivity (salesforce-api.md 1.4), so every call
+    // restarts the clock.
+    let expired = now.saturating_sub(session.last_used_ms) >= lifetime_ms
         || expire_after.is_some_and(|n| session.calls >= n);
     if expired {
         auth.sessions.remove(token);
         return Err(InvalidSession);
     }
     session.calls += 1;
+    session.last_used_ms = now;
     Ok(session.user)
 }

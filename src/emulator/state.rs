@@ -91,7 +91,7 @@ pub struct EmulatorConfig {
     pub jwt_certificate: String,
     /// Users; the first is the integration (run-as) user.
     pub users: Vec<OrgUser>,
-    /// Access-token lifetime on the emulator clock.
+    /// Session timeout: a token expires after this long without a call (emulator clock).
     pub token_lifetime: Duration,
     /// Daily (rolling 24 h) API request allocation.
     pub api_limit: u64,
@@ -178,6 +178,8 @@ pub struct Session {
     pub user: SfId,
     /// When it was issued (emulator clock, ms).
     pub issued_ms: i64,
+    /// When it was last used: the session times out after the lifetime of inactivity.
+    pub last_used_ms: i64,
     /// API calls made with it.
     pub calls: u64,
 }
