@@ -276,7 +276,8 @@ pub fn write_entries(
         } => {
             let matches = upsert_matches(store, object_index, object, field, value)?;
             match matches.as_slice() {
-                [] if update_only => {
+                // An upsert keyed on Id cannot create a record with that Id.
+                [] if update_only || field.eq_ignore_ascii_case("id") => {
                     return Err(
                         err("NOT_FOUND", "The requested resource does not exist", &[]).into(),
                     );

@@ -553,3 +553,22 @@ async fn fixtures_load_through_the_same_validation() {
     );
     assert_eq!(org.counts().await["Contact"], 1);
 }
+
+#[tokio::test]
+async fn upsert_on_id_updates_or_answers_not_found() {
+    let org = Org::start().await;
+    let id = org.create("Account", json!({"Name": "A"})).await;
+    let r = org
+        .patch(&format!("/sobjects/Account/Id/{id}"), json!({"Name": "B"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["created"], false);
+    let r = org
+        .patch(
+            "/sobjects/Account/Id/001000000000999AAA",
+            json!({"Name": "C"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(org.counts().await["Account"], 1);
+}
