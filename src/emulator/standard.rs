@@ -13,6 +13,10 @@ use super::schema::{
     FieldDef, FieldType, ObjectDef, PicklistValue, RecordTypeDef, Schema, StageInfo, reference,
 };
 
+/// Key prefix of Bulk API 2.0 job Ids (salesforce-api.md 10.9); jobs are not sObjects, so
+/// the prefix is not in the schema.
+pub const BULK_JOB_PREFIX: &str = "750";
+
 /// The org's Id, used in identity URLs.
 pub const ORG_ID: &str = "00D5e000000VitAEAU";
 
