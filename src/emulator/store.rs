@@ -271,7 +271,13 @@ impl Store {
                     ..Table::default()
                 };
                 for (at, field) in object.fields.iter().enumerate() {
-                    if field.field_type == FieldType::Reference || field.external_id || field.unique
+                    // Audit user fields point at a handful of users from millions of rows:
+                    // an index on them would cost memory and load time and never narrow a
+                    // scan much, so queries on them scan.
+                    let audit = matches!(field.name.as_str(), "CreatedById" | "LastModifiedById");
+                    if (field.field_type == FieldType::Reference && !audit)
+                        || field.external_id
+                        || field.unique
                     {
                         table.indexes.insert(at, FastMap::default());
                     }
@@ -454,6 +460,11 @@ impl Store {
             table.rows.shrink_to_fit();
             for row in &mut table.rows {
                 row.shrink();
+            }
+            for index in table.indexes.values_mut() {
+                for list in index.values_mut() {
+                    list.shrink_to_fit();
+                }
             }
         }
     }
