@@ -197,13 +197,27 @@ async fn api_layer(
             match decision.reject {
                 Some(kind) => fault_response(kind),
                 None => match auth::check_session(&state, request.headers(), expire_after) {
-                    Err(_) => ApiError::invalid_session().into_response(),
+                    Err(reason) => {
+                        if reason == auth::InvalidSession::Fault {
+                            state
+                                .faults
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .count_named("expire-after");
+                        }
+                        ApiError::invalid_session().into_response()
+                    }
                     Ok(user) => match admit(&state) {
                         Err(error) => error.into_response(),
                         Ok(ticket) => {
                             // The delay runs while the call is in flight, so it can make the
                             // call a long-running one for the concurrency cap.
                             if let Some(latency) = latency {
+                                state
+                                    .faults
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .count_named("latency");
                                 tokio::time::sleep(latency).await;
                             }
                             request.extensions_mut().insert(CallContext {

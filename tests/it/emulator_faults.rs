@@ -174,6 +174,7 @@ async fn token_expires_after_n_calls() {
     );
     let fresh = org.login().await;
     assert_eq!(call(fresh).await, 200);
+    assert_eq!(org.injected().await, json!({"expire-after": 1}));
 }
 
 #[tokio::test]
@@ -183,6 +184,7 @@ async fn latency_delays_calls() {
     let started = Instant::now();
     assert_eq!(org.get("/limits").await.status, StatusCode::OK);
     assert!(started.elapsed().as_millis() >= 60);
+    assert_eq!(org.injected().await, json!({"latency": 1}));
 }
 
 #[tokio::test]
