@@ -548,9 +548,31 @@ fn run_emulator(args: EmulatorArgs) -> Result<Exit, Failure> {
         println!("  TOKEN=$(curl -s {base}/services/oauth2/token -d grant_type=client_credentials -d client_id={} -d client_secret={} | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')", args.client_id, args.client_secret);
         println!("  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/services/data/v66.0/query?q=SELECT+Id,Name+FROM+Account+LIMIT+5'");
         println!();
-        println!("Ctrl-C stops it.");
-        let _ = tokio::signal::ctrl_c().await;
+        println!("Ctrl-C (or SIGTERM) stops it.");
+        shutdown_signal().await;
         emulator.shutdown().await;
         Ok(Exit::Success)
     })
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (how service managers stop a process).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
 }

@@ -4,7 +4,7 @@
 //!
 //! | method + path | does |
 //! |---|---|
-//! | `GET /_emulator/requests` | `{"counts":{"GET /services/data/v66.0/query":n},"log":[{method,path,query,status}]}` (never tokens or headers) |
+//! | `GET /_emulator/requests` | `{"counts":{"GET /services/data/v66.0/query":n},"log":[{method,path,query,body,status}]}` (REST bodies only; never tokens, headers or the token endpoint's body) |
 //! | `DELETE /_emulator/requests` | clears the log |
 //! | `POST /_emulator/reset` | rebuilds the org; forgets tokens, usage, log, cursors, faults, FLS |
 //! | `GET/POST/DELETE /_emulator/faults` | read / set (`{"spec":"..."}`) / clear faults; GET shows `injected` counts |

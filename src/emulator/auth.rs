@@ -213,6 +213,7 @@ fn success(state: &EmulatorState, user: SfId, refresh_token: Option<String>) -> 
             Session {
                 user,
                 issued_ms,
+                last_used_ms: issued_ms,
                 calls: 0,
             },
         );
@@ -272,9 +273,16 @@ pub fn issue_refresh_token(state: &EmulatorState, username: &str) -> Option<Stri
     Some(token)
 }
 
-/// A missing, unknown or expired session.
+/// Why a session is not valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidSession;
+pub enum InvalidSession {
+    /// No token, or one the emulator never issued (or forgot).
+    Unknown,
+    /// Timed out on the emulator clock.
+    TimedOut,
+    /// Expired by the `expire-after` fault.
+    Fault,
+}
 
 /// Checks a bearer token: known, not expired on the emulator clock, and not past the
 /// `expire-after` fault. Counts the call against the session.
@@ -294,7 +302,7 @@ pub fn check_session(
                 .or_else(|| v.strip_prefix("OAuth "))
         })
         .map(str::trim)
-        .ok_or(InvalidSession)?;
+        .ok_or(InvalidSession::Unknown)?;
     let lifetime_ms = i64::try_from(
         state
             .settings
@@ -306,13 +314,24 @@ pub fn check_session(
     .unwrap_or(i64::MAX);
     let now = state.clock.now_ms();
     let mut auth = state.auth.lock().unwrap_or_else(|e| e.into_inner());
-    let session = auth.sessions.get_mut(token).ok_or(InvalidSession)?;
-    let expired = now.saturating_sub(session.issued_ms) >= lifetime_ms
-        || expire_after.is_some_and(|n| session.calls >= n);
-    if expired {
+    let session = auth
+        .sessions
+        .get_mut(token)
+        .ok_or(InvalidSession::Unknown)?;
+    // Salesforce's session timeout counts inactivity (salesforce-api.md 1.4), so every call
+    // restarts the clock.
+    let expired = if now.saturating_sub(session.last_used_ms) >= lifetime_ms {
+        Some(InvalidSession::TimedOut)
+    } else if expire_after.is_some_and(|n| session.calls >= n) {
+        Some(InvalidSession::Fault)
+    } else {
+        None
+    };
+    if let Some(reason) = expired {
         auth.sessions.remove(token);
-        return Err(InvalidSession);
+        return Err(reason);
     }
     session.calls += 1;
+    session.last_used_ms = now;
     Ok(session.user)
 }

@@ -149,21 +149,6 @@ pub fn derive(
                 "StatusCode",
                 Some(Value::Text(Arc::from(code))),
             );
-            if old.is_none() {
-                let number = format!(
-                    "{:08}",
-                    store
-                        .table(schema.object_index("Contract").unwrap_or(0))
-                        .map_or(0, |t| t.rows().len())
-                        + 100
-                );
-                set(
-                    object,
-                    record,
-                    "ContractNumber",
-                    Some(Value::Text(Arc::from(number))),
-                );
-            }
         }
         "Contact" | "User" => {
             let first = text_of(object, record, "FirstName").unwrap_or_default();
@@ -256,6 +241,25 @@ pub fn derive(
             }
         }
         _ => {}
+    }
+    if old.is_none() {
+        // Auto-numbers count the object's rows, deleted ones included, so numbers are
+        // never reused (a rolled-back insert may free one, as on an org).
+        let taken = schema
+            .object_index(&object.name)
+            .and_then(|at| store.table(at))
+            .map_or(0, |t| t.rows().len());
+        for auto in &object.auto_numbers {
+            if text_of(object, record, &auto.field).is_none() {
+                let n = u64::try_from(taken).unwrap_or(u64::MAX);
+                set(
+                    object,
+                    record,
+                    &auto.field,
+                    Some(Value::Text(Arc::from(auto.value(n)))),
+                );
+            }
+        }
     }
     if matches!(object.name.as_str(), "Task" | "Event") {
         let account = activity_account(store, object, record);

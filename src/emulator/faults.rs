@@ -353,6 +353,11 @@ impl Faults {
         }
     }
 
+    /// Counts a fault the server applied itself (`expire-after`, `latency`).
+    pub fn count_named(&mut self, name: &'static str) {
+        *self.injected.entry(name).or_insert(0) += 1;
+    }
+
     /// Counts a lock failure decided by `lock_all`.
     pub fn count_lock(&mut self) {
         self.count(FaultKind::Lock);

@@ -15,7 +15,8 @@ use std::path::Path;
 use crate::domain::SfId;
 
 use super::schema::{
-    FieldDef, FieldType, ObjectDef, PicklistValue, RecordTypeDef, Schema, StageInfo, reference,
+    AutoNumber, FieldDef, FieldType, ObjectDef, PicklistValue, RecordTypeDef, Schema, StageInfo,
+    reference,
 };
 use super::standard::stage_info_for;
 
@@ -451,6 +452,16 @@ fn custom_object(name: &str, root: &Element, prefix: &str) -> ObjectDef {
     field.length = 80;
     field.id_lookup = true;
     if auto {
+        let format = name_field
+            .and_then(|n| n.text_of("displayFormat"))
+            .unwrap_or("{0}");
+        let start = name_field
+            .and_then(|n| n.text_of("startingNumber"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        object
+            .auto_numbers
+            .push(AutoNumber::from_display_format("Name", format, start));
         field.createable = false;
         field.updateable = false;
         field.nillable = false;

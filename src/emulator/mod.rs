@@ -12,7 +12,7 @@
 //!   seeding, and later Bulk ingest), so validation is the same everywhere.
 //!
 //! Map: [`schema`] + [`standard`] + [`metadata`] (the org's objects and fields), [`store`] +
-//! [`value`] (records), [`write`] (validation, derived fields), [`auth`] (OAuth),
+//! [`value`] (records), [`write`] + [`checks`] + [`derive`] (the write path: validation, derived fields), [`auth`] (OAuth),
 //! [`rest`] (the REST resources), [`faults`], [`fls`], [`admin`] (`/_emulator/...`),
 //! [`state`] (configuration and shared state), [`server`] (router, API layer, serving),
 //! [`soql`] (the SOQL engine), [`generate`] (generated orgs).
@@ -22,6 +22,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod checks;
 pub mod clock;
 pub mod derive;
 pub mod errors;

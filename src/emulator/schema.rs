@@ -286,6 +286,48 @@ pub struct RecordTypeDef {
     pub stages: Option<Vec<String>>,
 }
 
+/// An auto-number field: `prefix` + the counter zero-padded to `width` + `suffix`
+/// (`HSH-{0000000}`, Case's `{00000000}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoNumber {
+    /// The field it fills.
+    pub field: String,
+    /// Text before the number.
+    pub prefix: String,
+    /// Digits of the zero-padded number.
+    pub width: usize,
+    /// Text after the number.
+    pub suffix: String,
+    /// The first number.
+    pub start: u64,
+}
+
+impl AutoNumber {
+    /// Reads a display format such as `HSH-{0000000}`.
+    pub fn from_display_format(field: &str, format: &str, start: u64) -> Self {
+        let (prefix, rest) = format.split_once('{').unwrap_or((format, ""));
+        let (digits, suffix) = rest.split_once('}').unwrap_or((rest, ""));
+        Self {
+            field: field.to_owned(),
+            prefix: prefix.to_owned(),
+            width: digits.chars().filter(|c| *c == '0').count().max(1),
+            suffix: suffix.to_owned(),
+            start,
+        }
+    }
+
+    /// The n-th value (0-based).
+    pub fn value(&self, n: u64) -> String {
+        format!(
+            "{}{:0width$}{}",
+            self.prefix,
+            self.start.saturating_add(n),
+            self.suffix,
+            width = self.width
+        )
+    }
+}
+
 /// One object (sObject type).
 #[derive(Debug, Clone)]
 pub struct ObjectDef {
@@ -309,6 +351,8 @@ pub struct ObjectDef {
     pub fields: Vec<FieldDef>,
     /// Record types (empty when the object has none besides master).
     pub record_types: Vec<RecordTypeDef>,
+    /// Auto-number fields, filled on insert.
+    pub auto_numbers: Vec<AutoNumber>,
     /// Lower-cased name -> position.
     index: FastMap<String, usize>,
     /// Exact (canonical) name -> position: the fast path, since code and most clients use
@@ -330,6 +374,7 @@ impl ObjectDef {
             deletable: true,
             fields: Vec::new(),
             record_types: Vec::new(),
+            auto_numbers: Vec::new(),
             index: FastMap::default(),
             exact: FastMap::default(),
         };

@@ -36,6 +36,8 @@ pub const MIN_VERSION: u32 = 31;
 pub const MAX_VERSION: u32 = 66;
 /// Longest URI an org accepts (salesforce-api.md 2.2: 414 above 16,384 bytes).
 const MAX_URI_BYTES: usize = 16_384;
+/// Largest request body accepted (Salesforce's REST limit is far above axum's 2 MB default).
+const MAX_BODY_BYTES: usize = 50 * 1024 * 1024;
 
 /// What the API layer learned about a call, for the handlers.
 #[derive(Debug, Clone)]
@@ -53,7 +55,7 @@ pub fn app(state: EmulatorState) -> Router {
     // Salesforce takes bodies far above axum's 2 MB default (Collections of 200 records
     // with long text); 50 MB keeps a runaway client from exhausting memory.
     let api = rest::router()
-        .layer(axum::extract::DefaultBodyLimit::max(50 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), api_layer));
     Router::new()
         .route("/services/oauth2/token", post(auth::token))
@@ -94,7 +96,34 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let too_long = request.uri().to_string().len() > MAX_URI_BYTES;
-    let response = if too_long && path.starts_with("/services") {
+    let logged = path.starts_with("/services");
+    // REST bodies are logged so tests can assert exactly what was written; the token
+    // endpoint's body (secrets, assertions) never is.
+    let (request, body) = if logged && path.starts_with("/services/data/") {
+        let (parts, body) = request.into_parts();
+        match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(bytes) => {
+                let logged_body = if bytes.is_empty() {
+                    None
+                } else {
+                    Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                        serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+                    }))
+                };
+                (Request::from_parts(parts, Body::from(bytes)), logged_body)
+            }
+            Err(_) => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
+                )
+                    .into_response();
+            }
+        }
+    } else {
+        (request, None)
+    };
+    let response = if too_long && logged {
         ApiError::html(
             StatusCode::URI_TOO_LONG,
             "<html><body><h1>414 Request-URI Too Large</h1></body></html>",
@@ -103,7 +132,7 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     } else {
         next.run(request).await
     };
-    if path.starts_with("/services") {
+    if logged {
         state
             .log
             .lock()
@@ -112,6 +141,7 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
                 method,
                 path,
                 query,
+                body,
                 status: response.status().as_u16(),
             });
     }
@@ -167,13 +197,27 @@ async fn api_layer(
             match decision.reject {
                 Some(kind) => fault_response(kind),
                 None => match auth::check_session(&state, request.headers(), expire_after) {
-                    Err(_) => ApiError::invalid_session().into_response(),
+                    Err(reason) => {
+                        if reason == auth::InvalidSession::Fault {
+                            state
+                                .faults
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .count_named("expire-after");
+                        }
+                        ApiError::invalid_session().into_response()
+                    }
                     Ok(user) => match admit(&state) {
                         Err(error) => error.into_response(),
                         Ok(ticket) => {
                             // The delay runs while the call is in flight, so it can make the
                             // call a long-running one for the concurrency cap.
                             if let Some(latency) = latency {
+                                state
+                                    .faults
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .count_named("latency");
                                 tokio::time::sleep(latency).await;
                             }
                             request.extensions_mut().insert(CallContext {
@@ -181,7 +225,7 @@ async fn api_layer(
                                 lock_all: decision.lock_all,
                                 version: segment.clone(),
                             });
-                            let response = next.run(request).await;
+                            let response = org_shaped(next.run(request).await);
                             state
                                 .in_flight
                                 .lock()
@@ -213,6 +257,21 @@ async fn api_layer(
         response.headers_mut().insert("Sforce-Limit-Info", value);
     }
     response
+}
+
+/// Replaces a framework rejection (a plain-text 4xx, e.g. a path segment that is not valid
+/// percent-encoded UTF-8) with the org's answer for a resource it cannot find.
+fn org_shaped(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if plain && response.status().is_client_error() {
+        ApiError::not_found().into_response()
+    } else {
+        response
+    }
 }
 
 /// Drops usage older than the rolling 24 hours.

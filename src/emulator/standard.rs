@@ -10,8 +10,13 @@
 use crate::domain::SfId;
 
 use super::schema::{
-    FieldDef, FieldType, ObjectDef, PicklistValue, RecordTypeDef, Schema, StageInfo, reference,
+    AutoNumber, FieldDef, FieldType, ObjectDef, PicklistValue, RecordTypeDef, Schema, StageInfo,
+    reference,
 };
+
+/// Key prefix of Bulk API 2.0 job Ids (salesforce-api.md 10.9); jobs are not sObjects, so
+/// the prefix is not in the schema.
+pub const BULK_JOB_PREFIX: &str = "750";
 
 /// The org's Id, used in identity URLs.
 pub const ORG_ID: &str = "00D5e000000VitAEAU";
@@ -291,6 +296,11 @@ fn user() -> ObjectDef {
 fn contract() -> ObjectDef {
     let mut o = ObjectDef::new("Contract", "Contract", "Contracts", "800");
     o.push(read_only(text("ContractNumber", "Contract Number", 30)));
+    o.auto_numbers.push(AutoNumber::from_display_format(
+        "ContractNumber",
+        "{00000000}",
+        100,
+    ));
     o.push(required(reference(
         "AccountId",
         "Account ID",
@@ -351,6 +361,11 @@ fn contract() -> ObjectDef {
 fn case() -> ObjectDef {
     let mut o = ObjectDef::new("Case", "Case", "Cases", "500");
     o.push(read_only(text("CaseNumber", "Case Number", 30)));
+    o.auto_numbers.push(AutoNumber::from_display_format(
+        "CaseNumber",
+        "{00000000}",
+        1001,
+    ));
     o.push(reference(
         "AccountId",
         "Account ID",

@@ -91,7 +91,7 @@ pub struct EmulatorConfig {
     pub jwt_certificate: String,
     /// Users; the first is the integration (run-as) user.
     pub users: Vec<OrgUser>,
-    /// Access-token lifetime on the emulator clock.
+    /// Session timeout: a token expires after this long without a call (emulator clock).
     pub token_lifetime: Duration,
     /// Daily (rolling 24 h) API request allocation.
     pub api_limit: u64,
@@ -178,6 +178,8 @@ pub struct Session {
     pub user: SfId,
     /// When it was issued (emulator clock, ms).
     pub issued_ms: i64,
+    /// When it was last used: the session times out after the lifetime of inactivity.
+    pub last_used_ms: i64,
     /// API calls made with it.
     pub calls: u64,
 }
@@ -202,6 +204,8 @@ pub struct LoggedRequest {
     pub path: String,
     /// Query string (may be empty).
     pub query: String,
+    /// The request body of a REST call (JSON when it parses), never the token endpoint's.
+    pub body: Option<serde_json::Value>,
     /// Response status.
     pub status: u16,
 }

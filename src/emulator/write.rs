@@ -15,16 +15,19 @@
 
 use std::sync::Arc;
 
-use chrono::Datelike;
 use serde_json::{Map, Value as Json};
 
 use crate::domain::SfId;
 
-use super::derive::{account_of, derive, refresh_last_activity, text_of};
+use super::checks::{
+    check_event, check_record_type_stage, check_reference, check_required, check_unique,
+    check_value, parse_reference,
+};
+use super::derive::{account_of, derive, refresh_last_activity};
 use super::errors::RecordError;
 use super::faults::ValidationRule;
 use super::fls::Fls;
-use super::schema::{FieldDef, FieldType, ObjectDef, Schema};
+use super::schema::{FieldType, ObjectDef, Schema};
 use super::store::{IndexKey, Record, Store};
 use super::value::{Incoming, Value, from_json};
 
@@ -97,7 +100,7 @@ const AUDIT_FIELDS: &[&str] = &[
     "CompletedDateTime",
 ];
 
-fn err(code: &'static str, message: impl Into<String>, fields: &[&str]) -> RecordError {
+pub(super) fn err(code: &'static str, message: impl Into<String>, fields: &[&str]) -> RecordError {
     RecordError::new(
         code,
         message,
@@ -105,7 +108,7 @@ fn err(code: &'static str, message: impl Into<String>, fields: &[&str]) -> Recor
     )
 }
 
-fn number_text(n: f64) -> String {
+pub(super) fn number_text(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{n:.0}")
     } else {
@@ -161,6 +164,12 @@ pub enum Input<'a> {
     Json(&'a Json),
     /// A value that is already typed (seeding from the generator), checked like any other.
     Typed(Incoming),
+    /// A Bulk API CSV cell (`#N/A` already turned into [`Input::Typed`] null by the
+    /// caller). A cell that does not fit the field's type fails that row with
+    /// `INVALID_TYPE_ON_FIELD_IN_RECORD`, the data-load error
+    /// (https://help.salesforce.com/s/articleView?id=000390015), where a JSON body fails
+    /// the whole request with `JSON_PARSER_ERROR`.
+    Cell(&'a str),
 }
 
 /// A body entry after its JSON shape was checked.
@@ -236,6 +245,19 @@ pub fn write_entries(
                 prepared.push(Prepared::Field(at, incoming));
             }
             (Some(at), Input::Typed(incoming)) => prepared.push(Prepared::Field(at, incoming)),
+            (Some(at), Input::Cell(text)) => {
+                let Some(field) = object.fields.get(at) else {
+                    continue;
+                };
+                let incoming = from_json(field, &Json::String(text.to_owned())).map_err(|_| {
+                    err(
+                        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                        format!("{}: value not of required type: {text}", field.label),
+                        &[field.name.as_str()],
+                    )
+                })?;
+                prepared.push(Prepared::Field(at, incoming));
+            }
             (None, Input::Json(json)) if json.is_object() && object.relationship(key).is_some() => {
                 prepared.push(Prepared::Parent(key, json));
             }
@@ -254,7 +276,8 @@ pub fn write_entries(
         } => {
             let matches = upsert_matches(store, object_index, object, field, value)?;
             match matches.as_slice() {
-                [] if update_only => {
+                // An upsert keyed on Id cannot create a record with that Id.
+                [] if update_only || field.eq_ignore_ascii_case("id") => {
                     return Err(
                         err("NOT_FOUND", "The requested resource does not exist", &[]).into(),
                     );
@@ -323,6 +346,7 @@ pub fn write_entries(
                 Input::Json(Json::String(text)) => text.clone(),
                 Input::Typed(Incoming::Id(id)) => id.as_str().to_owned(),
                 Input::Typed(Incoming::Reference(text)) => text.clone(),
+                Input::Cell(text) => (*text).to_owned(),
                 Input::Json(other) => other.to_string(),
                 Input::Typed(_) => String::new(),
             };
@@ -592,151 +616,6 @@ fn parent_by_external_id(
     }
 }
 
-fn parse_reference(field: &FieldDef, text: &str) -> Result<SfId, RecordError> {
-    SfId::parse(text).map_err(|_| {
-        err(
-            "MALFORMED_ID",
-            format!("{}: id value of incorrect type: {text}", field.label),
-            &[field.name.as_str()],
-        )
-    })
-}
-
-fn check_reference(
-    store: &Store,
-    object: &ObjectDef,
-    field: &FieldDef,
-    id: SfId,
-) -> Result<SfId, RecordError> {
-    let name = field.name.as_str();
-    let schema = store.schema();
-    let target_ok = field.reference_to.iter().any(|t| {
-        schema
-            .object(t)
-            .is_some_and(|o| o.key_prefix == id.key_prefix())
-    });
-    if !target_ok {
-        // salesforce-api.md 2.3: a lookup to a missing, inaccessible or wrong-type Id.
-        return Err(err(
-            "INVALID_CROSS_REFERENCE_KEY",
-            "invalid cross reference id",
-            &[],
-        ));
-    }
-    if name == "RecordTypeId" && !object.record_types.iter().any(|r| r.id == id) {
-        return Err(err(
-            "INVALID_CROSS_REFERENCE_KEY",
-            format!("Record Type ID: this ID value isn't valid for the user: {id}"),
-            &[name],
-        ));
-    }
-    match store.get_any(&id) {
-        Some((_, record)) if record.deleted_ms.is_some() => {
-            Err(err("ENTITY_IS_DELETED", "entity is deleted", &[]))
-        }
-        Some(_) => Ok(id),
-        None => Err(err(
-            "INVALID_CROSS_REFERENCE_KEY",
-            "invalid cross reference id",
-            &[],
-        )),
-    }
-}
-
-fn check_value(
-    store: &mut Store,
-    object: &ObjectDef,
-    field: &FieldDef,
-    value: Value,
-) -> Result<Value, RecordError> {
-    let name = field.name.as_str();
-    match value {
-        Value::Text(text) => {
-            if field.length > 0
-                && text.chars().count() > usize::try_from(field.length).unwrap_or(usize::MAX)
-            {
-                return Err(err(
-                    "STRING_TOO_LONG",
-                    format!(
-                        "{}: data value too large: {text} (max length={})",
-                        field.label, field.length
-                    ),
-                    &[name],
-                ));
-            }
-            if field.restricted_picklist {
-                let parts: Vec<&str> = if field.field_type == FieldType::MultiPicklist {
-                    text.split(';').collect()
-                } else {
-                    vec![&text]
-                };
-                for part in parts {
-                    if !field.picklist_value(part).is_some_and(|p| p.active) {
-                        return Err(restricted(field, part));
-                    }
-                }
-            }
-            if field.field_type == FieldType::Email && !text.contains('@') {
-                return Err(err(
-                    "INVALID_EMAIL_ADDRESS",
-                    format!("{}: invalid email address: {text}", field.label),
-                    &[name],
-                ));
-            }
-            let _ = object;
-            // Only picklist-like values repeat enough to be worth sharing; interning unique
-            // text (names, e-mails) would cost more than it saves.
-            let shared = if matches!(
-                field.field_type,
-                FieldType::Picklist | FieldType::MultiPicklist | FieldType::Combobox
-            ) {
-                store.intern(&text)
-            } else {
-                text
-            };
-            Ok(Value::Text(shared))
-        }
-        Value::Number(n) => {
-            let (whole_digits, scale) = if field.field_type == FieldType::Int {
-                (field.digits, 0)
-            } else {
-                (field.precision.saturating_sub(field.scale), field.scale)
-            };
-            let factor = 10f64.powi(i32::try_from(scale).unwrap_or(0));
-            let rounded = (n * factor).round() / factor;
-            let limit = 10f64.powi(i32::try_from(whole_digits).unwrap_or(18));
-            if rounded.abs() >= limit {
-                return Err(err(
-                    "NUMBER_OUTSIDE_VALID_RANGE",
-                    format!(
-                        "{}: value outside of valid range on numeric field: {}",
-                        field.label,
-                        number_text(n)
-                    ),
-                    &[name],
-                ));
-            }
-            Ok(Value::Number(rounded))
-        }
-        Value::Date(d) if !(1700..=4000).contains(&d.year()) => Err(err(
-            "INVALID_DATE",
-            format!("{}: invalid date: {d}", field.label),
-            &[name],
-        )),
-        other => Ok(other),
-    }
-}
-
-fn restricted(field: &FieldDef, value: &str) -> RecordError {
-    // Message as salesforce-api.md 2.3 gives it; see also
-    // https://salesforcedictionary.com/errors/invalid-or-null-for-restricted-picklist
-    err(
-        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-        format!("bad value for restricted picklist field: {value}"),
-        &[field.name.as_str()],
-    )
-}
-
 fn apply_defaults(object: &ObjectDef, record: &mut Record, touched: &[usize], user: SfId) {
     for (at, field) in object.fields.iter().enumerate() {
         if touched.contains(&at) || record.get(at).is_some() {
@@ -756,141 +635,6 @@ fn apply_defaults(object: &ObjectDef, record: &mut Record, touched: &[usize], us
     {
         record.set(at, Some(Value::Id(rt.id)));
     }
-}
-
-fn check_required(object: &ObjectDef, record: &Record) -> Result<(), RecordError> {
-    let missing: Vec<&str> = object
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(at, f)| {
-            !f.nillable
-                && f.createable
-                && f.field_type != FieldType::Boolean
-                && record.get(*at).is_none()
-        })
-        .map(|(_, f)| f.name.as_str())
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(err(
-        "REQUIRED_FIELD_MISSING",
-        format!("Required fields are missing: [{}]", missing.join(", ")),
-        &missing,
-    ))
-}
-
-/// With record types, StageName must belong to the record type's sales process
-/// (salesforce-api.md 8: the emulator answers INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST).
-fn check_record_type_stage(object: &ObjectDef, record: &Record) -> Result<(), RecordError> {
-    if object.name != "Opportunity" {
-        return Ok(());
-    }
-    let stage = text_of(object, record, "StageName").unwrap_or_default();
-    let record_type = object
-        .field_index("RecordTypeId")
-        .and_then(|at| record.get(at))
-        .and_then(Value::as_id);
-    let allowed = record_type
-        .and_then(|id| object.record_types.iter().find(|r| r.id == id))
-        .and_then(|r| r.stages.as_ref());
-    if let Some(stages) = allowed
-        && !stages.iter().any(|s| s == stage)
-        && let Some(field) = object.field("StageName")
-    {
-        return Err(restricted(field, stage));
-    }
-    Ok(())
-}
-
-/// A timed event needs a duration or an end; an all-day one a date (salesforce-api.md 8).
-fn check_event(object: &ObjectDef, record: &Record) -> Result<(), RecordError> {
-    if object.name != "Event" {
-        return Ok(());
-    }
-    let has = |name: &str| {
-        object
-            .field_index(name)
-            .and_then(|at| record.get(at))
-            .is_some()
-    };
-    let all_day = object
-        .field_index("IsAllDayEvent")
-        .and_then(|at| record.get(at))
-        == Some(&Value::Bool(true));
-    if all_day {
-        if !has("ActivityDate") {
-            return Err(err(
-                "REQUIRED_FIELD_MISSING",
-                "Required fields are missing: [ActivityDate]",
-                &["ActivityDate"],
-            ));
-        }
-    } else {
-        if !has("ActivityDateTime") {
-            return Err(err(
-                "REQUIRED_FIELD_MISSING",
-                "Required fields are missing: [ActivityDateTime]",
-                &["ActivityDateTime"],
-            ));
-        }
-        if !has("DurationInMinutes") {
-            return Err(err(
-                "REQUIRED_FIELD_MISSING",
-                "Required fields are missing: [DurationInMinutes]",
-                &["DurationInMinutes"],
-            ));
-        }
-        let minutes = object
-            .field_index("DurationInMinutes")
-            .and_then(|at| record.get(at))
-            .and_then(Value::as_number)
-            .unwrap_or(0.0);
-        if !(0.0..=20_160.0).contains(&minutes) {
-            return Err(err(
-                "FIELD_INTEGRITY_EXCEPTION",
-                "Event duration cannot be negative or exceed 14 days",
-                &["DurationInMinutes"],
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn check_unique(
-    store: &Store,
-    object_index: usize,
-    object: &ObjectDef,
-    record: &Record,
-) -> Result<(), RecordError> {
-    let Some(table) = store.table(object_index) else {
-        return Ok(());
-    };
-    for (at, field) in object.fields.iter().enumerate() {
-        if !field.unique {
-            continue;
-        }
-        let Some(key) = record.get(at).and_then(IndexKey::of) else {
-            continue;
-        };
-        if let Some(other) = table
-            .lookup(at, &key)
-            .iter()
-            .filter_map(|r| table.row(*r))
-            .find(|r| r.id != record.id && r.deleted_ms.is_none())
-        {
-            return Err(err(
-                "DUPLICATE_VALUE",
-                format!(
-                    "duplicate value found: {} duplicates value on record with id: {}",
-                    field.name, other.id
-                ),
-                &[],
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Deletes a record (to the recycle bin) and, as an org does, its cascade-delete children.
@@ -976,4 +720,97 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
     }
     refresh_last_activity(store, object, account, None, ctx.now_ms);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::standard::standard_schema;
+
+    fn ctx(fls: &Fls) -> WriteContext<'_> {
+        WriteContext {
+            now_ms: 1_772_452_800_000,
+            user: SfId::from_parts("005", 1),
+            fls,
+            seed: false,
+            rules: &[],
+        }
+    }
+
+    #[test]
+    fn csv_cells_fail_rows_with_the_data_load_error() {
+        let mut store = Store::new(Arc::new(standard_schema()));
+        let fls = Fls::default();
+        let ctx = ctx(&fls);
+        let written = write_entries(
+            &mut store,
+            &ctx,
+            "Account",
+            WriteOp::Create,
+            vec![
+                ("Name", Input::Cell("Acme")),
+                ("NumberOfEmployees", Input::Cell("12")),
+            ],
+        )
+        .unwrap();
+        assert!(written.created);
+        let error = write_entries(
+            &mut store,
+            &ctx,
+            "Account",
+            WriteOp::Create,
+            vec![
+                ("Name", Input::Cell("B")),
+                ("NumberOfEmployees", Input::Cell("many")),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            WriteFailure::Record(RecordError::new(
+                "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                "Employees: value not of required type: many",
+                vec!["NumberOfEmployees".into()],
+            ))
+        );
+    }
+
+    #[test]
+    fn typed_inputs_pass_the_same_checks() {
+        let mut store = Store::new(Arc::new(standard_schema()));
+        let fls = Fls::default();
+        let ctx = ctx(&fls);
+        let error = write_entries(
+            &mut store,
+            &ctx,
+            "Task",
+            WriteOp::Create,
+            vec![(
+                "Status",
+                Input::Typed(Incoming::Value(Value::Text(Arc::from("Bogus")))),
+            )],
+        )
+        .unwrap_err();
+        let WriteFailure::Record(error) = error else {
+            panic!("expected a record error");
+        };
+        assert_eq!(error.status_code, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+        let missing = write_entries(
+            &mut store,
+            &ctx,
+            "Contact",
+            WriteOp::Create,
+            vec![
+                ("LastName", Input::Cell("Lee")),
+                (
+                    "AccountId",
+                    Input::Typed(Incoming::Id(SfId::from_parts("001", 9))),
+                ),
+            ],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(missing, WriteFailure::Record(e) if e.status_code == "INVALID_CROSS_REFERENCE_KEY")
+        );
+    }
 }

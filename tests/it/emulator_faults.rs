@@ -174,6 +174,7 @@ async fn token_expires_after_n_calls() {
     );
     let fresh = org.login().await;
     assert_eq!(call(fresh).await, 200);
+    assert_eq!(org.injected().await, json!({"expire-after": 1}));
 }
 
 #[tokio::test]
@@ -183,6 +184,7 @@ async fn latency_delays_calls() {
     let started = Instant::now();
     assert_eq!(org.get("/limits").await.status, StatusCode::OK);
     assert!(started.elapsed().as_millis() >= 60);
+    assert_eq!(org.injected().await, json!({"latency": 1}));
 }
 
 #[tokio::test]
@@ -240,10 +242,23 @@ async fn request_log_counts_calls_and_never_holds_tokens() {
     );
     assert_eq!(
         log.json["log"][2],
-        json!({"method": "POST", "path": format!("/services/data/{V}/sobjects/Account"), "query": "", "status": 201})
+        json!({"method": "POST", "path": format!("/services/data/{V}/sobjects/Account"), "query": "", "body": {"Name": "A"}, "status": 201})
     );
+    assert_eq!(log.json["log"][0]["body"], serde_json::Value::Null);
     assert!(!log.text.contains(&org.token));
     assert!(!log.text.contains("Bearer"));
+    // The token endpoint is logged without its body (secrets).
+    org.login().await;
+    let log = org.admin(Method::GET, "/requests", None).await;
+    let token_call = log.json["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "/services/oauth2/token")
+        .unwrap()
+        .clone();
+    assert_eq!(token_call["body"], serde_json::Value::Null);
+    assert!(!log.text.contains("vitals-emulator-secret"));
 }
 
 #[tokio::test]

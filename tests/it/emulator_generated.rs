@@ -45,3 +45,71 @@ async fn a_generated_org_loads_and_answers_queries() {
         .await;
     assert!(r.json["totalSize"].as_u64().unwrap() > 0, "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_fixture_file_loads_and_a_bad_one_refuses_to_start() {
+    let dir = std::env::temp_dir().join(format!("vitals-emulator-fixtures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("org.json");
+    std::fs::write(
+        &good,
+        serde_json::to_vec(&json!({
+            "Account": [{"Id": "001000000000042AAA", "Name": "Fixture Co", "CreatedDate": "2025-06-01T08:00:00.000Z"}],
+            "Task": [{"Subject": "Call", "WhatId": "001000000000042AAA", "Status": "Completed", "ActivityDate": "2026-02-01"}]
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut cfg = config();
+    cfg.data = DataSource::Fixtures(good);
+    let org = Org::with(cfg).await;
+    assert_eq!(
+        org.field("Account", "001000000000042AAA", "LastActivityDate")
+            .await,
+        "2026-02-01"
+    );
+    assert_eq!(
+        org.field("Account", "001000000000042AAA", "CreatedDate")
+            .await,
+        "2025-06-01T08:00:00.000+0000"
+    );
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, br#"{"Task": [{"Subject": "x", "Status": "Nope"}]}"#).unwrap();
+    let mut cfg = config();
+    cfg.data = DataSource::Fixtures(bad);
+    let error = vitals::emulator::start(cfg, 0)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn an_org_without_vitals_metadata_has_only_standard_fields() {
+    let mut cfg = config();
+    cfg.metadata = vitals::emulator::MetadataSource::None;
+    let org = Org::with(cfg).await;
+    let d = org.get("/sobjects/Account/describe").await;
+    assert!(
+        !d.json["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "Health_Score__c")
+    );
+    let r = org
+        .get("/query?q=SELECT+Health_Score__c+FROM+Account")
+        .await;
+    assert_eq!(r.json[0]["errorCode"], "INVALID_FIELD");
+    let opp = org.get("/sobjects/Opportunity/describe").await;
+    assert_eq!(opp.json["recordTypeInfos"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        org.admin(Method::GET, "/counts", None).await.json["Health_Score_History__c"],
+        serde_json::Value::Null
+    );
+}

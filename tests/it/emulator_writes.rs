@@ -553,3 +553,49 @@ async fn fixtures_load_through_the_same_validation() {
     );
     assert_eq!(org.counts().await["Contact"], 1);
 }
+
+#[tokio::test]
+async fn upsert_on_id_updates_or_answers_not_found() {
+    let org = Org::start().await;
+    let id = org.create("Account", json!({"Name": "A"})).await;
+    let r = org
+        .patch(&format!("/sobjects/Account/Id/{id}"), json!({"Name": "B"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["created"], false);
+    let r = org
+        .patch(
+            "/sobjects/Account/Id/001000000000999AAA",
+            json!({"Name": "C"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(org.counts().await["Account"], 1);
+}
+
+#[tokio::test]
+async fn auto_numbers_fill_case_contract_and_custom_names() {
+    let org = Org::start().await;
+    let account = org.create("Account", json!({"Name": "Acme"})).await;
+    let first = org.create("Case", json!({"AccountId": account})).await;
+    let second = org.create("Case", json!({"AccountId": account})).await;
+    assert_eq!(org.field("Case", &first, "CaseNumber").await, "00001001");
+    assert_eq!(org.field("Case", &second, "CaseNumber").await, "00001002");
+    let contract = org.create("Contract", json!({"AccountId": account})).await;
+    assert_eq!(
+        org.field("Contract", &contract, "ContractNumber").await,
+        "00000100"
+    );
+    let history = org
+        .create(
+            "Health_Score_History__c",
+            json!({"Account__c": account, "Key__c": "K1", "Score__c": 71.5}),
+        )
+        .await;
+    assert_eq!(
+        org.field("Health_Score_History__c", &history, "Name").await,
+        "HSH-00000001"
+    );
+    let r = org.post("/sobjects/Case", json!({"CaseNumber": "1"})).await;
+    assert_eq!(r.json[0]["errorCode"], "INVALID_FIELD_FOR_INSERT_UPDATE");
+}

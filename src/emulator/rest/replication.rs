@@ -128,14 +128,15 @@ pub async fn deleted(
         Err(error) => return error.into_response(),
     };
     let store = state.store.read().unwrap_or_else(|e| e.into_inner());
-    let mut earliest = now.div_euclid(MINUTE) * MINUTE - 15 * DAY;
+    // The emulator never purges its recycle bin, so the delete log always reaches back the
+    // documented 15 days.
+    let earliest = now.div_euclid(MINUTE) * MINUTE - 15 * DAY;
     let records: Vec<serde_json::Value> = store
         .table(index)
         .map(|t| {
             t.rows()
                 .iter()
                 .filter_map(|r| r.deleted_ms.map(|at| (r, at)))
-                .inspect(|(_, at)| earliest = earliest.max(0).min(*at).max(now - 15 * DAY))
                 .filter(|(_, at)| *at >= window.start && *at < window.end)
                 .map(|(r, at)| json!({"id": r.id.as_str(), "deletedDate": format_datetime(at)}))
                 .collect()
@@ -151,7 +152,7 @@ pub async fn deleted(
     }
     axum::Json(json!({
         "deletedRecords": records,
-        "earliestDateAvailable": format_datetime(earliest.div_euclid(MINUTE) * MINUTE),
+        "earliestDateAvailable": format_datetime(earliest),
         "latestDateCovered": format_datetime(window.end),
     }))
     .into_response()
