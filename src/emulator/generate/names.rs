@@ -261,7 +261,8 @@ pub(super) const CHURN_REASONS: &[&str] = &[
     "Product Fit",
     "Poor Adoption",
     "Support Experience",
-    "Acquisition",
+    "Acquired or Merged",
+    "Champion Left",
     "Other",
 ];
 
