@@ -22,6 +22,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bulk;
 pub mod checks;
 pub mod clock;
 pub mod derive;
