@@ -777,8 +777,7 @@ pub async fn upload(
         ))
         .into_response();
     }
-    let base64_len = body.len().div_ceil(3).saturating_mul(4);
-    if base64_len > MAX_UPLOAD_BASE64_BYTES {
+    if over_upload_limit(body.len()) {
         // [verify] code and wording.
         return bulk_error(
             StatusCode::BAD_REQUEST,
@@ -790,6 +789,11 @@ pub async fn upload(
     job.data = Some(String::from_utf8_lossy(&body).into_owned());
     job.header.modstamp_ms = state.clock.now_ms();
     StatusCode::CREATED.into_response()
+}
+
+/// Whether `len` bytes of CSV exceed 150 MB once Salesforce converts them to base64.
+fn over_upload_limit(len: usize) -> bool {
+    len.div_ceil(3).saturating_mul(4) > MAX_UPLOAD_BASE64_BYTES
 }
 
 /// `PATCH /jobs/ingest/{id}` `{"state":"UploadComplete"}` or `{"state":"Aborted"}`.
@@ -1021,6 +1025,14 @@ mod tests {
             sf_error(&without),
             "UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record:--"
         );
+    }
+
+    #[test]
+    fn uploads_are_limited_after_base64() {
+        // 100 MB of CSV (the guide's advice) fits; 113 MB does not.
+        assert!(!over_upload_limit(100 * 1024 * 1024));
+        assert!(!over_upload_limit(117_964_800));
+        assert!(over_upload_limit(117_964_801));
     }
 
     #[test]

@@ -110,6 +110,14 @@ impl BulkState {
     }
 }
 
+/// The upload route takes bodies up to [`super::server::MAX_UPLOAD_BYTES`], above the REST
+/// limit; the handler then applies Salesforce's base64 limit.
+fn upload() -> axum::routing::MethodRouter<EmulatorState> {
+    put(ingest::upload).layer(axum::extract::DefaultBodyLimit::max(
+        super::server::MAX_UPLOAD_BYTES,
+    ))
+}
+
 /// The Bulk API routes, merged into the REST router under `/services/data/{version}`.
 /// Result paths take a trailing slash too, as the documented URIs have one
 /// (`.../successfulResults/`) while jsforce sends none.
@@ -129,8 +137,8 @@ pub fn router() -> Router<EmulatorState> {
                 .patch(ingest::change_state)
                 .delete(ingest::delete),
         )
-        .route("/jobs/ingest/{id}/batches", put(ingest::upload))
-        .route("/jobs/ingest/{id}/batches/", put(ingest::upload))
+        .route("/jobs/ingest/{id}/batches", upload())
+        .route("/jobs/ingest/{id}/batches/", upload())
         .route(
             "/jobs/ingest/{id}/successfulResults",
             get(ingest::successful),
