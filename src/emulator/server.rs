@@ -238,7 +238,7 @@ async fn api_layer(
                                 lock_all: decision.lock_all,
                                 version: segment.clone(),
                             });
-                            let response = next.run(request).await;
+                            let response = org_shaped(next.run(request).await);
                             state
                                 .in_flight
                                 .lock()
@@ -270,6 +270,21 @@ async fn api_layer(
         response.headers_mut().insert("Sforce-Limit-Info", value);
     }
     response
+}
+
+/// Replaces a framework rejection (a plain-text 4xx, e.g. a path segment that is not valid
+/// percent-encoded UTF-8) with the org's answer for a resource it cannot find.
+fn org_shaped(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if plain && response.status().is_client_error() {
+        ApiError::not_found().into_response()
+    } else {
+        response
+    }
 }
 
 /// Drops usage older than the rolling 24 hours.

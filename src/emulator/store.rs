@@ -181,6 +181,11 @@ pub struct Table {
     by_id: FastMap<SfId, u32>,
     indexes: FastMap<usize, FastMap<IndexKey, Vec<u32>>>,
     next_serial: u64,
+    /// The Id `allocate_id` handed out last.
+    last_allocated: Option<SfId>,
+    /// Whether a record arrived with an Id of its own (seeding): only then can an
+    /// allocated Id collide, so only then must allocation check.
+    given_ids: bool,
 }
 
 impl Table {
@@ -340,7 +345,8 @@ impl Store {
         loop {
             let id = SfId::from_parts(&prefix, table.next_serial);
             table.next_serial += 1;
-            if !table.by_id.contains_key(&id) {
+            if !table.given_ids || !table.by_id.contains_key(&id) {
+                table.last_allocated = Some(id);
                 return Some(id);
             }
         }
@@ -352,8 +358,11 @@ impl Store {
         // double the store's peak memory.
         record.shrink();
         let table = self.tables.get_mut(object)?;
-        if table.by_id.contains_key(&record.id) {
-            return None;
+        if table.last_allocated.take() != Some(record.id) {
+            table.given_ids = true;
+            if table.by_id.contains_key(&record.id) {
+                return None;
+            }
         }
         let at = u32::try_from(table.rows.len()).ok()?;
         table.by_id.insert(record.id, at);

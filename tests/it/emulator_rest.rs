@@ -381,3 +381,11 @@ async fn malformed_query_strings_and_large_bodies_get_org_answers() {
             .all(|row| row["success"] == true)
     );
 }
+
+#[tokio::test]
+async fn undecodable_paths_get_an_org_answer() {
+    let org = Org::start().await;
+    let r = org.get("/sobjects/Account/%FF%FE").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(error_of(&r).0, "NOT_FOUND");
+}
