@@ -600,4 +600,49 @@ async fn large_jobs_run_in_batches_of_ten_thousand_and_count_usage() {
         .call(Method::DELETE, &format!("/jobs/ingest/{id}"), None)
         .await;
     assert_eq!(used(&r), used(&before) + 2);
+
+    // Aborted after its first batch, a job leaves the rest unprocessed.
+    let id = org
+        .ingest_job(json!({"object": "Account", "operation": "insert"}))
+        .await;
+    org.upload(&id, &csv).await;
+    org.close(&id).await;
+    org.get(&path_of(&id)).await;
+    assert_eq!(
+        org.get(&path_of(&id)).await.json["numberRecordsProcessed"],
+        10_000
+    );
+    let r = org.patch(&path_of(&id), json!({"state": "Aborted"})).await;
+    assert_eq!(r.json["state"], "Aborted");
+    assert_eq!(
+        org.result_file(&id, "unprocessedrecords").await,
+        "Name\nA10000\n"
+    );
+    let ok = org.result_file(&id, "successfulResults").await;
+    assert_eq!(parse_csv(&ok).1.len(), 10_000);
+    assert_eq!(
+        org.get("/limits").await.json["DailyBulkApiBatches"]["Remaining"],
+        14997
+    );
+}
+
+fn path_of(id: &str) -> String {
+    format!("/jobs/ingest/{id}")
+}
+
+#[tokio::test]
+async fn a_lock_fault_on_the_processing_poll_fails_that_batch() {
+    let org = Org::start().await;
+    let id = org
+        .ingest_job(json!({"object": "Account", "operation": "insert"}))
+        .await;
+    org.upload(&id, "Name\nA\nB\n").await;
+    org.close(&id).await;
+    assert_eq!(org.get(&path_of(&id)).await.json["state"], "InProgress");
+    org.faults("next=1:lock").await;
+    let info = org.get(&path_of(&id)).await.json;
+    assert_eq!(info["state"], "JobComplete");
+    assert_eq!(info["numberRecordsFailed"], 2);
+    assert_eq!(org.injected().await["lock"], 3);
+    assert_eq!(org.counts().await["Account"], 0);
 }

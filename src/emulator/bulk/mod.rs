@@ -25,6 +25,7 @@ pub mod csv;
 pub mod ingest;
 pub mod job;
 pub mod query;
+pub mod rows;
 
 use std::collections::{BTreeMap, VecDeque};
 
