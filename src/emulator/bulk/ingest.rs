@@ -2,21 +2,24 @@
 //! list, delete, and the three result files (salesforce-api.md 5).
 //!
 //! It owns an ingest job's life and its files. Rows are written only by
-//! [`super::rows::process_row`] through [`super::super::write`], so a row fails exactly as the same record would over
-//! REST or Collections, with the injected `lock` and `validation` faults too. It never
-//! writes a record any other way and never reads the wall clock.
+//! [`super::rows::process_row`] through [`super::super::write`], so a row fails exactly as
+//! the same record would over REST or Collections, with the injected `lock` and
+//! `validation` faults too. It never writes a record any other way and never reads the
+//! wall clock.
 //!
 //! Sources, besides salesforce-api.md 5: create/upload/close/delete/results pages of the
 //! Bulk API 2.0 guide (https://developer.salesforce.com/docs/platform/api-asynch/guide/create-job.html,
 //! upload-job-data.html, close-job.html, delete-job.html, get-job-successful-results.html);
-//! org bodies recorded in rajatmohan22's "Upsert Process" notes on GitHub (create errors
+//! org bodies recorded in a public "Upsert Process" Bulk API 2.0 walkthrough on GitHub
+//! (found by text search; create errors
 //! `INVALIDJOB` "InvalidJob : Unable to find object: X", "InvalidJob : Field name provided,
 //! X does not match an External ID for Y", `API_ERROR` "Invalid value: '' supplied for
 //! property: 'operation'", the second upload's `BULK_API_ERROR` and the short body of the
 //! close call); the failed job's "InvalidBatch : Field name not found : X" (quoted by
 //! several loaders on GitHub, e.g. diagnose-BulkCsv.ps1); and `sf__Error` =
-//! `CODE:message:fields --`, `:--` without fields (a Data Loader result table on GitHub:
-//! `UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record:--`).
+//! `CODE:message:fields --`, `:--` without fields (a data-migration SQL script on GitHub
+//! filtering load results by `UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this
+//! record:--`).
 
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
@@ -131,7 +134,7 @@ impl IngestJob {
     }
 
     /// The body of the close/abort call: orgs send the short form without `jobType`,
-    /// `contentUrl`, line ending or delimiter (rajatmohan22's recorded close response).
+    /// `contentUrl`, line ending or delimiter (the close response in that walkthrough).
     fn state_change_body(&self) -> Json {
         let h = &self.header;
         let mut map = h.leading();
@@ -477,7 +480,10 @@ pub async fn upload(
     }
     if job.data.is_some() {
         // One upload per job: a second one is refused with the org's own (misspelt) text,
-        // naming the 15-character job Id.
+        // naming the 15-character job Id (body recorded in the walkthrough above; a loader
+        // on GitHub saw the second PUT refused outright, while
+        // https://salesforce.stackexchange.com/questions/231917 saw the same 400 on the
+        // close after several PUTs: the emulator refuses at the second PUT).
         return bulk_error(
             StatusCode::BAD_REQUEST,
             "BULK_API_ERROR",

@@ -189,8 +189,8 @@ pub fn invalid_state(message: impl Into<String>) -> ApiError {
 }
 
 /// 400 `API_ERROR` "Invalid value: 'X' supplied for property: 'P'", the body orgs send for a
-/// bad enum in a create-job request (recorded in rajatmohan22's Bulk API 2.0 notes, as
-/// quoted in the module docs of [`super`]).
+/// bad enum in a create-job request (recorded in a public Bulk API 2.0 "Upsert Process"
+/// walkthrough on GitHub, see [`super::ingest`]).
 pub fn invalid_property(property: &str, value: &str) -> ApiError {
     bulk_error(
         StatusCode::BAD_REQUEST,
