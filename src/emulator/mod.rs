@@ -9,11 +9,14 @@
 //!   `crate::salesforce`, so a misunderstanding cannot hide on both sides.
 //! - Every timestamp comes from [`clock::Clock`], so tests advance time instead of sleeping.
 //! - Every record write goes through [`write`], whatever the door (REST, Collections,
-//!   seeding, and later Bulk ingest), so validation is the same everywhere.
+//!   seeding, Bulk API 2.0 ingest), so validation is the same everywhere.
+//! - Bulk jobs move only when polled or when the emulator clock advances ([`bulk::job`]),
+//!   so tests drive them deterministically.
 //!
 //! Map: [`schema`] + [`standard`] + [`metadata`] (the org's objects and fields), [`store`] +
 //! [`value`] (records), [`write`] + [`checks`] + [`derive`] (the write path: validation, derived fields), [`auth`] (OAuth),
-//! [`rest`] (the REST resources), [`faults`], [`fls`], [`admin`] (`/_emulator/...`),
+//! [`rest`] (the REST resources), [`bulk`] (Bulk API 2.0 ingest and query jobs on top of
+//! [`write`] and [`rest::query`]), [`faults`], [`fls`], [`admin`] (`/_emulator/...`),
 //! [`state`] (configuration and shared state), [`server`] (router, API layer, serving),
 //! [`soql`] (the SOQL engine), [`generate`] (generated orgs).
 //!
@@ -22,6 +25,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bulk;
 pub mod checks;
 pub mod clock;
 pub mod derive;

@@ -38,6 +38,14 @@ pub const MAX_VERSION: u32 = 66;
 const MAX_URI_BYTES: usize = 16_384;
 /// Largest request body accepted (Salesforce's REST limit is far above axum's 2 MB default).
 const MAX_BODY_BYTES: usize = 50 * 1024 * 1024;
+/// Largest Bulk API job-data upload read: 150 MB, the documented limit after base64 (the
+/// upload handler then applies that limit exactly; upload-job-data.html).
+pub const MAX_UPLOAD_BYTES: usize = 150 * 1024 * 1024;
+
+/// Whether a request is a Bulk API job-data upload (`PUT .../jobs/ingest/{id}/batches`).
+fn is_bulk_upload(method: &Method, path: &str) -> bool {
+    *method == Method::PUT && path.trim_end_matches('/').ends_with("/batches")
+}
 
 /// What the API layer learned about a call, for the handlers.
 #[derive(Debug, Clone)]
@@ -96,12 +104,17 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let too_long = request.uri().to_string().len() > MAX_URI_BYTES;
+    let body_cap = if is_bulk_upload(request.method(), &path) {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
     let logged = path.starts_with("/services");
     // REST bodies are logged so tests can assert exactly what was written; the token
     // endpoint's body (secrets, assertions) never is.
     let (request, body) = if logged && path.starts_with("/services/data/") {
         let (parts, body) = request.into_parts();
-        match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        match axum::body::to_bytes(body, body_cap).await {
             Ok(bytes) => {
                 let logged_body = if bytes.is_empty() {
                     None

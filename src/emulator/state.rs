@@ -279,6 +279,8 @@ pub struct Shared {
     pub composite: tokio::sync::Mutex<()>,
     /// Generated records the org rejected while loading (object, code, message, fields).
     pub load_rejections: Mutex<Vec<String>>,
+    /// Bulk API 2.0 jobs and usage. Lock order: this before the store.
+    pub bulk: Mutex<super::bulk::BulkState>,
 }
 
 /// The state handed to every handler.
@@ -335,6 +337,7 @@ impl EmulatorState {
             schema_changed_ms: std::sync::atomic::AtomicI64::new(clock_now),
             composite: tokio::sync::Mutex::new(()),
             load_rejections: Mutex::new(rejected),
+            bulk: Mutex::new(super::bulk::BulkState::default()),
         })))
     }
 
@@ -397,7 +400,8 @@ impl EmulatorState {
             .map(|(i, u)| (user_id(i), u))
     }
 
-    /// Rebuilds the org from its configuration and forgets tokens, usage, log and cursors.
+    /// Rebuilds the org from its configuration and forgets tokens, usage, log, cursors and
+    /// Bulk jobs.
     ///
     /// # Errors
     /// [`BuildError`] as [`EmulatorState::build`].
@@ -418,6 +422,7 @@ impl EmulatorState {
         *self.faults.lock().unwrap_or_else(|e| e.into_inner()) =
             Faults::new(self.config.faults.clone());
         *self.fls.write().unwrap_or_else(|e| e.into_inner()) = Fls::default();
+        *self.bulk.lock().unwrap_or_else(|e| e.into_inner()) = super::bulk::BulkState::default();
         Ok(())
     }
 }

@@ -20,6 +20,8 @@ mod client_retries;
 mod client_writes;
 mod common;
 mod emulator_auth;
+mod emulator_bulk_ingest;
+mod emulator_bulk_query;
 mod emulator_collections;
 mod emulator_composite;
 mod emulator_faults;

@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value as Json, json};
 
+use super::bulk::{DAILY_BATCHES, DAILY_QUERY_JOBS};
 use super::errors::ApiError;
 use super::fls::Fls;
 use super::schema::{ObjectDef, Schema};
@@ -109,6 +110,7 @@ pub fn router() -> Router<EmulatorState> {
             "/composite/sobjects/{object}/{field}",
             axum::routing::patch(collections::upsert).post(collections::upsert_override),
         )
+        .merge(super::bulk::router())
         .fallback(unknown_resource)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -152,14 +154,19 @@ async fn limits(State(state): State<S>) -> Response {
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .api_limit;
+    let bulk = state
+        .bulk
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .usage(now);
     let pair = |max: u64, remaining: u64| json!({"Max": max, "Remaining": remaining});
     axum::Json(json!({
         "ConcurrentAsyncGetReportInstances": pair(200, 200),
         "DailyApiRequests": {"Max": max, "Remaining": max.saturating_sub(used), "Vitals": pair(0, 0)},
         "DailyAsyncApexExecutions": pair(250_000, 250_000),
-        "DailyBulkApiBatches": pair(15_000, 15_000),
+        "DailyBulkApiBatches": pair(DAILY_BATCHES, DAILY_BATCHES.saturating_sub(bulk.batches)),
         "DailyBulkV2QueryFileStorageMB": pair(976_562, 976_562),
-        "DailyBulkV2QueryJobs": pair(10_000, 10_000),
+        "DailyBulkV2QueryJobs": pair(DAILY_QUERY_JOBS, DAILY_QUERY_JOBS.saturating_sub(bulk.query_jobs)),
         "DataStorageMB": pair(1_024, 1_024),
         "FileStorageMB": pair(1_024, 1_024),
     }))

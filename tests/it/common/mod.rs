@@ -231,3 +231,5 @@ pub fn error_of(r: &Resp) -> (String, String) {
         first["message"].as_str().unwrap_or_default().to_owned(),
     )
 }
+
+pub mod bulk;

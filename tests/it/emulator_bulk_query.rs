@@ -1,0 +1,334 @@
+//! Bulk API 2.0 query: job info and states, results paging with `maxRecords` and locators
+//! (ending in the string `null`), columns in SELECT order, the refusals (before completion,
+//! other API version, SOQL Bulk does not take), queryAll, abort/delete/list, usage.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::common::bulk::parse_csv;
+use crate::common::{Org, V};
+
+/// An org with seven contacts (one without an account), named C1..C7.
+async fn org_with_contacts() -> Org {
+    let org = Org::start().await;
+    let acme = org
+        .create("Account", json!({"Name": "Acme \"Big\", Inc."}))
+        .await;
+    for n in 1..=7 {
+        let mut body = json!({"LastName": format!("C{n}"), "Email": format!("c{n}@example.com")});
+        if n != 4 {
+            body["AccountId"] = json!(acme);
+        }
+        org.create("Contact", body).await;
+    }
+    org
+}
+
+async fn query_job(org: &Org, body: serde_json::Value) -> String {
+    let r = org.post("/jobs/query", body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.json["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn create_and_info_follow_the_documented_states() {
+    let org = org_with_contacts().await;
+    let r = org
+        .post(
+            "/jobs/query",
+            json!({"operation": "query", "query": "SELECT Id FROM contact"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.json["id"].as_str().unwrap();
+    let user = org.emu.state.integration_user();
+    assert_eq!(
+        r.text,
+        json!({"id": id, "operation": "query", "object": "Contact", "createdById": user.as_str(),
+               "createdDate": "2026-03-02T12:00:00.000+0000", "systemModstamp": "2026-03-02T12:00:00.000+0000",
+               "state": "UploadComplete", "concurrencyMode": "Parallel", "contentType": "CSV",
+               "apiVersion": 66.0, "lineEnding": "LF", "columnDelimiter": "COMMA"})
+        .to_string()
+    );
+    let first = org.get(&format!("/jobs/query/{id}")).await.json;
+    assert_eq!(first["state"], "InProgress");
+    assert_eq!(first["jobType"], "V2Query");
+    assert_eq!(first["numberRecordsProcessed"], 0);
+    let second = org.get(&format!("/jobs/query/{id}")).await.json;
+    assert_eq!(second["state"], "JobComplete");
+    assert_eq!(second["numberRecordsProcessed"], 7);
+    assert_eq!(second["retries"], 0);
+    assert_eq!(second["isPkChunkingSupported"], true);
+    let limits = org.get("/limits").await;
+    assert_eq!(
+        limits.json["DailyBulkV2QueryJobs"],
+        json!({"Max": 10000, "Remaining": 9999})
+    );
+    // Query jobs use no batches.
+    assert_eq!(limits.json["DailyBulkApiBatches"]["Remaining"], 15000);
+}
+
+#[tokio::test]
+async fn results_page_with_max_records_and_end_with_the_null_locator() {
+    let org = org_with_contacts().await;
+    let id = query_job(
+        &org,
+        json!({"operation": "query", "query": "SELECT LastName, Id, Account.Name, Email FROM Contact ORDER BY LastName"}),
+    )
+    .await;
+    let (_, polls) = org.poll("query", &id, 5).await;
+    assert_eq!(polls, 2);
+    let mut locator: Option<String> = None;
+    let mut pages = Vec::new();
+    let mut names = Vec::new();
+    loop {
+        let path = match &locator {
+            None => format!("/jobs/query/{id}/results?maxRecords=3"),
+            Some(l) => format!("/jobs/query/{id}/results?maxRecords=3&locator={l}"),
+        };
+        let r = org
+            .call_with(
+                Method::GET,
+                &format!("/services/data/{V}{path}"),
+                None,
+                &org.token,
+                &[("Accept", "text/csv")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.header("content-type"), Some("text/csv"));
+        assert!(
+            r.header("Sforce-Limit-Info")
+                .unwrap()
+                .starts_with("api-usage=")
+        );
+        let (header, rows) = parse_csv(&r.text);
+        assert_eq!(header, ["LastName", "Id", "Account.Name", "Email"]);
+        assert_eq!(
+            r.header("Sforce-NumberOfRecords").unwrap(),
+            rows.len().to_string()
+        );
+        names.extend(rows.iter().map(|row| row[0].clone()));
+        pages.push((locator.clone(), r.text.clone()));
+        let next = r.header("Sforce-Locator").unwrap().to_owned();
+        if next == "null" {
+            break;
+        }
+        locator = Some(next);
+    }
+    assert_eq!(pages.len(), 3);
+    assert_eq!(names, ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]);
+    // Locators are stable: a page can be fetched again.
+    let (again_locator, again_text) = &pages[1];
+    let r = org
+        .get(&format!(
+            "/jobs/query/{id}/results?maxRecords=3&locator={}",
+            again_locator.as_ref().unwrap()
+        ))
+        .await;
+    assert_eq!(&r.text, again_text);
+    // Values are quoted, inner quotes doubled, null is empty.
+    let first_page = &pages[0].1;
+    let line = first_page.lines().nth(1).unwrap();
+    assert!(line.starts_with("\"C1\",\"003"), "{line}");
+    assert!(
+        line.ends_with(",\"Acme \"\"Big\"\", Inc.\",\"c1@example.com\""),
+        "{line}"
+    );
+    let c4 = pages[1]
+        .1
+        .lines()
+        .find(|l| l.starts_with("\"C4\""))
+        .unwrap();
+    assert!(c4.contains("\",,\"c4@example.com\""), "{c4}");
+    let bad = org
+        .get(&format!("/jobs/query/{id}/results?locator=bm9wZQ"))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn results_are_refused_before_completion_and_from_another_version() {
+    let org = org_with_contacts().await;
+    let id = query_job(
+        &org,
+        json!({"operation": "query", "query": "SELECT Id FROM Contact"}),
+    )
+    .await;
+    let r = org.get(&format!("/jobs/query/{id}/results")).await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        r.text,
+        r#"[{"errorCode":"JOB_NOT_COMPLETE","message":"can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: UPLOAD_COMPLETE"}]"#
+    );
+    org.get(&format!("/jobs/query/{id}")).await;
+    let r = org.get(&format!("/jobs/query/{id}/results")).await;
+    assert!(
+        r.text.ends_with("Current status: IN_PROGRESS\"}]"),
+        "{}",
+        r.text
+    );
+    org.get(&format!("/jobs/query/{id}")).await;
+    let other = org
+        .call_with(
+            Method::GET,
+            &format!("/services/data/v65.0/jobs/query/{id}/results"),
+            None,
+            &org.token,
+            &[],
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::CONFLICT);
+    assert!(other.header("Sforce-Limit-Info").is_some());
+    let same = org.get(&format!("/jobs/query/{id}/results")).await;
+    assert_eq!(same.status, StatusCode::OK);
+    assert_eq!(same.header("Sforce-NumberOfRecords"), Some("7"));
+    assert_eq!(same.header("Sforce-Locator"), Some("null"));
+}
+
+#[tokio::test]
+async fn delimiter_line_ending_and_query_all() {
+    let org = org_with_contacts().await;
+    let gone = org.create("Contact", json!({"LastName": "Gone"})).await;
+    org.delete(&format!("/sobjects/Contact/{gone}")).await;
+    let id = query_job(
+        &org,
+        json!({"operation": "queryAll", "query": "SELECT LastName, IsDeleted FROM Contact WHERE LastName = 'Gone'",
+               "columnDelimiter": "PIPE", "lineEnding": "CRLF"}),
+    )
+    .await;
+    org.advance(2).await;
+    let r = org.get(&format!("/jobs/query/{id}/results")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.text,
+        "\"LastName\"|\"IsDeleted\"\r\n\"Gone\"|\"true\"\r\n"
+    );
+    let id = query_job(
+        &org,
+        json!({"operation": "query", "query": "SELECT LastName FROM Contact WHERE LastName = 'Gone'"}),
+    )
+    .await;
+    org.advance(2).await;
+    let r = org.get(&format!("/jobs/query/{id}/results")).await;
+    assert_eq!(r.text, "\"LastName\"\n");
+    assert_eq!(r.header("Sforce-NumberOfRecords"), Some("0"));
+}
+
+#[tokio::test]
+async fn soql_bulk_does_not_take_is_refused() {
+    let org = Org::start().await;
+    let aggregate = r#"[{"errorCode":"API_ERROR","message":"Aggregate Relationships not supported in Bulk Query"}]"#;
+    for soql in [
+        "SELECT COUNT() FROM Account",
+        "SELECT Industry, COUNT(Id) FROM Account GROUP BY Industry",
+        "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
+    ] {
+        let r = org
+            .post("/jobs/query", json!({"operation": "query", "query": soql}))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{soql}");
+        assert_eq!(r.text, aggregate, "{soql}");
+    }
+    let r = org
+        .post(
+            "/jobs/query",
+            json!({"operation": "query", "query": "SELECT Id FROM Account OFFSET 5"}),
+        )
+        .await;
+    assert_eq!(r.json[0]["message"], "OFFSET not supported in Bulk Query");
+    let r = org
+        .post(
+            "/jobs/query",
+            json!({"operation": "query", "query": "SELECT Nope__c FROM Account"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json[0]["errorCode"], "INVALID_FIELD");
+    let r = org
+        .post(
+            "/jobs/query",
+            json!({"operation": "select", "query": "SELECT Id FROM Account"}),
+        )
+        .await;
+    assert_eq!(
+        r.text,
+        r#"[{"errorCode":"API_ERROR","message":"Invalid value: 'select' supplied for property: 'operation'"}]"#
+    );
+    // No job was created by any refusal.
+    assert_eq!(org.get("/jobs/query").await.json["records"], json!([]));
+}
+
+#[tokio::test]
+async fn abort_delete_and_list() {
+    let org = org_with_contacts().await;
+    let running = query_job(
+        &org,
+        json!({"operation": "query", "query": "SELECT Id FROM Contact"}),
+    )
+    .await;
+    let done = query_job(
+        &org,
+        json!({"operation": "query", "query": "SELECT Id FROM Account"}),
+    )
+    .await;
+    org.poll("query", &done, 5).await;
+    let r = org
+        .patch(
+            &format!("/jobs/query/{running}"),
+            json!({"state": "Aborted"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["state"], "Aborted");
+    let r = org.get(&format!("/jobs/query/{running}/results")).await;
+    assert!(
+        r.text.ends_with("Current status: ABORTED\"}]"),
+        "{}",
+        r.text
+    );
+    let r = org
+        .patch(&format!("/jobs/query/{done}"), json!({"state": "Aborted"}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json[0]["errorCode"], "INVALIDJOBSTATE");
+    let list = org.get("/jobs/query").await.json;
+    let states: Vec<&str> = list["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["Aborted", "JobComplete"]);
+    assert_eq!(list["records"][0]["jobType"], "V2Query");
+    assert_eq!(
+        org.delete(&format!("/jobs/query/{done}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        org.get(&format!("/jobs/query/{done}/results")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Ingest and query jobs are separate resources.
+    assert_eq!(
+        org.get(&format!("/jobs/ingest/{running}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn parallel_result_pages_list_result_urls() {
+    let org = org_with_contacts().await;
+    let id = query_job(
+        &org,
+        json!({"operation": "query", "query": "SELECT Id FROM Contact"}),
+    )
+    .await;
+    org.advance(5).await;
+    let r = org.get(&format!("/jobs/query/{id}/resultPages")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["done"], true);
+    let url = r.json["resultPages"][0]["resultUrl"].as_str().unwrap();
+    let page = org.call_with(Method::GET, url, None, &org.token, &[]).await;
+    assert_eq!(page.header("Sforce-NumberOfRecords"), Some("7"));
+}
