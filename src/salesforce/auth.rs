@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, RwLock};
 use url::Url;
 
-use super::error::{SalesforceError, TransportKind};
+use super::error::SalesforceError;
 use super::retrier::Retrier;
 use super::retry::Idempotency;
 use crate::config::Secret;
@@ -159,15 +159,41 @@ struct OAuthErrorBody {
     error_description: String,
 }
 
+/// Why a token request failed before the OAuth layer could read an answer: kept apart so
+/// the status survives (oauth2 itself reports a 503 page only as an unparseable body).
+#[derive(Debug, thiserror::Error)]
+enum TokenHttpError {
+    #[error("transport")]
+    Transport(reqwest::Error),
+    #[error("HTTP {status}")]
+    Status {
+        status: u16,
+        excerpt: Option<String>,
+        retry_after: Option<std::time::Duration>,
+    },
+}
+
+/// The outcome of the last grant attempt, shared with every caller that waited for it.
+#[derive(Debug, Default)]
+struct GrantState {
+    /// Grant attempts so far.
+    attempts: u64,
+    /// When the latest attempt failed: its number, the generation it tried to replace
+    /// (`None` for a first login), and its error.
+    last_failure: Option<(u64, Option<u64>, SalesforceError)>,
+}
+
 /// Issues, caches and renews sessions.
 #[derive(Debug)]
 pub struct TokenManager {
     http: reqwest::Client,
     login_url: Url,
     credentials: Credentials,
+    /// A refresh token issued in place of the configured one (rotation is on for the app).
+    rotated_refresh_token: std::sync::Mutex<Option<Secret>>,
     retrier: Arc<Retrier>,
     current: RwLock<Option<Arc<Session>>>,
-    grant_lock: Mutex<()>,
+    grant: Mutex<GrantState>,
     grants: AtomicU64,
 }
 
@@ -184,9 +210,10 @@ impl TokenManager {
             http,
             login_url,
             credentials,
+            rotated_refresh_token: std::sync::Mutex::new(None),
             retrier,
             current: RwLock::new(None),
-            grant_lock: Mutex::new(()),
+            grant: Mutex::new(GrantState::default()),
             grants: AtomicU64::new(0),
         }
     }
@@ -194,6 +221,27 @@ impl TokenManager {
     /// How many tokens were granted so far.
     pub fn grants(&self) -> u64 {
         self.grants.load(Ordering::Relaxed)
+    }
+
+    /// The current session without logging in, if there is one.
+    pub async fn cached(&self) -> Option<Arc<Session>> {
+        self.current.read().await.clone()
+    }
+
+    /// The refresh token to use: the rotated one if Salesforce issued one, else the
+    /// configured one. A rotated token is kept in memory only; it must be saved before the
+    /// process ends, because the configured one stopped working when it was rotated.
+    pub fn refresh_token(&self) -> Option<Secret> {
+        let rotated = self
+            .rotated_refresh_token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        match (&self.credentials, rotated) {
+            (Credentials::RefreshToken { .. }, Some(rotated)) => Some(rotated),
+            (Credentials::RefreshToken { refresh_token, .. }, None) => Some(refresh_token.clone()),
+            _ => None,
+        }
     }
 
     /// The current session, logging in first if there is none.
@@ -204,43 +252,69 @@ impl TokenManager {
         if let Some(session) = self.current.read().await.clone() {
             return Ok(session);
         }
-        let _grant = self.grant_lock.lock().await;
-        // Someone may have logged in while this caller waited for the lock.
-        if let Some(session) = self.current.read().await.clone() {
-            return Ok(session);
-        }
-        self.grant_and_store().await
+        self.grant_once(None).await
     }
 
     /// Replaces the session of generation `stale`, which Salesforce just rejected.
     ///
-    /// Concurrent callers that saw the same session expire share one grant: only the first
-    /// re-grants; the others find a newer generation and return it.
+    /// Concurrent callers that saw the same session expire share one grant, whether it
+    /// succeeds or fails: only the first re-grants; the others get its new session or its
+    /// error. A caller that arrives after a failure tries again.
     ///
     /// # Errors
     /// As [`TokenManager::session`].
     pub async fn renew(&self, stale: u64) -> Result<Arc<Session>, SalesforceError> {
-        let _grant = self.grant_lock.lock().await;
+        self.grant_once(Some(stale)).await
+    }
+
+    /// The single-flight core of [`session`](Self::session) and [`renew`](Self::renew).
+    async fn grant_once(&self, stale: Option<u64>) -> Result<Arc<Session>, SalesforceError> {
+        let seen = self.grant.lock().await.attempts;
+        let mut state = self.grant.lock().await;
+        // Someone may have logged in while this caller waited for the lock.
         if let Some(session) = self.current.read().await.clone()
-            && session.generation != stale
+            && stale != Some(session.generation)
         {
             return Ok(session);
         }
-        tracing::info!(
-            grant = self.credentials.grant_name(),
-            "Session expired; logging in again."
-        );
-        self.grant_and_store().await
-    }
-
-    async fn grant_and_store(&self) -> Result<Arc<Session>, SalesforceError> {
-        let session = self
+        if let Some((attempt, renewing, error)) = &state.last_failure
+            && *attempt == state.attempts
+        {
+            // Renewing this same expired session already failed: every request that held
+            // it shares that failure instead of trying again.
+            if stale.is_some() && *renewing == stale {
+                return Err(error.clone());
+            }
+            // Someone tried while this caller waited, and failed: share that failure.
+            if state.attempts != seen {
+                return Err(error.clone());
+            }
+        }
+        state.attempts += 1;
+        if stale.is_some() {
+            tracing::info!(
+                grant = self.credentials.grant_name(),
+                "Session expired; logging in again."
+            );
+        }
+        match self
             .retrier
             .run(Idempotency::Idempotent, |_| self.grant())
-            .await?;
-        let session = Arc::new(session);
-        *self.current.write().await = Some(session.clone());
-        Ok(session)
+            .await
+        {
+            Ok(session) => {
+                state.last_failure = None;
+                let session = Arc::new(session);
+                *self.current.write().await = Some(session.clone());
+                Ok(session)
+            }
+            Err(error) => {
+                // Drop the rejected session so later calls log in instead of sending it.
+                *self.current.write().await = None;
+                state.last_failure = Some((state.attempts, stale, error.clone()));
+                Err(error)
+            }
+        }
     }
 
     fn token_url(&self) -> Result<Url, SalesforceError> {
@@ -250,6 +324,42 @@ impl TokenManager {
                 what: "the token URL".into(),
                 message: e.to_string(),
             })
+    }
+
+    /// Sends one token request with the shared HTTP client, keeping the status of server
+    /// failures so they are retried like any other 5xx.
+    async fn send(
+        &self,
+        request: oauth2::HttpRequest,
+    ) -> Result<oauth2::HttpResponse, TokenHttpError> {
+        let request = reqwest::Request::try_from(request).map_err(TokenHttpError::Transport)?;
+        let response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(TokenHttpError::Transport)?;
+        let status = response.status();
+        let retry_after = super::http::retry_after(response.headers());
+        let mut builder = oauth2::http::Response::builder().status(status);
+        for (name, value) in response.headers() {
+            builder = builder.header(name, value);
+        }
+        let body = super::http::read_capped(response)
+            .await
+            .map_err(TokenHttpError::Transport)?;
+        let code = status.as_u16();
+        if code >= 500 || code == 420 || code == 429 {
+            return Err(TokenHttpError::Status {
+                status: code,
+                excerpt: super::error::excerpt(&body),
+                retry_after,
+            });
+        }
+        builder.body(body).map_err(|_| TokenHttpError::Status {
+            status: code,
+            excerpt: None,
+            retry_after: None,
+        })
     }
 
     async fn grant(&self) -> Result<Session, SalesforceError> {
@@ -270,7 +380,7 @@ impl TokenManager {
                 let client = self.oauth_client(&token_url, client_id, Some(client_secret));
                 let response = client
                     .exchange_client_credentials()
-                    .request_async(&self.http)
+                    .request_async(&|request| self.send(request))
                     .await
                     .map_err(|e| self.oauth_error(&token_url, e))?;
                 (
@@ -281,15 +391,28 @@ impl TokenManager {
             Credentials::RefreshToken {
                 client_id,
                 client_secret,
-                refresh_token,
+                ..
             } => {
                 let client = self.oauth_client(&token_url, client_id, client_secret.as_ref());
-                let token = RefreshToken::new(refresh_token.expose().to_owned());
+                let current = self.refresh_token().unwrap_or_else(|| Secret::new(""));
+                let token = RefreshToken::new(current.expose().to_owned());
                 let response = client
                     .exchange_refresh_token(&token)
-                    .request_async(&self.http)
+                    .request_async(&|request| self.send(request))
                     .await
                     .map_err(|e| self.oauth_error(&token_url, e))?;
+                if let Some(rotated) = response.refresh_token() {
+                    // Salesforce invalidates the old token at once when rotation is on
+                    // (salesforce-api.md 1.3): the next renewal must use the new one.
+                    tracing::warn!(
+                        "Salesforce rotated the refresh token; the new one is kept in memory and the configured one no longer works."
+                    );
+                    *self
+                        .rotated_refresh_token
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        Some(Secret::new(rotated.secret().clone()));
+                }
                 (
                     Secret::new(response.access_token().secret().clone()),
                     response.extra_fields().clone(),
@@ -329,9 +452,10 @@ impl TokenManager {
     fn oauth_error(
         &self,
         token_url: &Url,
-        error: RequestTokenError<oauth2::HttpClientError<reqwest::Error>, BasicErrorResponse>,
+        error: RequestTokenError<TokenHttpError, BasicErrorResponse>,
     ) -> SalesforceError {
         let grant = self.credentials.grant_name();
+        let path = token_url.path();
         match error {
             RequestTokenError::ServerResponse(response) => SalesforceError::Auth {
                 grant,
@@ -339,26 +463,30 @@ impl TokenManager {
                 error: response.error().to_string(),
                 description: response.error_description().cloned().unwrap_or_default(),
             },
-            RequestTokenError::Request(oauth2::HttpClientError::Reqwest(source)) => {
-                SalesforceError::Transport {
-                    method: "POST".into(),
-                    path: token_url.path().to_owned(),
-                    kind: TransportKind::of(&source),
-                    source: *source,
-                }
+            RequestTokenError::Request(TokenHttpError::Transport(source)) => {
+                SalesforceError::transport("POST", path, source)
             }
-            // A body that is neither a token nor an OAuth error: an edge or maintenance
-            // page. Treated as a transport-level failure so it is retried like a 503.
-            RequestTokenError::Parse(_, body) => SalesforceError::Api {
+            RequestTokenError::Request(TokenHttpError::Status {
+                status,
+                excerpt,
+                retry_after,
+            }) => SalesforceError::Api {
                 method: "POST".into(),
-                path: token_url.path().to_owned(),
-                status: 503,
+                path: path.to_owned(),
+                status,
                 errors: Vec::new(),
-                excerpt: Some(String::from_utf8_lossy(&body).chars().take(200).collect()),
+                excerpt,
+                retry_after,
             },
-            other => SalesforceError::Decode {
+            // A body that is neither a token nor an OAuth error. Its text is never copied:
+            // a 200 body carries the access token.
+            RequestTokenError::Parse(error, _) => SalesforceError::Decode {
                 context: format!("{grant} login"),
-                message: other.to_string(),
+                message: format!("the token response could not be read ({})", error.path()),
+            },
+            RequestTokenError::Other(message) => SalesforceError::Decode {
+                context: format!("{grant} login"),
+                message,
             },
         }
     }
@@ -395,7 +523,8 @@ impl TokenManager {
             what: "the JWT assertion".into(),
             message: e.to_string(),
         })?;
-        let response = self
+        let path = token_url.path();
+        let request = self
             .http
             .post(token_url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
@@ -403,24 +532,21 @@ impl TokenManager {
                 ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
                 ("assertion", assertion.as_str()),
             ])
-            .send()
-            .await
-            .map_err(|source| SalesforceError::Transport {
-                method: "POST".into(),
-                path: token_url.path().to_owned(),
-                kind: TransportKind::of(&source),
-                source,
+            .build()
+            .map_err(|source| SalesforceError::transport("POST", path, source))?;
+        let http_request =
+            oauth2::http::Request::try_from(request).map_err(|e| SalesforceError::Request {
+                what: "the JWT token request".into(),
+                message: e.to_string(),
             })?;
+        let (parts, body) = http_request.into_parts();
+        let body = body.as_bytes().map(<[u8]>::to_vec).unwrap_or_default();
+        let response = self
+            .send(oauth2::http::Request::from_parts(parts, body))
+            .await
+            .map_err(|error| self.oauth_error(token_url, RequestTokenError::Request(error)))?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|source| SalesforceError::Transport {
-                method: "POST".into(),
-                path: token_url.path().to_owned(),
-                kind: TransportKind::of(&source),
-                source,
-            })?;
+        let body = response.body();
         if status == 200 {
             #[derive(Deserialize)]
             struct JwtTokenResponse {
@@ -429,25 +555,31 @@ impl TokenManager {
                 fields: SalesforceTokenFields,
             }
             let parsed: JwtTokenResponse =
-                serde_json::from_slice(&body).map_err(|e| SalesforceError::Decode {
+                serde_json::from_slice(body).map_err(|e| SalesforceError::Decode {
                     context: "jwt login".into(),
-                    message: e.to_string(),
+                    // serde's message names the missing field, never the token's value.
+                    message: format!(
+                        "the token response could not be read (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    ),
                 })?;
             return Ok((Secret::new(parsed.access_token), parsed.fields));
         }
-        match serde_json::from_slice::<OAuthErrorBody>(&body) {
-            Ok(error) if (400..500).contains(&status) => Err(SalesforceError::Auth {
+        match serde_json::from_slice::<OAuthErrorBody>(body) {
+            Ok(error) => Err(SalesforceError::Auth {
                 grant: "jwt",
                 token_url: token_url.to_string(),
                 error: error.error,
                 description: error.error_description,
             }),
-            _ => Err(SalesforceError::Api {
+            Err(_) => Err(SalesforceError::Api {
                 method: "POST".into(),
-                path: token_url.path().to_owned(),
+                path: path.to_owned(),
                 status,
                 errors: Vec::new(),
-                excerpt: Some(String::from_utf8_lossy(&body).chars().take(200).collect()),
+                excerpt: super::error::excerpt(body),
+                retry_after: None,
             }),
         }
     }

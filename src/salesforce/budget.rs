@@ -111,33 +111,46 @@ impl ApiBudget {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Asks to make one more counted call.
+    /// Reserves one more counted call, or refuses it.
+    ///
+    /// Checking and counting happen under one lock, so concurrent callers cannot overshoot
+    /// the share; a reserved call counts even if it then fails on the wire, because
+    /// Salesforce may have counted it too.
     ///
     /// # Errors
     /// [`SalesforceError::BudgetExhausted`] when the call would exceed the share. Before
     /// the first response the allocation is unknown and the call is allowed.
     pub fn before_call(&self) -> Result<(), SalesforceError> {
-        let state = self.lock();
-        let Some(last) = &state.last else {
-            return Ok(());
-        };
-        let allowed = self.allowed(last.max);
-        let used = self.own_usage(&state, last);
-        if used + 1 > allowed {
-            return Err(SalesforceError::BudgetExhausted {
-                used,
-                allowed,
-                max: last.max,
-                share: self.share,
-            });
+        let mut state = self.lock();
+        if let Some(last) = &state.last {
+            let allowed = self.allowed(last.max);
+            let used = self.own_usage(&state, last);
+            if used + 1 > allowed {
+                return Err(SalesforceError::BudgetExhausted {
+                    used,
+                    allowed,
+                    max: last.max,
+                    share: self.share,
+                });
+            }
         }
+        state.calls += 1;
         Ok(())
     }
 
-    /// Records a counted call and the usage header of its response, if any.
+    /// Whether `calls` more counted calls fit in the share now (for work that must not be
+    /// started unless it can finish, such as a Bulk job).
+    pub fn has_room_for(&self, calls: u64) -> bool {
+        let state = self.lock();
+        match &state.last {
+            Some(last) => self.own_usage(&state, last) + calls <= self.allowed(last.max),
+            None => true,
+        }
+    }
+
+    /// Records the usage header of a counted call's response, if any.
     pub fn after_call(&self, header: Option<&str>) {
         let mut state = self.lock();
-        state.calls += 1;
         if let Some(info) = header.and_then(parse_limit_info) {
             if state.org_used_at_start.is_none() {
                 state.org_used_at_start = Some(info.used);
@@ -147,9 +160,14 @@ impl ApiBudget {
     }
 
     fn allowed(&self, max: u64) -> u64 {
-        // The allocation is far below 2^52, so the product is exact enough; floor keeps
-        // the budget on the safe side.
-        (self.share * max as f64).floor() as u64
+        // The allocation is far below 2^52, so the conversions are exact enough; floor
+        // keeps the budget on the safe side, and the share is within 0..=1 (see `new`).
+        let allowed = (self.share * max as f64).floor();
+        if allowed >= 0.0 && allowed <= max as f64 {
+            allowed as u64
+        } else {
+            0
+        }
     }
 
     fn own_usage(&self, state: &State, last: &LimitInfo) -> u64 {
@@ -212,6 +230,8 @@ mod tests {
         // Unknown allocation: allowed.
         budget.before_call().unwrap();
         budget.after_call(Some("api-usage=500/40"));
+        assert!(budget.has_room_for(9));
+        assert!(!budget.has_room_for(10));
         // 25% of 40 = 10 calls; one made.
         for _ in 0..9 {
             budget.before_call().unwrap();
@@ -236,11 +256,13 @@ mod tests {
     #[test]
     fn earlier_calls_and_app_usage_count() {
         let budget = ApiBudget::new(0.5, 9);
+        budget.before_call().unwrap();
         budget.after_call(Some("api-usage=0/20"));
         // 9 earlier + 1 now = 10 = 50% of 20.
         assert!(budget.before_call().is_err());
 
         let app = ApiBudget::new(0.5, 0);
+        app.before_call().unwrap();
         app.after_call(Some(
             "api-usage=0/20; per-app-api-usage=10/250(appName=vitals)",
         ));

@@ -127,9 +127,14 @@ impl Client {
             "columnDelimiter": "COMMA",
             "lineEnding": "LF",
         });
-        // Creating a query job changes no data; a duplicate job from a retried create is
-        // harmless and expires with the others, so the create counts as idempotent.
-        let request = ApiRequest::json(Method::POST, "jobs/query", &body, Idempotency::Idempotent)?;
+        // A plain POST: a retried create after an ambiguous failure would leave an orphan
+        // job counting against the daily Bulk query job limit, so it is not retried.
+        let request = ApiRequest::json(
+            Method::POST,
+            "jobs/query",
+            &body,
+            Idempotency::NonIdempotent,
+        )?;
         let job: JobInfo = self.execute(&request).await?.json("a Bulk query job")?;
         self.await_job("query", &job.id, &job.object).await?;
         Ok(BulkQueryPager {
@@ -273,7 +278,8 @@ impl Client {
         rows: &[usize],
         csv: Vec<u8>,
     ) -> (Vec<RecordOutcome>, Option<String>) {
-        let fail_all = |error: &SalesforceError| -> (Vec<RecordOutcome>, Option<String>) {
+        // Rows of a job that never started: their outcome follows the error.
+        let not_run = |error: &SalesforceError| -> (Vec<RecordOutcome>, Option<String>) {
             let class = error.retry_class();
             let api_error = request_error_for_rows(error);
             let outcomes = rows
@@ -294,6 +300,16 @@ impl Client {
             let stopped = (class == RetryClass::DailyLimit).then(|| error.to_string());
             (outcomes, stopped)
         };
+        // A job is only worth starting if it can be followed to its results.
+        if !self.inner.budget.has_room_for(MIN_INGEST_CALLS) {
+            let why = format!(
+                "API budget: a Bulk job needs at least {MIN_INGEST_CALLS} calls and the share (salesforce.max_api_share) has fewer left"
+            );
+            return (
+                rows.iter().map(|i| not_attempted(*i, Some(&why))).collect(),
+                Some(why),
+            );
+        }
         let (operation, external_id) = match kind {
             WriteKind::Insert => ("insert", None),
             WriteKind::Update => ("update", None),
@@ -322,9 +338,9 @@ impl Client {
                 .and_then(|r| r.json("a Bulk ingest job"))
             {
                 Ok(job) => job,
-                Err(error) => return fail_all(&error),
+                Err(error) => return not_run(&error),
             },
-            Err(error) => return fail_all(&error),
+            Err(error) => return not_run(&error),
         };
         let upload = ApiRequest {
             method: Method::PUT,
@@ -337,29 +353,67 @@ impl Client {
             expect: Expect::Bytes,
         };
         if let Err(error) = self.execute(&upload).await {
+            // Nothing runs before UploadComplete, so aborting leaves every row untouched.
             self.abort_job("ingest", &job.id).await;
-            return fail_all(&error);
+            return not_run(&error);
         }
-        let close = ApiRequest::json(
+        let closed = match ApiRequest::json(
             Method::PATCH,
             format!("jobs/ingest/{}", job.id),
             &serde_json::json!({ "state": "UploadComplete" }),
             Idempotency::Idempotent,
-        );
-        let closed = match close {
+        ) {
             Ok(request) => self.execute(&request).await.map(|_| ()),
             Err(error) => Err(error),
         };
         if let Err(error) = closed {
             self.abort_job("ingest", &job.id).await;
-            return fail_all(&error);
+            return not_run(&error);
         }
-        // A Failed job may still have processed some rows: read the results either way.
-        if let Err(error) = self.await_job("ingest", &job.id, object).await
-            && !matches!(error, SalesforceError::BulkJob { .. })
-        {
-            return fail_all(&error);
-        }
+
+        // From here on the job may have written rows. A row without a result gets an
+        // outcome that says so, never "not attempted".
+        let (leftover, stopped) = match self.await_job("ingest", &job.id, object).await {
+            Ok(()) => (
+                WriteResult::Errored {
+                    errors: vec![job_error(
+                        &job.id,
+                        "NO_RESULT",
+                        "Salesforce reported no result for this row",
+                    )],
+                },
+                None,
+            ),
+            // A failed job's reason (e.g. InvalidBatch: a bad column) applies to every row
+            // it did not process, and sending them again would fail the same way.
+            Err(SalesforceError::BulkJob { state, message, .. }) if state == "Failed" => (
+                WriteResult::Rejected {
+                    errors: vec![job_error(&job.id, "BULK_JOB_FAILED", &message)],
+                },
+                None,
+            ),
+            Err(SalesforceError::BulkJob { state, message, .. }) => (
+                WriteResult::Errored {
+                    errors: vec![job_error(
+                        &job.id,
+                        "BULK_JOB_ENDED",
+                        &format!("the job ended {state}: {message}"),
+                    )],
+                },
+                None,
+            ),
+            Err(SalesforceError::BulkTimeout { waited, .. }) => (
+                WriteResult::Errored {
+                    errors: vec![job_error(
+                        &job.id,
+                        "BULK_JOB_TIMEOUT",
+                        &format!("the job was aborted after {waited:?}; the row was not processed"),
+                    )],
+                },
+                None,
+            ),
+            Err(error) => return self.outcome_unknown(&job.id, rows, &error),
+        };
         let mut tables = Vec::new();
         for file in [
             "successfulResults/",
@@ -370,24 +424,64 @@ impl Client {
             request.expect = Expect::Csv(b',');
             match self.execute(&request).await {
                 Ok(response) => tables.push(response.csv.unwrap_or_default()),
-                Err(error) => return fail_all(&error),
+                Err(error) => return self.outcome_unknown(&job.id, rows, &error),
             }
         }
         let [successful, failed_rows, unprocessed] =
             <[CsvTable; 3]>::try_from(tables).unwrap_or_default();
+        let files = ResultFiles {
+            successful: &successful,
+            failed: &failed_rows,
+            unprocessed: &unprocessed,
+        };
         (
-            reconcile(
-                kind,
-                records,
-                columns,
-                rows,
-                &successful,
-                &failed_rows,
-                &unprocessed,
-            ),
-            None,
+            reconcile(kind, records, columns, rows, &files, &leftover),
+            stopped,
         )
     }
+
+    /// Outcomes for rows of a job that started but could not be followed to its results:
+    /// the rows may or may not be written, so they are neither delivered nor "not sent".
+    fn outcome_unknown(
+        &self,
+        job_id: &str,
+        rows: &[usize],
+        error: &SalesforceError,
+    ) -> (Vec<RecordOutcome>, Option<String>) {
+        let message = format!(
+            "the job was started but its outcome could not be read ({error}); check the job in Setup > Bulk Data Load Jobs"
+        );
+        let outcomes = rows
+            .iter()
+            .map(|index| RecordOutcome {
+                index: *index,
+                result: WriteResult::Errored {
+                    errors: vec![job_error(job_id, "JOB_OUTCOME_UNKNOWN", &message)],
+                },
+            })
+            .collect();
+        let stopped = (error.retry_class() == RetryClass::DailyLimit).then(|| error.to_string());
+        (outcomes, stopped)
+    }
+}
+
+/// The fewest calls an ingest job takes: create, upload, close, one status poll and the
+/// three result files.
+pub const MIN_INGEST_CALLS: u64 = 7;
+
+fn job_error(job_id: &str, code: &str, message: &str) -> ApiError {
+    ApiError {
+        code: code.to_owned(),
+        message: format!("Bulk job {job_id}: {message}"),
+        fields: vec![],
+    }
+}
+
+/// An ingest job's three result files.
+struct ResultFiles<'a> {
+    successful: &'a CsvTable,
+    failed: &'a CsvTable,
+    unprocessed: &'a CsvTable,
 }
 
 /// The CSV columns: every field any record sets, in first-seen order, with the key first.
@@ -482,15 +576,18 @@ pub fn parse_sf_error(text: &str) -> ApiError {
     }
 }
 
+/// Joins the result files back to the input rows. Rows in the unprocessed file, and rows in
+/// no file at all, get `leftover`: what the job's end means for a row it did not process.
 fn reconcile(
     kind: &WriteKind,
     records: &[WriteRecord],
     columns: &[String],
     rows: &[usize],
-    successful: &CsvTable,
-    failed_rows: &CsvTable,
-    unprocessed: &CsvTable,
+    files: &ResultFiles<'_>,
+    leftover: &WriteResult,
 ) -> Vec<RecordOutcome> {
+    let (successful, failed_rows, unprocessed) =
+        (files.successful, files.failed, files.unprocessed);
     // Input rows by key; identical keys queue up in input order.
     let mut by_key: HashMap<String, VecDeque<usize>> = HashMap::new();
     for index in rows {
@@ -557,27 +654,12 @@ fn reconcile(
         let Some(index) = take(unprocessed, row) else {
             continue;
         };
-        outcomes.insert(
-            index,
-            WriteResult::Errored {
-                errors: vec![ApiError {
-                    code: "UNPROCESSED".into(),
-                    message: "the job ended before this row was processed".into(),
-                    fields: vec![],
-                }],
-            },
-        );
+        outcomes.insert(index, leftover.clone());
     }
     rows.iter()
         .map(|index| RecordOutcome {
             index: *index,
-            result: outcomes.remove(index).unwrap_or(WriteResult::Errored {
-                errors: vec![ApiError {
-                    code: "NO_RESULT".into(),
-                    message: "Salesforce reported no result for this row".into(),
-                    fields: vec![],
-                }],
-            }),
+            result: outcomes.remove(index).unwrap_or_else(|| leftover.clone()),
         })
         .collect()
 }
@@ -661,14 +743,20 @@ mod tests {
                 "k2".into(),
             ]],
         };
+        let leftover = WriteResult::Errored {
+            errors: vec![job_error("750x", "NO_RESULT", "no result")],
+        };
         let outcomes = reconcile(
             &kind,
             &records,
             &columns,
             &[0, 1, 2, 3],
-            &successful,
-            &failed_rows,
-            &CsvTable::default(),
+            &ResultFiles {
+                successful: &successful,
+                failed: &failed_rows,
+                unprocessed: &CsvTable::default(),
+            },
+            &leftover,
         );
         assert!(matches!(
             outcomes[0].result,
@@ -688,5 +776,52 @@ mod tests {
         assert!(
             matches!(&outcomes[3].result, WriteResult::Errored { errors } if errors[0].code == "NO_RESULT")
         );
+    }
+
+    #[test]
+    fn rows_a_failed_job_never_processed_are_rejected_with_its_reason() {
+        let kind = WriteKind::Update;
+        let records: Vec<WriteRecord> = (1..=3)
+            .map(|n| {
+                WriteRecord::new()
+                    .set(
+                        "Id",
+                        WriteValue::Text(SfId::from_parts("001", n).to_string()),
+                    )
+                    .set("Bogus__c", WriteValue::Text("x".into()))
+            })
+            .collect();
+        let columns = csv_columns(&kind, &records);
+        let unprocessed = CsvTable {
+            header: vec!["Id".into(), "Bogus__c".into()],
+            rows: vec![vec![SfId::from_parts("001", 2).to_string(), "x".into()]],
+        };
+        let leftover = WriteResult::Rejected {
+            errors: vec![job_error(
+                "750x",
+                "BULK_JOB_FAILED",
+                "InvalidBatch : Field name not found : Bogus__c",
+            )],
+        };
+        let outcomes = reconcile(
+            &kind,
+            &records,
+            &columns,
+            &[0, 1, 2],
+            &ResultFiles {
+                successful: &CsvTable::default(),
+                failed: &CsvTable::default(),
+                unprocessed: &unprocessed,
+            },
+            &leftover,
+        );
+        assert_eq!(outcomes.len(), 3);
+        for outcome in &outcomes {
+            assert!(
+                matches!(&outcome.result, WriteResult::Rejected { errors }
+                    if errors[0].message.contains("Field name not found : Bogus__c")),
+                "{outcome:?}"
+            );
+        }
     }
 }

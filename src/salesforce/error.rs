@@ -6,6 +6,7 @@
 //! secrets never appear here.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -50,13 +51,21 @@ pub(crate) fn parse_error_body(body: &[u8]) -> (Vec<ApiError>, Option<String>) {
     {
         return (vec![error], None);
     }
+    (Vec::new(), excerpt(body))
+}
+
+/// The first 200 characters of a body that is not a JSON error array, for messages. Never
+/// called on a successful token response, which carries the access token.
+pub(crate) fn excerpt(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     let excerpt: String = text.trim().chars().take(200).collect();
-    (Vec::new(), (!excerpt.is_empty()).then_some(excerpt))
+    (!excerpt.is_empty()).then_some(excerpt)
 }
 
 /// Errors of the Salesforce client.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone`, so that one failed login can be handed to every request that was waiting for it.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SalesforceError {
     /// The request never got an HTTP response: connection refused or reset, timeout, TLS.
     #[error("{method} {path}: could not reach Salesforce ({kind}): {source}")]
@@ -67,9 +76,9 @@ pub enum SalesforceError {
         path: String,
         /// What kind of transport failure.
         kind: TransportKind,
-        /// The underlying error.
+        /// The underlying error, stripped of its URL (a query string can carry record data).
         #[source]
-        source: reqwest::Error,
+        source: Arc<reqwest::Error>,
     },
     /// Salesforce answered with an error status.
     #[error("{method} {path}: HTTP {status}: {}", describe(errors, excerpt.as_deref()))]
@@ -84,6 +93,8 @@ pub enum SalesforceError {
         errors: Vec<ApiError>,
         /// The start of a body that was not a JSON error array (e.g. HTML from the edge).
         excerpt: Option<String>,
+        /// A `Retry-After` the response carried (Salesforce sends none; a proxy might).
+        retry_after: Option<Duration>,
     },
     /// The token endpoint refused to issue a token.
     #[error("login to {token_url} with the {grant} flow failed: {error}: {description}")]
@@ -207,6 +218,18 @@ impl fmt::Display for TransportKind {
     }
 }
 
+impl SalesforceError {
+    /// A transport error for `method path`, without the URL reqwest puts in its message.
+    pub(crate) fn transport(method: &str, path: &str, source: reqwest::Error) -> Self {
+        SalesforceError::Transport {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            kind: TransportKind::of(&source),
+            source: Arc::new(source.without_url()),
+        }
+    }
+}
+
 impl TransportKind {
     /// Classifies a reqwest error.
     pub(crate) fn of(error: &reqwest::Error) -> Self {
@@ -264,13 +287,24 @@ impl SalesforceError {
     /// Whether this error means Salesforce could not be reached or would not let Vitals in
     /// (exit code 3), as opposed to a problem with one request.
     pub fn is_unreachable_or_unauthorised(&self) -> bool {
-        matches!(
-            self,
+        match self {
             SalesforceError::Transport { .. }
-                | SalesforceError::Auth { .. }
-                | SalesforceError::AuthRejected { .. }
-                | SalesforceError::VersionUnavailable { .. }
-        )
+            | SalesforceError::Auth { .. }
+            | SalesforceError::AuthRejected { .. }
+            | SalesforceError::VersionUnavailable { .. } => true,
+            // A 401 that is not an expiry (e.g. "not valid for use with the REST API") and an
+            // org or user without API access both mean Vitals cannot get in.
+            SalesforceError::Api { status, errors, .. } => {
+                *status == 401
+                    || errors.iter().any(|e| {
+                        matches!(
+                            e.code.as_str(),
+                            "API_DISABLED_FOR_ORG" | "API_CURRENTLY_DISABLED"
+                        )
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// The first error code in an API error, if any.
@@ -328,6 +362,7 @@ mod tests {
                 },
             ],
             excerpt: None,
+            retry_after: None,
         };
         assert_eq!(
             error.to_string(),

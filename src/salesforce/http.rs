@@ -23,7 +23,7 @@ use url::Url;
 use super::auth::{Credentials, Session, TokenManager};
 use super::budget::{ApiBudget, UsageReport};
 use super::csv_stream::{CsvStream, CsvTable};
-use super::error::{SalesforceError, TransportKind, parse_error_body};
+use super::error::{SalesforceError, parse_error_body};
 use super::retrier::{Retrier, RetryStats, Sleeper};
 use super::retry::{Idempotency, Jitter, Observed, RetryClass, RetryPolicy, classify};
 use crate::config::{Auth, SalesforceConfig};
@@ -368,12 +368,18 @@ impl Client {
         self.inner
             .retrier
             .run(request.idempotency, |attempt| {
-                self.attempt(request, attempt, &renewed)
+                self.execute_once(request, attempt, &renewed)
             })
             .await
     }
 
-    async fn attempt(
+    /// One attempt of a request, with at most one session renewal per `renewed` flag and no
+    /// retry. For callers that run their own attempts inside [`Retrier::run`] (Collections
+    /// resending only locked rows), so that retries never nest.
+    ///
+    /// # Errors
+    /// The attempt's [`SalesforceError`].
+    pub(crate) async fn execute_once(
         &self,
         request: &ApiRequest,
         attempt: u32,
@@ -389,7 +395,16 @@ impl Client {
             if counted {
                 self.inner.budget.before_call()?;
             }
-            let outcome = self.send_once(request, session.as_deref(), attempt).await;
+            let outcome = if counted {
+                self.send_once(request, session.as_deref(), attempt, true)
+                    .await
+            } else {
+                // Ask the org's own instance when logged in (salesforce-api.md 1: use
+                // instance_url for every call), without sending the token.
+                let cached = self.inner.auth.cached().await;
+                self.send_once(request, cached.as_deref(), attempt, false)
+                    .await
+            };
             match outcome {
                 Err(error) if error.retry_class() == RetryClass::AuthExpired && counted => {
                     // Renew once per request; a second expiry means the fresh token is
@@ -420,7 +435,8 @@ impl Client {
     fn url(&self, request: &ApiRequest, session: Option<&Session>) -> Result<Url, SalesforceError> {
         let base = match session {
             Some(session) => session.instance_url.clone(),
-            // The versions list is public; ask the login host.
+            // The versions list is public and needs no token; `execute_once` passes the
+            // cached session's instance for it when there is one, else the login host.
             None => self.inner.settings.login_url.clone(),
         };
         let path = match &request.target {
@@ -453,6 +469,7 @@ impl Client {
         request: &ApiRequest,
         session: Option<&Session>,
         attempt: u32,
+        authorise: bool,
     ) -> Result<ApiResponse, SalesforceError> {
         let url = self.url(request, session)?;
         let path = url.path().to_owned();
@@ -478,7 +495,7 @@ impl Client {
                 )
                 // Integration users should not churn their recently-viewed lists.
                 .header("Sforce-Mru", "updateMru=false");
-            if let Some(session) = session {
+            if let Some(session) = session.filter(|_| authorise) {
                 builder = builder.header(
                     AUTHORIZATION,
                     format!("Bearer {}", session.access_token.expose()),
@@ -494,17 +511,14 @@ impl Client {
                     .body(bytes.clone()),
                 Body::Csv(bytes) => builder.header(CONTENT_TYPE, "text/csv").body(bytes.clone()),
             };
-            let transport = |source: reqwest::Error| SalesforceError::Transport {
-                method: method.clone(),
-                path: path.clone(),
-                kind: TransportKind::of(&source),
-                source,
-            };
+            let transport =
+                |source: reqwest::Error| SalesforceError::transport(&method, &path, source);
             let response = builder.send().await.map_err(transport)?;
             let status = response.status().as_u16();
             tracing::Span::current().record("status", status);
+            tracing::debug!(status, "Salesforce answered.");
             let headers = response.headers().clone();
-            if session.is_some() {
+            if authorise {
                 self.inner.budget.after_call(
                     headers
                         .get("Sforce-Limit-Info")
@@ -512,8 +526,9 @@ impl Client {
                 );
             }
             if !(200..300).contains(&status) && status != 304 {
-                let body = response.bytes().await.map_err(transport)?;
-                return Err(self.status_error(&method, &path, status, &body));
+                let retry_after = retry_after(&headers);
+                let body = read_capped(response).await.map_err(transport)?;
+                return Err(self.status_error(&method, &path, status, &body, retry_after));
             }
             match request.expect {
                 Expect::Bytes => {
@@ -552,7 +567,14 @@ impl Client {
         .await
     }
 
-    fn status_error(&self, method: &str, path: &str, status: u16, body: &[u8]) -> SalesforceError {
+    fn status_error(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> SalesforceError {
         let (errors, excerpt) = parse_error_body(body);
         if classify(&Observed::Status {
             status,
@@ -576,11 +598,72 @@ impl Client {
             status,
             errors,
             excerpt,
+            retry_after,
         }
     }
 
     /// Waits `delay` through the injected sleeper (Bulk polling).
     pub(crate) async fn pause(&self, delay: Duration) {
         self.inner.sleeper.sleep(delay).await;
+    }
+}
+
+/// The most of an error body Vitals reads: enough for any Salesforce error array, and a cap
+/// on what a misbehaving proxy can make it hold (force-rs caps at 1 MiB too).
+pub const MAX_ERROR_BODY: usize = 1024 * 1024;
+
+/// Reads a body up to [`MAX_ERROR_BODY`] bytes and drops the rest.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ERROR_BODY.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_ERROR_BODY {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// A `Retry-After` header as a delay: seconds, or an HTTP date from now. Salesforce sends
+/// none (salesforce-api.md 9), but a proxy in front of it may.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert("Retry-After", HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert(
+            "Retry-After",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            retry_after(&headers),
+            Some(Duration::ZERO),
+            "a past date means now"
+        );
+        headers.insert("Retry-After", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
     }
 }

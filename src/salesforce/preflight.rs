@@ -135,6 +135,9 @@ pub async fn check(
     categories: &[&str],
 ) -> Result<Vec<Problem>, SalesforceError> {
     let mut problems = Vec::new();
+    // Logging in happens first: an authentication failure ends the check, and the
+    // versions list is then read from the org's own instance.
+    client.session().await?;
     match client.check_version().await {
         Ok(()) => {}
         Err(SalesforceError::VersionUnavailable { wanted, offered }) => problems.push(Problem {
@@ -145,8 +148,6 @@ pub async fn check(
         }),
         Err(other) => return Err(other),
     }
-    // Logging in happens here; an authentication failure ends the check.
-    client.session().await?;
 
     let global = client.describe_global().await?;
     let requirements = requirements(map, categories);
@@ -186,7 +187,19 @@ pub async fn check(
                 fix: format!("assign the Vitals_Integration permission set, which grants the object access Vitals needs on {name}"),
             });
         }
-        let describe = client.describe(name).await?;
+        let describe = match client.describe(name).await {
+            Ok(describe) => describe,
+            Err(error) if error.is_unreachable_or_unauthorised() => return Err(error),
+            Err(error) => {
+                problems.push(Problem {
+                    severity: Severity::Error,
+                    subject: name.to_owned(),
+                    problem: format!("the object's fields cannot be described: {error}"),
+                    fix: format!("give the integration user Read access to {name} (assign the Vitals_Integration permission set)"),
+                });
+                continue;
+            }
+        };
         for requirement in needed {
             check_field(&describe, requirement, &mut problems);
         }
@@ -295,6 +308,16 @@ fn check_field(describe: &ObjectDescribe, requirement: &Requirement, problems: &
             "the integration user cannot edit this field".into(),
             field_fix(requirement),
         );
+    }
+    if requirement.access == Access::UpsertKey && field.external_id && !field.unique {
+        // Upserting on a non-unique External ID needs View All Data, and two records with
+        // one key make an upsert fail with 300 (salesforce-api.md 4.1).
+        problems.push(Problem {
+            severity: Severity::Warning,
+            subject: subject.clone(),
+            problem: "the External ID is not Unique, so two records could share a key and upserts by it would fail".into(),
+            fix: "mark the field Unique as salesforce-metadata/ defines it".into(),
+        });
     }
     if requirement.access == Access::UpsertKey && !field.external_id {
         let (severity, problem) = match requirement.object {

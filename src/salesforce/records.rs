@@ -84,7 +84,10 @@ impl WriteValue {
     /// "leave unchanged" (salesforce-api.md 5).
     pub fn to_csv_cell(&self) -> String {
         match self {
+            // An empty string clears a field through REST; in CSV an empty cell would leave
+            // it unchanged, so both are written as the explicit null.
             WriteValue::Null => "#N/A".to_owned(),
+            WriteValue::Text(text) if text.is_empty() => "#N/A".to_owned(),
             WriteValue::Text(text) => text.clone(),
             WriteValue::Number(n) => n.to_string(),
             WriteValue::Bool(b) => b.to_string(),
@@ -111,6 +114,21 @@ impl WriteRecord {
     pub fn set(mut self, api_name: impl Into<String>, value: WriteValue) -> Self {
         self.fields.push((api_name.into(), value));
         self
+    }
+
+    /// Whether every number in the record is finite (JSON has no NaN; it would go out as
+    /// null and clear the field).
+    pub fn is_finite(&self) -> bool {
+        self.non_finite_fields().is_empty()
+    }
+
+    /// The fields holding NaN or an infinity.
+    pub fn non_finite_fields(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(_, value)| matches!(value, WriteValue::Number(n) if !n.is_finite()))
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// A field's value.

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -348,13 +349,15 @@ impl Client {
         }
     }
 
-    /// Runs a `SELECT COUNT() ...` and returns the count.
+    /// Runs a `SELECT COUNT() ...` (with `queryAll` when `all`, so deleted rows count too)
+    /// and returns the count.
     ///
     /// # Errors
     /// Any [`SalesforceError`].
-    pub async fn count(&self, soql: &str) -> Result<u64, SalesforceError> {
+    pub async fn count(&self, soql: &str, all: bool) -> Result<u64, SalesforceError> {
+        let resource = if all { "queryAll" } else { "query" };
         let response = self
-            .execute(&ApiRequest::get("query").param("q", soql))
+            .execute(&ApiRequest::get(resource).param("q", soql))
             .await?;
         let page: QueryPage = response.json("a COUNT() query")?;
         Ok(page.total_size)
@@ -364,11 +367,10 @@ impl Client {
     ///
     /// Rows that fail with `UNABLE_TO_LOCK_ROW` are sent again (only those rows) with the
     /// retry policy's backoff; a whole call is retried only when idempotent (update,
-    /// upsert). Every input row gets one outcome. When the API budget or the daily limit
-    /// stops the write, the rows not yet sent are `Errored` and `stopped` says why.
-    ///
-    /// # Errors
-    /// None: failures are outcomes. (The signature returns a report, not a `Result`.)
+    /// upsert). An upsert never carries the same external Id twice in one call
+    /// (salesforce-api.md 4.2). Every input row gets exactly one outcome. When the API
+    /// budget or the daily limit stops the write, the rows not yet sent are `Errored` and
+    /// `stopped` says why.
     pub async fn write_collections(
         &self,
         object: &str,
@@ -380,17 +382,16 @@ impl Client {
             stopped: None,
             bulk: false,
         };
-        let indices: Vec<usize> = (0..records.len()).collect();
-        for chunk in indices.chunks(COLLECTION_CHUNK) {
+        for chunk in collection_chunks(kind, records) {
             if report.stopped.is_some() {
                 for index in chunk {
                     report
                         .outcomes
-                        .push(not_attempted(*index, report.stopped.as_deref()));
+                        .push(not_attempted(index, report.stopped.as_deref()));
                 }
                 continue;
             }
-            let (outcomes, stopped) = self.write_chunk(object, kind, records, chunk).await;
+            let (outcomes, stopped) = self.write_chunk(object, kind, records, &chunk).await;
             report.outcomes.extend(outcomes);
             report.stopped = stopped;
         }
@@ -409,91 +410,72 @@ impl Client {
             WriteKind::Insert => Idempotency::NonIdempotent,
             WriteKind::Update | WriteKind::Upsert { .. } => Idempotency::Idempotent,
         };
-        // Rows still to send, and outcomes settled so far. Shared with the attempt future
-        // through a lock so the one retry loop can resend only the rows that hit a lock.
-        let state = Mutex::new((chunk.to_vec(), Vec::<RecordOutcome>::new()));
+        // Rows still to send, and the outcomes settled so far. Shared with the attempt
+        // future through a lock, so the one retry loop can resend only the locked rows.
+        let state = Mutex::new((chunk.to_vec(), BTreeMap::<usize, WriteResult>::new()));
+        let renewed = AtomicBool::new(false);
         let result = self
             .inner
             .retrier
-            .run(idempotency, |_| async {
-                let pending = lock(&state).0.clone();
-                let request = self.collections_request(object, kind, records, &pending)?;
-                let response = self.execute(&request).await?;
-                let results: Vec<CollectionResult> = response.json("a Collections result")?;
-                if results.len() != pending.len() {
-                    return Err(SalesforceError::Decode {
-                        context: "a Collections result".into(),
-                        message: format!("{} results for {} records", results.len(), pending.len()),
-                    });
-                }
-                let mut guard = lock(&state);
-                let mut retry = Vec::new();
-                for (index, result) in pending.iter().zip(results) {
-                    let outcome = collection_outcome(result, object);
-                    let transient = matches!(&outcome, WriteResult::Errored { errors }
-                        if errors.iter().any(|e| e.code == "UNABLE_TO_LOCK_ROW"));
-                    if transient {
-                        retry.push(*index);
+            .run(idempotency, |attempt| {
+                let (state, renewed) = (&state, &renewed);
+                async move {
+                    let pending = lock(state).0.clone();
+                    let request = self.collections_request(object, kind, records, &pending)?;
+                    // One attempt only: this closure already runs inside the retry loop.
+                    let response = self.execute_once(&request, attempt, renewed).await?;
+                    let results: Vec<CollectionResult> = response.json("a Collections result")?;
+                    if results.len() != pending.len() {
+                        return Err(SalesforceError::Decode {
+                            context: "a Collections result".into(),
+                            message: format!(
+                                "{} results for {} records",
+                                results.len(),
+                                pending.len()
+                            ),
+                        });
                     }
-                    // A locked row keeps its error as its outcome in case the attempts
-                    // run out; a later attempt replaces it.
-                    guard.1.retain(|o| o.index != *index);
-                    guard.1.push(RecordOutcome {
-                        index: *index,
-                        result: outcome,
-                    });
-                }
-                guard.0 = retry;
-                if guard.0.is_empty() {
-                    Ok(())
-                } else {
-                    // Hand the lock contention to the retry loop as one transient error,
-                    // so the retry policy decides whether and when to resend.
-                    Err(SalesforceError::Api {
-                        method: "PATCH".into(),
-                        path: "/composite/sobjects".into(),
-                        status: 400,
-                        errors: vec![ApiError {
-                            code: "UNABLE_TO_LOCK_ROW".into(),
-                            message: format!("{} records were locked", guard.0.len()),
-                            fields: vec![],
-                        }],
-                        excerpt: None,
-                    })
+                    let mut guard = lock(state);
+                    let mut locked = Vec::new();
+                    for (index, result) in pending.iter().zip(results) {
+                        let outcome = collection_outcome(result, object);
+                        if matches!(&outcome, WriteResult::Errored { errors }
+                            if errors.iter().any(|e| e.code == "UNABLE_TO_LOCK_ROW"))
+                        {
+                            locked.push(*index);
+                        }
+                        // A locked row keeps its error as its outcome in case the attempts
+                        // run out; a later attempt replaces it.
+                        guard.1.insert(*index, outcome);
+                    }
+                    let count = locked.len();
+                    guard.0 = locked;
+                    if count == 0 {
+                        Ok(())
+                    } else {
+                        // Hand the lock contention to the retry loop as one transient error,
+                        // so the retry policy decides whether and when to resend.
+                        Err(SalesforceError::Api {
+                            method: request.method.to_string(),
+                            path: format!("{}{}", self.api_root(), "composite/sobjects"),
+                            status: 400,
+                            errors: vec![ApiError {
+                                code: "UNABLE_TO_LOCK_ROW".into(),
+                                message: format!("{count} records were locked"),
+                                fields: vec![],
+                            }],
+                            excerpt: None,
+                            retry_after: None,
+                        })
+                    }
                 }
             })
             .await;
-        let (pending, mut outcomes) = state
+        let (_, settled) = state
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut stopped = None;
-        if let Err(error) = result {
-            let settled_lock_errors = error.error_code() == Some("UNABLE_TO_LOCK_ROW");
-            if !settled_lock_errors {
-                // The call itself failed: every row not settled by an earlier attempt
-                // shares its fate.
-                let class = error.retry_class();
-                if class == RetryClass::DailyLimit {
-                    stopped = Some(error.to_string());
-                }
-                let api_error = request_error_for_rows(&error);
-                for index in pending {
-                    outcomes.retain(|o| o.index != index);
-                    let result = match class {
-                        RetryClass::Permanent => WriteResult::Rejected {
-                            errors: vec![api_error.clone()],
-                        },
-                        _ => WriteResult::Errored {
-                            errors: vec![api_error.clone()],
-                        },
-                    };
-                    outcomes.push(RecordOutcome { index, result });
-                }
-            }
-        }
-        (outcomes, stopped)
+        settle(chunk, settled, result.err().as_ref())
     }
-
     fn collections_request(
         &self,
         object: &str,
@@ -565,6 +547,78 @@ fn collection_outcome(result: CollectionResult, object: &str) -> WriteResult {
     }
 }
 
+/// Splits rows into Collections calls of at most 200, starting a new call when an upsert's
+/// external Id would repeat within one (Salesforce refuses duplicates in one request).
+fn collection_chunks(kind: &WriteKind, records: &[WriteRecord]) -> Vec<Vec<usize>> {
+    let mut chunks: Vec<Vec<usize>> = Vec::new();
+    let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (index, record) in records.iter().enumerate() {
+        let key = match kind {
+            WriteKind::Upsert { external_id } => record
+                .get(external_id)
+                .map(|v| v.to_csv_cell().to_lowercase()),
+            _ => None,
+        };
+        let full = chunks.last().is_none_or(|c| c.len() >= COLLECTION_CHUNK);
+        let repeats = key.as_ref().is_some_and(|k| keys.contains(k));
+        if full || repeats {
+            chunks.push(Vec::new());
+            keys.clear();
+        }
+        if let Some(key) = key {
+            keys.insert(key);
+        }
+        if let Some(chunk) = chunks.last_mut() {
+            chunk.push(index);
+        }
+    }
+    chunks
+}
+
+/// Gives every row of a chunk exactly one outcome: the one an attempt settled, or else the
+/// outcome the failed call implies. Also says whether the failure stops the whole write.
+fn settle(
+    chunk: &[usize],
+    mut settled: BTreeMap<usize, WriteResult>,
+    error: Option<&SalesforceError>,
+) -> (Vec<RecordOutcome>, Option<String>) {
+    let stopped = error
+        .filter(|e| e.retry_class() == RetryClass::DailyLimit)
+        .map(ToString::to_string);
+    let outcomes = chunk
+        .iter()
+        .map(|index| {
+            let result = match (settled.remove(index), error) {
+                (Some(result), _) => result,
+                (None, Some(error)) => {
+                    let api_error = request_error_for_rows(error);
+                    if error.retry_class() == RetryClass::Permanent {
+                        WriteResult::Rejected {
+                            errors: vec![api_error],
+                        }
+                    } else {
+                        WriteResult::Errored {
+                            errors: vec![api_error],
+                        }
+                    }
+                }
+                (None, None) => WriteResult::Errored {
+                    errors: vec![ApiError {
+                        code: "NO_RESULT".into(),
+                        message: "Salesforce reported no result for this row".into(),
+                        fields: vec![],
+                    }],
+                },
+            };
+            RecordOutcome {
+                index: *index,
+                result,
+            }
+        })
+        .collect();
+    (outcomes, stopped)
+}
+
 pub(crate) fn not_attempted(index: usize, why: Option<&str>) -> RecordOutcome {
     RecordOutcome {
         index,
@@ -578,5 +632,84 @@ pub(crate) fn not_attempted(index: usize, why: Option<&str>) -> RecordOutcome {
                 fields: vec![],
             }],
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::salesforce::records::WriteValue;
+
+    fn lock_error() -> SalesforceError {
+        SalesforceError::Api {
+            method: "PATCH".into(),
+            path: "/services/data/v66.0/composite/sobjects".into(),
+            status: 400,
+            errors: vec![ApiError {
+                code: "UNABLE_TO_LOCK_ROW".into(),
+                message: "unable to obtain exclusive access to this record".into(),
+                fields: vec![],
+            }],
+            excerpt: None,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn a_whole_call_failure_still_gives_every_row_one_outcome() {
+        // Salesforce answered the whole call with UNABLE_TO_LOCK_ROW: nothing was settled.
+        let (outcomes, stopped) = settle(&[4, 5, 6], BTreeMap::new(), Some(&lock_error()));
+        assert_eq!(
+            outcomes.iter().map(|o| o.index).collect::<Vec<_>>(),
+            vec![4, 5, 6]
+        );
+        assert!(outcomes.iter().all(|o| matches!(&o.result,
+            WriteResult::Errored { errors } if errors[0].code == "UNABLE_TO_LOCK_ROW")));
+        assert!(stopped.is_none());
+    }
+
+    #[test]
+    fn settled_rows_keep_their_outcome_and_the_rest_share_the_failure() {
+        let id = SfId::from_parts("001", 1);
+        let settled: BTreeMap<usize, WriteResult> =
+            [(1, WriteResult::Delivered { id, created: None })]
+                .into_iter()
+                .collect();
+        let daily = SalesforceError::DailyLimitExceeded {
+            method: "PATCH".into(),
+            path: "/x".into(),
+            message: "TotalRequests Limit exceeded.".into(),
+        };
+        let (outcomes, stopped) = settle(&[0, 1], settled, Some(&daily));
+        assert!(matches!(&outcomes[0].result,
+            WriteResult::Errored { errors } if errors[0].code == "REQUEST_LIMIT_EXCEEDED"));
+        assert_eq!(
+            outcomes[1].result,
+            WriteResult::Delivered { id, created: None }
+        );
+        assert!(stopped.is_some());
+    }
+
+    #[test]
+    fn upsert_chunks_never_repeat_an_external_id() {
+        let record = |key: &str| WriteRecord::new().set("Key__c", WriteValue::Text(key.into()));
+        let records = vec![record("a"), record("b"), record("A"), record("c")];
+        let kind = WriteKind::Upsert {
+            external_id: "Key__c".into(),
+        };
+        assert_eq!(
+            collection_chunks(&kind, &records),
+            vec![vec![0, 1], vec![2, 3]]
+        );
+        let many: Vec<WriteRecord> = (0..450).map(|i| record(&i.to_string())).collect();
+        let sizes: Vec<usize> = collection_chunks(&kind, &many)
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, vec![200, 200, 50]);
+        assert_eq!(
+            collection_chunks(&WriteKind::Update, &records),
+            vec![vec![0, 1, 2, 3]]
+        );
     }
 }

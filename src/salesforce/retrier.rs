@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::error::{SalesforceError, TransportKind};
-use super::retry::{Idempotency, RetryClass, RetryPolicy, may_retry};
+use super::retry::{Idempotency, Observed, RetryClass, RetryPolicy, may_retry, retry_cap};
 
 /// Waits between attempts.
 pub trait Sleeper: Send + Sync + std::fmt::Debug {
@@ -88,6 +88,25 @@ impl SalesforceError {
             _ => None,
         }
     }
+
+    /// A lower cap on retries for this kind of failure, if it has one.
+    fn retry_cap(&self) -> Option<(&'static str, u32)> {
+        match self {
+            SalesforceError::Api { status, errors, .. } => retry_cap(&Observed::Status {
+                status: *status,
+                errors,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The delay the response asked for, if any.
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SalesforceError::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
 }
 
 impl Retrier {
@@ -129,27 +148,40 @@ impl Retrier {
         Fut: Future<Output = Result<T, SalesforceError>>,
     {
         let mut number = 1;
+        let mut capped: Vec<(&'static str, u32)> = Vec::new();
         loop {
             let error = match attempt(number).await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
             let class = error.retry_class();
-            let retry = class != RetryClass::AuthExpired
+            let mut retry = class != RetryClass::AuthExpired
                 && may_retry(class, idempotency, error.transport_kind())
                 && self.policy.allows_another(number);
+            if retry && let Some((kind, cap)) = error.retry_cap() {
+                match capped.iter_mut().find(|(k, _)| *k == kind) {
+                    Some((_, used)) if *used >= cap => retry = false,
+                    Some((_, used)) => *used += 1,
+                    None => capped.push((kind, 1)),
+                }
+            }
             if !retry {
                 self.failures.fetch_add(1, Ordering::Relaxed);
                 return Err(error);
             }
-            let delay = {
+            let backoff = {
                 let mut rng = self
                     .rng
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 self.policy.delay(number, &mut *rng)
             };
-            tracing::warn!(attempt = number, ?class, delay_ms = delay.as_millis() as u64, error = %error, "Retrying Salesforce call.");
+            // A server-requested delay is honoured, but never beyond the policy's cap.
+            let delay = error.retry_after().map_or(backoff, |asked| {
+                backoff.max(asked.min(self.policy.max_delay))
+            });
+            let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            tracing::warn!(attempt = number, ?class, delay_ms, error = %error, "Retrying Salesforce call.");
             self.retries.fetch_add(1, Ordering::Relaxed);
             self.sleeper.sleep(delay).await;
             number += 1;
@@ -176,6 +208,7 @@ mod tests {
                 fields: vec![],
             }],
             excerpt: None,
+            retry_after: None,
         }
     }
 
@@ -233,6 +266,61 @@ mod tests {
             ]
         );
         assert_eq!(retrier.stats().failures, 1);
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_is_honoured_up_to_the_cap() {
+        let sleeper = Arc::new(RecordingSleeper::default());
+        let retrier = retrier(sleeper.clone());
+        let throttled = |secs: u64| SalesforceError::Api {
+            method: "GET".into(),
+            path: "/x".into(),
+            status: 429,
+            errors: vec![],
+            excerpt: None,
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        let _ = retrier
+            .run(Idempotency::Idempotent, |n| async move {
+                match n {
+                    1 => Err::<(), _>(throttled(0)),
+                    2 => Err(throttled(60)),
+                    _ => Ok(()),
+                }
+            })
+            .await;
+        // A zero Retry-After keeps the backoff; a long one is cut to the 250 ms cap.
+        assert_eq!(
+            sleeper.delays(),
+            vec![Duration::from_millis(100), Duration::from_millis(250)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_query_timeout_is_retried_once_only() {
+        let sleeper = Arc::new(RecordingSleeper::default());
+        let retrier = retrier(sleeper.clone());
+        let mut calls = 0;
+        let _ = retrier
+            .run(Idempotency::Idempotent, |_| {
+                calls += 1;
+                async {
+                    Err::<(), _>(SalesforceError::Api {
+                        method: "GET".into(),
+                        path: "/x".into(),
+                        status: 400,
+                        errors: vec![ApiError {
+                            code: "QUERY_TIMEOUT".into(),
+                            message: "Your query request was running too long".into(),
+                            fields: vec![],
+                        }],
+                        excerpt: None,
+                        retry_after: None,
+                    })
+                }
+            })
+            .await;
+        assert_eq!(calls, 2);
     }
 
     #[tokio::test]

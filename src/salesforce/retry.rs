@@ -93,6 +93,19 @@ pub fn classify(observed: &Observed<'_>) -> RetryClass {
     }
 }
 
+/// Failures that may be retried, but fewer times than the policy allows
+/// (salesforce-api.md 9): a query that timed out once, with the same filter, will time out
+/// again; Salesforce Edge's 420 is retried at most twice, as jsforce does.
+pub fn retry_cap(observed: &Observed<'_>) -> Option<(&'static str, u32)> {
+    match observed {
+        Observed::Status { errors, .. } if errors.iter().any(|e| e.code == "QUERY_TIMEOUT") => {
+            Some(("QUERY_TIMEOUT", 1))
+        }
+        Observed::Status { status: 420, .. } => Some(("420", 2)),
+        _ => None,
+    }
+}
+
 /// Whether a request may be sent twice without changing the outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idempotency {
@@ -395,6 +408,36 @@ mod tests {
             504,
         ]
         ");
+    }
+
+    #[test]
+    fn query_timeouts_and_edge_420s_have_their_own_caps() {
+        let timeout = [err(
+            "QUERY_TIMEOUT",
+            "Your query request was running too long",
+        )];
+        let none: [ApiError; 0] = [];
+        assert_eq!(
+            retry_cap(&Observed::Status {
+                status: 400,
+                errors: &timeout
+            }),
+            Some(("QUERY_TIMEOUT", 1))
+        );
+        assert_eq!(
+            retry_cap(&Observed::Status {
+                status: 420,
+                errors: &none
+            }),
+            Some(("420", 2))
+        );
+        assert_eq!(
+            retry_cap(&Observed::Status {
+                status: 503,
+                errors: &none
+            }),
+            None
+        );
     }
 
     #[test]

@@ -26,12 +26,37 @@ pub enum Literal {
     Date(NaiveDate),
     /// A dateTime, unquoted, in UTC.
     DateTime(DateTime<Utc>),
-    /// A number.
-    Number(f64),
+    /// A finite number.
+    Number(Finite),
     /// A boolean.
     Bool(bool),
     /// `null`.
     Null,
+}
+
+/// A finite number: SOQL has no NaN or infinity, so the type keeps them out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Finite(f64);
+
+impl TryFrom<f64> for Finite {
+    type Error = f64;
+
+    /// # Errors
+    /// The value itself when it is NaN or infinite.
+    fn try_from(value: f64) -> Result<Self, f64> {
+        if value.is_finite() {
+            Ok(Self(value))
+        } else {
+            Err(value)
+        }
+    }
+}
+
+impl Finite {
+    /// The number.
+    pub fn get(self) -> f64 {
+        self.0
+    }
 }
 
 /// Escapes a string for a SOQL string literal (without the quotes).
@@ -68,13 +93,12 @@ impl Literal {
                 out.push('\'');
             }
             Literal::Date(date) => out.push_str(&date.format("%Y-%m-%d").to_string()),
-            Literal::DateTime(t) => out.push_str(&t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-            Literal::Number(n) if n.is_finite() => {
-                let _ = write!(out, "{n}");
+            // Milliseconds are kept: dropping them would move a `<`/`<=` bound.
+            Literal::DateTime(t) => out.push_str(&t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+            Literal::Number(n) => {
+                let _ = write!(out, "{}", n.get());
             }
-            // A non-finite number cannot be compared; null keeps the query valid and
-            // matches nothing under an ordering comparison.
-            Literal::Number(_) | Literal::Null => out.push_str("null"),
+            Literal::Null => out.push_str("null"),
             Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         }
     }
@@ -313,11 +337,11 @@ mod tests {
             .limit(10);
         assert_eq!(
             q.to_text(),
-            "SELECT Id, Account.Name FROM Case WHERE SystemModstamp >= 2024-01-01T00:00:00Z AND ClosedDate < 2024-02-29 AND (IsClosed = false OR CSAT_Score__c != null) ORDER BY SystemModstamp, Id LIMIT 10"
+            "SELECT Id, Account.Name FROM Case WHERE SystemModstamp >= 2024-01-01T00:00:00.000Z AND ClosedDate < 2024-02-29 AND (IsClosed = false OR CSAT_Score__c != null) ORDER BY SystemModstamp, Id LIMIT 10"
         );
         assert_eq!(
             q.to_count_text(),
-            "SELECT COUNT() FROM Case WHERE SystemModstamp >= 2024-01-01T00:00:00Z AND ClosedDate < 2024-02-29 AND (IsClosed = false OR CSAT_Score__c != null)"
+            "SELECT COUNT() FROM Case WHERE SystemModstamp >= 2024-01-01T00:00:00.000Z AND ClosedDate < 2024-02-29 AND (IsClosed = false OR CSAT_Score__c != null)"
         );
     }
 

@@ -6,9 +6,10 @@
 //! same [`Record`] pages and the same per-row [`WriteReport`].
 
 use super::bulk::BulkQueryPager;
+use super::error::ApiError;
 use super::error::SalesforceError;
 use super::http::Client;
-use super::records::{Record, WriteKind, WriteRecord, WriteReport};
+use super::records::{Record, RecordOutcome, WriteKind, WriteRecord, WriteReport, WriteResult};
 use super::rest::QueryPager;
 use super::soql::Soql;
 
@@ -53,8 +54,9 @@ impl Client {
     ) -> Result<RecordReader, SalesforceError> {
         let expected = match expected {
             Some(n) => n,
-            None => self.count(&query.to_count_text()).await?,
+            None => self.count(&query.to_count_text(), all).await?,
         };
+        let expected = query.limit.map_or(expected, |limit| expected.min(limit));
         let text = query.to_text();
         if expected > self.settings().bulk_read_threshold {
             tracing::info!(object = %query.object, expected, "Reading with Bulk API 2.0.");
@@ -66,21 +68,59 @@ impl Client {
 
     /// Writes records, choosing sObject Collections or Bulk ingest by volume. Every input
     /// row gets one outcome in the report.
+    ///
+    /// Inserts always use Collections: a Bulk insert whose results are lost cannot be sent
+    /// again without duplicates, while updates and upserts can (style guide 2.6: plan
+    /// creates as upserts). A row with a number that is not finite is rejected before
+    /// anything is sent, rather than clearing the field.
     pub async fn write(
         &self,
         object: &str,
         kind: &WriteKind,
         records: &[WriteRecord],
     ) -> WriteReport {
-        if records.len() > self.settings().bulk_write_threshold {
+        let (valid, invalid): (Vec<usize>, Vec<usize>) =
+            (0..records.len()).partition(|i| records.get(*i).is_some_and(WriteRecord::is_finite));
+        let to_send: Vec<WriteRecord> = valid
+            .iter()
+            .filter_map(|i| records.get(*i).cloned())
+            .collect();
+        let bulk = to_send.len() > self.settings().bulk_write_threshold
+            && !matches!(kind, WriteKind::Insert);
+        let mut report = if bulk {
             tracing::info!(
                 object,
-                records = records.len(),
+                records = to_send.len(),
                 "Writing with Bulk API 2.0."
             );
-            self.write_bulk(object, kind, records).await
+            self.write_bulk(object, kind, &to_send).await
         } else {
-            self.write_collections(object, kind, records).await
+            self.write_collections(object, kind, &to_send).await
+        };
+        // Map the outcomes back to the caller's row numbers, and add the refused rows.
+        for outcome in &mut report.outcomes {
+            if let Some(index) = valid.get(outcome.index) {
+                outcome.index = *index;
+            }
         }
+        for index in invalid {
+            report.outcomes.push(RecordOutcome {
+                index,
+                result: WriteResult::Rejected {
+                    errors: vec![ApiError {
+                        code: "NOT_A_NUMBER".into(),
+                        message:
+                            "a number to write is not finite (NaN or infinite); nothing was sent"
+                                .into(),
+                        fields: records
+                            .get(index)
+                            .map(WriteRecord::non_finite_fields)
+                            .unwrap_or_default(),
+                    }],
+                },
+            });
+        }
+        report.outcomes.sort_by_key(|o| o.index);
+        report
     }
 }

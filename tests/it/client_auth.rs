@@ -22,7 +22,10 @@ async fn jwt_bearer_login_works_and_uses_the_instance_url() {
     org.clear_requests().await;
     let (client, _) = client(settings(&org, jwt()));
     assert_eq!(
-        client.count("SELECT COUNT() FROM Account").await.unwrap(),
+        client
+            .count("SELECT COUNT() FROM Account", false)
+            .await
+            .unwrap(),
         3
     );
     let session = client.session().await.unwrap();
@@ -46,7 +49,10 @@ async fn client_credentials_login_works() {
     let org = Org::with(org_config(accounts(2))).await;
     let (client, _) = client(settings(&org, client_credentials()));
     assert_eq!(
-        client.count("SELECT COUNT() FROM Account").await.unwrap(),
+        client
+            .count("SELECT COUNT() FROM Account", false)
+            .await
+            .unwrap(),
         2
     );
     assert_eq!(client.token_grants(), 1);
@@ -70,7 +76,10 @@ async fn refresh_token_login_works() {
     };
     let (client, _) = client(settings(&org, credentials));
     assert_eq!(
-        client.count("SELECT COUNT() FROM Account").await.unwrap(),
+        client
+            .count("SELECT COUNT() FROM Account", false)
+            .await
+            .unwrap(),
         1
     );
 }
@@ -85,7 +94,7 @@ async fn a_refused_login_is_an_auth_error_sent_once() {
     };
     let (client, sleeper) = client(settings(&org, credentials));
     let error = client
-        .count("SELECT COUNT() FROM Account")
+        .count("SELECT COUNT() FROM Account", false)
         .await
         .unwrap_err();
     match &error {
@@ -130,14 +139,17 @@ async fn expiry_mid_run_is_recovered_with_exactly_one_refresh_for_all_waiters() 
     let org = Org::with(org_config(accounts(5))).await;
     let (client, _) = client(settings(&org, client_credentials()));
     assert_eq!(
-        client.count("SELECT COUNT() FROM Account").await.unwrap(),
+        client
+            .count("SELECT COUNT() FROM Account", false)
+            .await
+            .unwrap(),
         5
     );
     org.clear_requests().await;
 
     // The token lifetime is two hours on the emulator's clock.
     org.advance(3 * 3600).await;
-    let counts = join_all((0..8).map(|_| client.count("SELECT COUNT() FROM Account"))).await;
+    let counts = join_all((0..8).map(|_| client.count("SELECT COUNT() FROM Account", false))).await;
     for count in counts {
         assert_eq!(count.unwrap(), 5);
     }
@@ -165,7 +177,7 @@ async fn a_fresh_token_refused_again_is_a_clear_error_not_a_loop() {
     org.clear_requests().await;
     org.faults("next=5:401").await;
     let error = client
-        .count("SELECT COUNT() FROM Account")
+        .count("SELECT COUNT() FROM Account", false)
         .await
         .unwrap_err();
     assert!(
@@ -177,4 +189,68 @@ async fn a_fresh_token_refused_again_is_a_clear_error_not_a_loop() {
     assert_eq!(org.request_count(QUERY).await, 2);
     assert_eq!(org.request_count(TOKEN).await, 1);
     assert!(sleeper.delays().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_renewal_is_shared_by_every_waiter() {
+    // The org's clock runs three hours ahead after the advance, so the client's JWT
+    // assertions (exp = real now + ~3 min) look expired to it: every renewal fails.
+    let org = Org::with(live_org_config(accounts(2))).await;
+    let (client, _) = client(settings(&org, jwt()));
+    assert_eq!(
+        client
+            .count("SELECT COUNT() FROM Account", false)
+            .await
+            .unwrap(),
+        2
+    );
+    org.advance(3 * 3600).await;
+    org.clear_requests().await;
+    let results =
+        join_all((0..8).map(|_| client.count("SELECT COUNT() FROM Account", false))).await;
+    for result in &results {
+        assert!(
+            matches!(result, Err(SalesforceError::Auth { error, .. }) if error == "invalid_grant"),
+            "{result:?}"
+        );
+    }
+    assert_eq!(
+        org.request_count(TOKEN).await,
+        1,
+        "one shared grant attempt"
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_token_session_is_renewed_after_expiry() {
+    let org = Org::with(org_config(accounts(1))).await;
+    let issued = org
+        .admin(
+            Method::POST,
+            "/refresh-token",
+            Some(json!({ "username": DEFAULT_USERNAME })),
+        )
+        .await;
+    let credentials = Credentials::RefreshToken {
+        client_id: DEFAULT_CLIENT_ID.into(),
+        client_secret: Some(Secret::new(DEFAULT_CLIENT_SECRET)),
+        refresh_token: Secret::new(issued.json["refresh_token"].as_str().unwrap()),
+    };
+    let (client, _) = client(settings(&org, credentials));
+    assert_eq!(
+        client
+            .count("SELECT COUNT() FROM Account", false)
+            .await
+            .unwrap(),
+        1
+    );
+    org.advance(3 * 3600).await;
+    assert_eq!(
+        client
+            .count("SELECT COUNT() FROM Account", false)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(client.token_grants(), 2);
 }

@@ -24,7 +24,7 @@ async fn the_run_stops_cleanly_at_the_api_budget() {
 
     let mut made = 0;
     let error = loop {
-        match client.count("SELECT COUNT() FROM Account").await {
+        match client.count("SELECT COUNT() FROM Account", false).await {
             Ok(3) => made += 1,
             Ok(other) => panic!("count {other}"),
             Err(error) => break error,
@@ -104,7 +104,7 @@ async fn the_orgs_daily_limit_ends_the_run_without_retries() {
     org.clear_requests().await;
     org.faults("next=1:403limit").await;
     let error = client
-        .count("SELECT COUNT() FROM Account")
+        .count("SELECT COUNT() FROM Account", false)
         .await
         .unwrap_err();
     assert!(

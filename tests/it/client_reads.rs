@@ -123,3 +123,46 @@ async fn long_id_lists_are_read_in_chunks_under_the_uri_limit() {
     }
     assert_eq!(found.len(), 700);
 }
+
+#[tokio::test]
+async fn plus_signs_and_spaces_survive_the_query_string() {
+    let org = Org::with(org_config(DataSource::FixtureJson(json!({
+        "Account": [{"Name": "A+B  C"}, {"Name": "A B  C"}]
+    }))))
+    .await;
+    let (client, _) = client(settings(&org, client_credentials()));
+    let query = Soql::select("Account", ["Id", "Name"]).filter(Condition::Compare(
+        "Name".into(),
+        Op::Eq,
+        Literal::Text("A+B  C".into()),
+    ));
+    let records = read_all(&client, &query).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        decode_account(&records[0], &FieldMap::default(), &[])
+            .unwrap()
+            .name,
+        "A+B  C"
+    );
+}
+
+#[tokio::test]
+async fn query_all_also_reads_deleted_rows() {
+    let org = Org::with(org_config(accounts(3))).await;
+    let (client, _) = client(settings(&org, client_credentials()));
+    let ids = crate::client_writes::account_ids(&client).await;
+    let r = org.delete(&format!("/sobjects/Account/{}", ids[0])).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let query = Soql::select("Account", ["Id", "IsDeleted"]);
+    assert_eq!(
+        client.count(&query.to_count_text(), false).await.unwrap(),
+        2
+    );
+    assert_eq!(client.count(&query.to_count_text(), true).await.unwrap(), 3);
+    let mut reader = client.read(&query, true, None).await.unwrap();
+    let mut n = 0;
+    while let Some(page) = reader.next_page().await.unwrap() {
+        n += page.len();
+    }
+    assert_eq!(n, 3);
+}

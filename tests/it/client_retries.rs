@@ -27,7 +27,10 @@ async fn injected_503s_are_retried_exactly_with_doubling_backoff() {
     org.clear_requests().await;
     org.faults("next=2:503").await;
     assert_eq!(
-        client.count("SELECT COUNT() FROM Account").await.unwrap(),
+        client
+            .count("SELECT COUNT() FROM Account", false)
+            .await
+            .unwrap(),
         4
     );
     assert_eq!(org.request_count(QUERY).await, 3);
@@ -44,7 +47,10 @@ async fn html_503s_500s_and_the_concurrency_limit_are_retried_too() {
         org.clear_requests().await;
         org.faults(&format!("next=1:{fault}")).await;
         assert_eq!(
-            client.count("SELECT COUNT() FROM Account").await.unwrap(),
+            client
+                .count("SELECT COUNT() FROM Account", false)
+                .await
+                .unwrap(),
             1,
             "{fault}"
         );
@@ -61,7 +67,7 @@ async fn attempts_are_bounded_and_the_last_error_is_reported() {
     org.clear_requests().await;
     org.faults("next=10:503").await;
     let error = client
-        .count("SELECT COUNT() FROM Account")
+        .count("SELECT COUNT() FROM Account", false)
         .await
         .unwrap_err();
     assert_eq!(error.retry_class(), RetryClass::Transient);
@@ -126,4 +132,97 @@ async fn a_non_idempotent_create_is_not_retried_after_a_503() {
         );
     }
     assert_eq!(org.counts().await["Task"], 0);
+}
+
+#[tokio::test]
+async fn edge_420s_are_retried_at_most_twice() {
+    let org = Org::with(org_config(accounts(1))).await;
+    let (client, sleeper) = client(settings(&org, client_credentials()));
+    client.session().await.unwrap();
+    org.clear_requests().await;
+    org.faults("next=5:420").await;
+    let error = client
+        .count("SELECT COUNT() FROM Account", false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, SalesforceError::Api { status: 420, .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        org.request_count(QUERY).await,
+        3,
+        "the call and two retries"
+    );
+    assert_eq!(sleeper.delays(), vec![ms(100), ms(200)]);
+}
+
+#[tokio::test]
+async fn a_read_whose_connection_drops_is_retried_and_the_error_carries_no_query() {
+    let org = Org::with(org_config(accounts(2))).await;
+    let (client, _) = client(settings(&org, client_credentials()));
+    client.session().await.unwrap();
+    org.clear_requests().await;
+    org.faults("next=1:drop").await;
+    assert_eq!(
+        client
+            .count(
+                "SELECT COUNT() FROM Account WHERE Name != 'Secret Corp'",
+                false
+            )
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(org.request_count(QUERY).await, 2);
+
+    // With one attempt only, the error surfaces: it names the path, never the SOQL.
+    let mut one = settings(&org, client_credentials());
+    one.retry.max_attempts = 1;
+    let (single, _) = crate::common::sf::client(one);
+    single.session().await.unwrap();
+    org.faults("next=1:drop").await;
+    let error = single
+        .count(
+            "SELECT COUNT() FROM Account WHERE Name != 'Secret Corp'",
+            false,
+        )
+        .await
+        .unwrap_err();
+    let text = format!("{error} {error:?}");
+    assert!(matches!(error, SalesforceError::Transport { .. }), "{text}");
+    assert!(!text.contains("Secret"), "{text}");
+    assert!(!text.contains("q="), "{text}");
+}
+
+#[tokio::test]
+async fn a_dropped_upsert_is_retried_without_duplicates_but_a_dropped_create_is_not() {
+    let org = Org::with(org_config(accounts(1))).await;
+    let (client, _) = client(settings(&org, client_credentials()));
+    let account = account_ids(&client).await[0];
+
+    // The upsert committed, the answer was lost, the retry updates the same records.
+    let rows: Vec<_> = (0..3).map(|i| task(&format!("drop{i}"), account)).collect();
+    org.clear_requests().await;
+    org.faults("next=1:drop").await;
+    let report = client.write("Task", &upsert_by_key(), &rows).await;
+    assert_eq!(report.delivered(), 3, "{report:?}");
+    assert_eq!(org.request_count(UPSERT).await, 2);
+    assert_eq!(org.counts().await["Task"], 3);
+
+    // A create is never sent twice: its rows are reported, and the records it may have
+    // written are why Vitals plans creates as upserts.
+    let fresh: Vec<_> = (0..2)
+        .map(|i| task(&format!("new-drop{i}"), account))
+        .collect();
+    org.clear_requests().await;
+    org.faults("next=1:drop").await;
+    let report = client.write("Task", &WriteKind::Insert, &fresh).await;
+    assert_eq!(org.request_count(CREATE).await, 1);
+    for outcome in &report.outcomes {
+        assert!(
+            matches!(&outcome.result, WriteResult::Errored { errors } if errors[0].code == "TRANSPORT_ERROR"),
+            "{outcome:?}"
+        );
+    }
 }

@@ -15,6 +15,7 @@ mod cli_config;
 mod client_auth;
 mod client_check;
 mod client_limits;
+mod client_logs;
 mod client_reads;
 mod client_retries;
 mod client_writes;
