@@ -110,9 +110,18 @@ impl WriteRecord {
         Self::default()
     }
 
-    /// Sets a field.
+    /// Sets a field, replacing an earlier value of the same field (API names are
+    /// case-insensitive), so JSON and CSV always carry the same single value.
     pub fn set(mut self, api_name: impl Into<String>, value: WriteValue) -> Self {
-        self.fields.push((api_name.into(), value));
+        let api_name = api_name.into();
+        match self
+            .fields
+            .iter_mut()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&api_name))
+        {
+            Some(slot) => slot.1 = value,
+            None => self.fields.push((api_name, value)),
+        }
         self
     }
 
@@ -131,11 +140,11 @@ impl WriteRecord {
             .collect()
     }
 
-    /// A field's value.
+    /// A field's value (API names are case-insensitive).
     pub fn get(&self, api_name: &str) -> Option<&WriteValue> {
         self.fields
             .iter()
-            .find(|(name, _)| name == api_name)
+            .find(|(name, _)| name.eq_ignore_ascii_case(api_name))
             .map(|(_, value)| value)
     }
 
@@ -295,6 +304,18 @@ mod tests {
         );
         assert_eq!(WriteValue::Null.to_csv_cell(), "#N/A");
         assert_eq!(WriteValue::Bool(true).to_csv_cell(), "true");
+    }
+
+    #[test]
+    fn setting_a_field_again_replaces_it() {
+        let record = WriteRecord::new()
+            .set("Status", WriteValue::Text("Not Started".into()))
+            .set("status", WriteValue::Text("Completed".into()));
+        assert_eq!(record.fields.len(), 1);
+        assert_eq!(
+            record.get("STATUS"),
+            Some(&WriteValue::Text("Completed".into()))
+        );
     }
 
     #[test]

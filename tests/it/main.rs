@@ -13,6 +13,7 @@
 
 mod cli_config;
 mod client_auth;
+mod client_bulk;
 mod client_check;
 mod client_limits;
 mod client_logs;
