@@ -327,21 +327,25 @@ async fn check_org(config: &Config, model: &Model, fields: &FieldMap) -> Result<
     );
     let client =
         Client::new(settings, Arc::new(TokioSleeper)).map_err(|e| salesforce_failure(&e))?;
-    let problems = preflight::check(&client, fields, &model.category_keys())
+    let report = preflight::check(&client, fields, &model.category_keys())
         .await
         .map_err(|e| salesforce_failure(&e))?;
+    let problems = &report.problems;
     let errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .count();
     let warnings = problems.len() - errors;
-    for problem in &problems {
+    for problem in problems {
         let tag = match problem.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
         println!("{tag}: {}: {}", problem.subject, problem.problem);
         println!("  fix: {}", problem.fix);
+    }
+    for (name, max, remaining) in &report.limits {
+        println!("limit: {name}: {remaining} of {max} left in the rolling 24 hours");
     }
     let usage = client.usage();
     if let (Some(used), Some(max), Some(allowed)) =

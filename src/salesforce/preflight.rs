@@ -59,6 +59,23 @@ pub struct Problem {
     pub fix: String,
 }
 
+/// What the preflight found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckReport {
+    /// Every problem, each with its fix.
+    pub problems: Vec<Problem>,
+    /// The org's limits that bound a Vitals run, when `/limits` was readable:
+    /// (name, max, remaining).
+    pub limits: Vec<(String, i64, i64)>,
+}
+
+/// The `/limits` entries a Vitals run draws on.
+pub const WATCHED_LIMITS: &[&str] = &[
+    "DailyApiRequests",
+    "DailyBulkApiBatches",
+    "DailyBulkV2QueryJobs",
+];
+
 /// Every field Vitals reads or writes with this field map and these model categories.
 pub fn requirements(map: &FieldMap, categories: &[&str]) -> Vec<Requirement> {
     let statuses: Vec<String> = HealthStatus::KNOWN
@@ -124,8 +141,9 @@ fn describe_object_name(object: SObject) -> &'static str {
     object.api_name()
 }
 
-/// Runs the preflight and returns every problem found. Transport and authentication
-/// failures are errors, because nothing can be checked without a session.
+/// Runs the preflight and returns every problem found and the limits headroom. Transport
+/// and authentication failures are errors, because nothing can be checked without a
+/// session.
 ///
 /// # Errors
 /// [`SalesforceError`] when Salesforce cannot be reached or refuses the login.
@@ -133,7 +151,7 @@ pub async fn check(
     client: &Client,
     map: &FieldMap,
     categories: &[&str],
-) -> Result<Vec<Problem>, SalesforceError> {
+) -> Result<CheckReport, SalesforceError> {
     let mut problems = Vec::new();
     // Logging in happens first: an authentication failure ends the check, and the
     // versions list is then read from the org's own instance.
@@ -208,18 +226,40 @@ pub async fn check(
         }
     }
 
-    if let Err(error) = client.limits().await {
-        if error.is_unreachable_or_unauthorised() {
-            return Err(error);
+    let mut limits = Vec::new();
+    match client.limits().await {
+        Ok(all) => {
+            for name in WATCHED_LIMITS {
+                if let Some(entry) = all.get(*name) {
+                    limits.push(((*name).to_owned(), entry.max, entry.remaining));
+                }
+            }
+            if let Some(api) = all.get("DailyApiRequests") {
+                let share = client.settings().max_api_share;
+                // The same floor the budget uses: Vitals' share of the allocation.
+                let wanted = (share * api.max as f64).floor();
+                if (api.remaining as f64) < wanted {
+                    problems.push(Problem {
+                        severity: Severity::Warning,
+                        subject: "DailyApiRequests".into(),
+                        problem: format!(
+                            "the org has {} of {} API requests left in the rolling 24 hours, less than Vitals' share of {wanted}",
+                            api.remaining, api.max
+                        ),
+                        fix: "runs will stop early until usage falls; lower salesforce.max_api_share or find what else is using the API".into(),
+                    });
+                }
+            }
         }
-        problems.push(Problem {
+        Err(error) if error.is_unreachable_or_unauthorised() => return Err(error),
+        Err(error) => problems.push(Problem {
             severity: Severity::Warning,
             subject: "/limits".into(),
             problem: format!("the org's limits cannot be read: {error}"),
             fix: "grant the integration user View Setup and Configuration; until then Vitals tracks the API budget from the Sforce-Limit-Info header only".into(),
-        });
+        }),
     }
-    Ok(problems)
+    Ok(CheckReport { problems, limits })
 }
 
 fn missing_object_fix(object: SObject) -> String {

@@ -13,6 +13,11 @@ use crate::common::sf::org_config;
 
 /// Writes a config for the org to a fresh file and runs `vitals check` on it.
 async fn run_check(org: &Org, name: &str) -> Output {
+    run_check_with_secret(org, name, DEFAULT_CLIENT_SECRET).await
+}
+
+/// As [`run_check`], logging in with `secret`.
+async fn run_check_with_secret(org: &Org, name: &str, secret: &str) -> Output {
     let dir: PathBuf =
         std::env::temp_dir().join(format!("vitals-check-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -20,7 +25,7 @@ async fn run_check(org: &Org, name: &str) -> Output {
     std::fs::write(
         &file,
         format!(
-            "[salesforce]\nlogin_url = \"{}\"\nauth = \"client_credentials\"\nclient_id = \"{DEFAULT_CLIENT_ID}\"\nclient_secret = \"{DEFAULT_CLIENT_SECRET}\"\n",
+            "[salesforce]\nlogin_url = \"{}\"\nauth = \"client_credentials\"\nclient_id = \"{DEFAULT_CLIENT_ID}\"\nclient_secret = \"{secret}\"\n",
             org.base
         ),
     )
@@ -90,27 +95,28 @@ async fn check_lists_every_missing_field_of_an_org_without_the_metadata() {
 }
 
 #[tokio::test]
+async fn check_warns_when_the_org_has_less_api_headroom_than_vitals_share() {
+    let org = Org::with(org_config(DataSource::Empty)).await;
+    // 100 of 1,000 requests left: less than the 250 a 0.25 share would want.
+    org.settings(serde_json::json!({ "apiLimit": 1000, "apiUsage": 900 }))
+        .await;
+    let output = run_check(&org, "headroom").await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a warning does not block: {stdout}"
+    );
+    assert!(
+        stdout.contains("warning: DailyApiRequests: the org has"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
 async fn check_exits_3_when_the_login_is_refused() {
     let org = Org::with(org_config(DataSource::Empty)).await;
-    let dir = std::env::temp_dir().join(format!("vitals-check-{}-refused", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("vitals.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "[salesforce]\nlogin_url = \"{}\"\nauth = \"client_credentials\"\nclient_id = \"{DEFAULT_CLIENT_ID}\"\nclient_secret = \"not-the-secret\"\n",
-            org.base
-        ),
-    )
-    .unwrap();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_vitals"))
-            .args(["check", "--config", file.to_str().unwrap()])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let output = run_check_with_secret(&org, "refused", "not-the-secret").await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("invalid_client"), "{stderr}");
