@@ -5,10 +5,11 @@
 //! puts their contents into a message: errors name the key and the file's path only.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use url::{Host, Url};
 
+use super::error::Origin;
 use super::layers::env_var_name;
 use super::raw::{RawSalesforce, RawValue};
 use super::secret::Secret;
@@ -158,18 +159,18 @@ impl Checker<'_> {
         let auth = match kind {
             Jwt => {
                 let username = self.username(raw.username.as_ref());
-                let key_file = self.path(
+                let key_file = self.secret_path(
                     "salesforce.private_key_file",
                     raw.private_key_file.as_ref(),
                     "the path of the PEM private key whose certificate is on the connected app (auth = \"jwt\")",
                 );
-                let private_key = key_file
-                    .as_ref()
-                    .and_then(|path| self.private_key("salesforce.private_key_file", path));
+                let private_key = key_file.as_ref().and_then(|(path, shown)| {
+                    self.private_key("salesforce.private_key_file", path, shown)
+                });
                 Some(Auth::Jwt {
                     username: username?,
                     private_key: private_key?,
-                    private_key_file: key_file?,
+                    private_key_file: key_file?.0,
                 })
             }
             ClientCredentials => self
@@ -221,6 +222,20 @@ impl Checker<'_> {
         kind: AuthKind,
     ) -> Option<Secret> {
         let file_key = format!("{key}_file");
+        // `key` and `key_file` are one setting: an environment variable overrides the file
+        // whichever of the two spellings each uses. Only two values from the same layer
+        // are a contradiction.
+        let (inline, file) = match (inline, file) {
+            (Some(i), Some(f)) => {
+                let from_env = |k: &str| matches!(self.origin(k), Origin::Env(_));
+                match (from_env(key), from_env(&file_key)) {
+                    (true, false) => (Some(i), None),
+                    (false, true) => (None, Some(f)),
+                    _ => (Some(i), Some(f)),
+                }
+            }
+            other => other,
+        };
         match (inline, file) {
             (Some(_), Some(_)) => self.fail(
                 key,
@@ -243,34 +258,60 @@ impl Checker<'_> {
                 }
             },
             (None, Some(raw)) => {
-                let path = self.path(&file_key, Some(raw), "the path of a file holding the secret")?;
-                let text = self.read_secret_file(&file_key, &path)?;
+                let (path, shown) =
+                    self.secret_path(&file_key, Some(raw), "the path of a file holding the secret")?;
+                let text = self.read_secret_file(&file_key, &path, &shown)?;
                 let text = text.trim_end_matches(['\n', '\r']);
                 if text.is_empty() {
-                    return self.fail(&file_key, format!("{} is empty", path.display()));
+                    return self.fail(&file_key, format!("{shown} is empty"));
                 }
                 Some(Secret::new(text))
             }
         }
     }
 
-    /// Reads a file that holds a secret. Messages name the path, never the contents.
-    fn read_secret_file(&mut self, key: &str, path: &Path) -> Option<String> {
+    /// The path a `*_file` key names, and how messages may show it: the path itself when
+    /// the value looks like one, else a placeholder, because an operator may have pasted the
+    /// secret itself (a client secret, a whole PEM key) into the `*_file` key, and messages
+    /// reach terminals and journald.
+    fn secret_path(
+        &mut self,
+        key: &str,
+        raw: Option<&RawValue>,
+        what: &str,
+    ) -> Option<(PathBuf, String)> {
+        let text = self.required_text(key, raw, what)?;
+        let looks_like_path = !text.is_empty()
+            && text.len() <= 1024
+            && !text.chars().any(char::is_whitespace)
+            && !text.contains("-----")
+            && (text.contains('/') || text.contains('\\') || text.contains('.'));
+        let path = self.resolve(&text);
+        let shown = if looks_like_path {
+            path.display().to_string()
+        } else {
+            "the file it names (the value is not shown: it does not look like a path, and it may be the secret itself)".to_owned()
+        };
+        Some((path, shown))
+    }
+
+    /// Reads a file that holds a secret. Messages name the path as `shown`, never the
+    /// contents.
+    fn read_secret_file(&mut self, key: &str, path: &Path, shown: &str) -> Option<String> {
         let metadata = match fs::metadata(path) {
             Ok(metadata) => metadata,
             Err(error) => {
-                return self.fail(key, format!("cannot read {}: {error}", path.display()));
+                return self.fail(key, format!("cannot read {shown}: {error}"));
             }
         };
         if !metadata.is_file() {
-            return self.fail(key, format!("{} is not a file", path.display()));
+            return self.fail(key, format!("{shown} is not a file"));
         }
         if metadata.len() > MAX_SECRET_FILE_BYTES {
             return self.fail(
                 key,
                 format!(
-                    "{} is larger than {} KiB; a secret or key file is a few kilobytes at most",
-                    path.display(),
+                    "{shown} is larger than {} KiB; a secret or key file is a few kilobytes at most",
                     MAX_SECRET_FILE_BYTES / 1024
                 ),
             );
@@ -278,16 +319,15 @@ impl Checker<'_> {
         match fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Some(text),
-                Err(_) => self.fail(key, format!("{} is not UTF-8 text", path.display())),
+                Err(_) => self.fail(key, format!("{shown} is not UTF-8 text")),
             },
-            Err(error) => self.fail(key, format!("cannot read {}: {error}", path.display())),
+            Err(error) => self.fail(key, format!("cannot read {shown}: {error}")),
         }
     }
 
     /// Reads the JWT signing key and checks that it is an unencrypted PEM private key.
-    fn private_key(&mut self, key: &str, path: &Path) -> Option<Secret> {
-        let text = self.read_secret_file(key, path)?;
-        let shown = path.display();
+    fn private_key(&mut self, key: &str, path: &Path, shown: &str) -> Option<Secret> {
+        let text = self.read_secret_file(key, path, shown)?;
         let expected = "an unencrypted RSA private key in PEM form (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)";
         // The first BEGIN line counts: `openssl pkcs12` exports put "Bag Attributes" text
         // before it. Only its label is inspected and quoted; it is a header, not key material.

@@ -334,9 +334,9 @@ fn timeouts_and_delays_must_be_ordered_and_the_culprit_is_the_key_that_was_set()
     check_rejects(
         &base,
         "salesforce.connect_timeout",
-        r#""10m""#,
+        r#""3m""#,
         "salesforce.connect_timeout",
-        "at most salesforce.request_timeout (2m), found 10m",
+        "at most salesforce.request_timeout (2m), found 3m",
     );
     // The operator set the larger value too low under a default: the error is on theirs.
     check_rejects(
@@ -354,11 +354,11 @@ fn timeouts_and_delays_must_be_ordered_and_the_culprit_is_the_key_that_was_set()
         "at most salesforce.retry_max_delay (30s)",
     );
     check_rejects(
-        &base,
+        &base.clone().set("salesforce.bulk_timeout", r#""5m""#),
         "salesforce.bulk_poll_interval",
-        r#""30m""#,
+        r#""6m""#,
         "salesforce.bulk_poll_interval",
-        "less than salesforce.bulk_timeout (30m)",
+        "less than salesforce.bulk_timeout (5m)",
     );
     // Equal is fine where the bound is inclusive.
     let config = base
@@ -372,13 +372,13 @@ fn timeouts_and_delays_must_be_ordered_and_the_culprit_is_the_key_that_was_set()
 #[test]
 fn durations_accept_the_four_units() {
     let config = Toml::jwt()
-        .set("salesforce.request_timeout", r#""2h""#)
+        .set("salesforce.request_timeout", r#""1h""#)
         .set("salesforce.connect_timeout", r#""5m""#)
         .set("salesforce.retry_base_delay", r#""250ms""#)
         .set("daemon.shutdown_timeout", r#""45s""#)
         .load()
         .unwrap();
-    assert_eq!(config.salesforce.request_timeout, Duration::from_secs(7200));
+    assert_eq!(config.salesforce.request_timeout, Duration::from_secs(3600));
     assert_eq!(config.salesforce.connect_timeout, Duration::from_secs(300));
     assert_eq!(
         config.salesforce.retry.base_delay,
@@ -653,14 +653,14 @@ fn state_schedule_daemon_scoring_and_renewals_are_checked_under_their_keys() {
 #[test]
 fn cron_expressions_are_read_as_the_scheduler_reads_them() {
     let config = Toml::jwt()
-        .set("schedule.incremental", r#""*/30 * 8-18 * * MON-FRI""#)
+        .set("schedule.incremental", r#""0 */30 8-18 * * MON-FRI""#)
         .set("schedule.full", r#""0 30 1 * * SUN""#)
         .set("schedule.timezone", r#""Europe/Berlin""#)
         .load()
         .unwrap();
     assert_eq!(
         config.schedule.incremental.expression(),
-        "*/30 * 8-18 * * MON-FRI"
+        "0 */30 8-18 * * MON-FRI"
     );
     assert_eq!(config.schedule.timezone, chrono_tz::Europe::Berlin);
     let monday = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 7, 59, 59).unwrap();
@@ -1254,4 +1254,119 @@ fn the_example_file_states_the_true_defaults() {
         .unwrap_or_else(|e| panic!("{e}"));
     let implicit = Config::load(&example_path(), env).unwrap();
     assert_eq!(format!("{explicit:?}"), format!("{implicit:?}"));
+}
+
+#[test]
+fn durations_and_schedules_have_sane_bounds() {
+    let base = Toml::jwt();
+    check_rejects(
+        &base,
+        "salesforce.request_timeout",
+        r#""5124095576030431h""#,
+        "salesforce.request_timeout",
+        "must be",
+    );
+    check_rejects(
+        &base,
+        "salesforce.request_timeout",
+        r#""2h""#,
+        "salesforce.request_timeout",
+        "must be at most 1h, found \"2h\"",
+    );
+    check_rejects(
+        &base,
+        "daemon.shutdown_timeout",
+        r#""99999h""#,
+        "daemon.shutdown_timeout",
+        "must be at most 1h",
+    );
+    check_rejects(
+        &base,
+        "schedule.incremental",
+        r#""* * * * * *""#,
+        "schedule.incremental",
+        "fires every 1 seconds; syncs must be at least 60 seconds apart",
+    );
+    check_rejects(
+        &base,
+        "schedule.full",
+        r#""*/20 * * * * *""#,
+        "schedule.full",
+        "fires every 20 seconds",
+    );
+    // Once a minute is the fastest schedule allowed.
+    base.clone()
+        .set("schedule.incremental", r#""0 * * * * *""#)
+        .load()
+        .unwrap();
+}
+
+#[test]
+fn a_secret_pasted_into_a_file_key_is_never_echoed() {
+    let pem =
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
+    let errors = Toml::client_credentials()
+        .set("salesforce.client_secret_file", r#""Sup3rS3cretValue""#)
+        .errors();
+    let text = errors.to_string();
+    assert!(text.contains("salesforce.client_secret_file"), "{text}");
+    assert!(!text.contains("Sup3rS3cretValue"), "{text}");
+    assert!(text.contains("the value is not shown"), "{text}");
+
+    let errors = Toml::jwt().errors_with(&[("VITALS__SALESFORCE__PRIVATE_KEY_FILE", pem)]);
+    let text = errors.to_string();
+    assert!(
+        text.contains("VITALS__SALESFORCE__PRIVATE_KEY_FILE"),
+        "{text}"
+    );
+    assert!(!text.contains("MIIEvQ"), "{text}");
+    assert!(!text.contains("BEGIN"), "{text}");
+
+    // A real path is still shown, so the operator can find the file.
+    let errors = Toml::client_credentials()
+        .set(
+            "salesforce.client_secret_file",
+            r#""/nonexistent/secret.txt""#,
+        )
+        .errors();
+    assert!(
+        errors.to_string().contains("/nonexistent/secret.txt"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn the_environment_overrides_a_secret_whichever_spelling_each_layer_uses() {
+    let secret_of = |config: &Config| match &config.salesforce.auth {
+        crate::config::Auth::ClientCredentials { client_secret } => {
+            client_secret.expose().to_owned()
+        }
+        other => panic!("{other:?}"),
+    };
+    let secret_file = fixtures().join("secrets/client-secret");
+    let from_file = std::fs::read_to_string(&secret_file).unwrap();
+    // The file has the secret inline; the environment names a file: the environment wins.
+    let inline = Toml::client_credentials()
+        .remove("salesforce.client_secret_file")
+        .set("salesforce.client_secret", r#""inline-secret""#);
+    let config = inline
+        .load_with(&[(
+            "VITALS__SALESFORCE__CLIENT_SECRET_FILE",
+            secret_file.to_str().unwrap(),
+        )])
+        .unwrap();
+    assert_eq!(secret_of(&config), from_file.trim_end());
+    // The file names a file; the environment gives the value: the environment wins.
+    let config = Toml::client_credentials()
+        .load_with(&[("VITALS__SALESFORCE__CLIENT_SECRET", "from-the-environment")])
+        .unwrap();
+    assert_eq!(secret_of(&config), "from-the-environment");
+    // Both spellings in the file itself are still a contradiction.
+    let errors = inline
+        .set(
+            "salesforce.client_secret_file",
+            r#""secrets/client-secret""#,
+        )
+        .errors();
+    assert!(errors.to_string().contains("not both"), "{errors}");
 }

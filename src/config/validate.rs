@@ -211,6 +211,13 @@ impl Checker<'_> {
     fn duration(&mut self, key: &str, raw: Option<&RawValue>) -> Option<Duration> {
         let text = self.required_text(key, raw, DURATION_RULE)?;
         match parse_duration(&text) {
+            Some(duration) if duration > duration_cap(key) => self.fail(
+                key,
+                format!(
+                    "must be at most {}, found {text:?}",
+                    show_duration(duration_cap(key))
+                ),
+            ),
             Some(duration) => Some(duration),
             None => self.fail(key, format!("must be {DURATION_RULE}, found {text:?}")),
         }
@@ -229,7 +236,7 @@ impl Checker<'_> {
 
     /// Resolves a relative path against the configuration file's directory, so that a
     /// deployment can keep its files beside `vitals.toml` whatever the working directory.
-    fn resolve(&self, text: &str) -> PathBuf {
+    pub(super) fn resolve(&self, text: &str) -> PathBuf {
         let path = Path::new(text);
         if path.is_relative() {
             self.context.base_dir.join(path)
@@ -461,6 +468,30 @@ impl Checker<'_> {
             .unwrap_or(true);
         if !fires {
             return self.fail(key, format!("never fires: no date matches {text:?}"));
+        }
+        // Each sync costs API calls and a scan of the org; more often than once a minute is
+        // a mistake (a `*` in the seconds field), not a schedule.
+        if let Some(start) = reference {
+            let mut previous = start;
+            let mut shortest: Option<i64> = None;
+            for _ in 0..200 {
+                let Ok(next) = cron.find_next_occurrence(&previous, false) else {
+                    break;
+                };
+                let gap = (next - previous).num_seconds();
+                if previous != start {
+                    shortest = Some(shortest.map_or(gap, |s| s.min(gap)));
+                }
+                previous = next;
+            }
+            if let Some(gap) = shortest.filter(|gap| *gap < MIN_SCHEDULE_GAP_SECONDS) {
+                return self.fail(
+                    key,
+                    format!(
+                        "fires every {gap} seconds; syncs must be at least {MIN_SCHEDULE_GAP_SECONDS} seconds apart, found {text:?}"
+                    ),
+                );
+            }
         }
         Some(CronSchedule::new(text, cron))
     }
@@ -707,4 +738,26 @@ pub(crate) fn show_duration(duration: Duration) -> String {
     } else {
         format!("{}s", millis / 1000)
     }
+}
+
+/// The shortest gap allowed between two scheduled syncs.
+const MIN_SCHEDULE_GAP_SECONDS: i64 = 60;
+
+/// The longest value a duration key may take. Anything longer is a typo (`"5124095576h"`),
+/// and a huge timeout would make a stuck request hang the daemon for good.
+fn duration_cap(key: &str) -> Duration {
+    const MINUTE: u64 = 60;
+    const HOUR: u64 = 60 * MINUTE;
+    Duration::from_secs(match key {
+        // Salesforce ends a REST call after 10 minutes; an hour leaves room for a proxy.
+        "salesforce.request_timeout" => HOUR,
+        "salesforce.connect_timeout" => 5 * MINUTE,
+        "salesforce.retry_base_delay" => 5 * MINUTE,
+        "salesforce.retry_max_delay" => HOUR,
+        "salesforce.bulk_poll_interval" => 10 * MINUTE,
+        // Bulk results are kept for 7 days, but a sync waiting a day has lost its schedule.
+        "salesforce.bulk_timeout" => 24 * HOUR,
+        "daemon.shutdown_timeout" => HOUR,
+        _ => 24 * HOUR,
+    })
 }
