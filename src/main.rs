@@ -404,12 +404,15 @@ fn explain(
     let text = std::fs::read_to_string(input).map_err(|error| {
         Failure::bad_input(format!("cannot read --input {}: {error}", input.display()))
     })?;
-    let (records, errors) = decode_org_file(&text, &fields, &model.category_keys())
+    let file = decode_org_file(&text, &fields, &model.category_keys())
         .map_err(|error| Failure::bad_input(format!("--input {}: {error}", input.display())))?;
-    for error in &errors {
+    for error in &file.skipped {
         eprintln!("warning: skipped a record that could not be decoded: {error}");
     }
-    let (snapshots, unattached) = records.into_snapshots();
+    for error in &file.ignored {
+        eprintln!("warning: ignored a value: {error}");
+    }
+    let (snapshots, unattached) = file.records.into_snapshots();
     for (object, id) in &unattached.without_account {
         eprintln!("warning: {object} {id} names no account; ignored");
     }

@@ -38,6 +38,7 @@ async fn read_accounts(client: &Client) -> (bool, Vec<usize>, BTreeSet<String>) 
             names.insert(
                 decode_account(&record, &FieldMap::default(), &[])
                     .unwrap()
+                    .record
                     .name,
             );
         }

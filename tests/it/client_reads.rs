@@ -38,7 +38,9 @@ async fn a_rest_query_pages_through_several_pages() {
     while let Some(page) = pager.next_page().await.unwrap() {
         sizes.push(page.len());
         for record in page {
-            let account = decode_account(&record, &FieldMap::default(), &[]).unwrap();
+            let account = decode_account(&record, &FieldMap::default(), &[])
+                .unwrap()
+                .record;
             ids.insert(account.id);
         }
     }
@@ -96,7 +98,9 @@ async fn string_literals_are_escaped_end_to_end() {
     ));
     let records = read_all(&client, &query).await;
     assert_eq!(records.len(), 1);
-    let account = decode_account(&records[0], &FieldMap::default(), &[]).unwrap();
+    let account = decode_account(&records[0], &FieldMap::default(), &[])
+        .unwrap()
+        .record;
     assert_eq!(account.name, tricky);
 }
 
@@ -107,7 +111,12 @@ async fn long_id_lists_are_read_in_chunks_under_the_uri_limit() {
     let all = read_all(&client, &Soql::select("Account", ["Id"])).await;
     let ids: Vec<SfId> = all
         .iter()
-        .map(|r| decode_account(r, &FieldMap::default(), &[]).unwrap().id)
+        .map(|r| {
+            decode_account(r, &FieldMap::default(), &[])
+                .unwrap()
+                .record
+                .id
+        })
         .collect();
     let queries = Soql::select("Account", ["Id", "Name"]).for_each_chunk("Id", &ids, IN_CHUNK);
     assert_eq!(queries.len(), 3);
@@ -117,6 +126,7 @@ async fn long_id_lists_are_read_in_chunks_under_the_uri_limit() {
             found.insert(
                 decode_account(&record, &FieldMap::default(), &[])
                     .unwrap()
+                    .record
                     .id,
             );
         }
@@ -141,6 +151,7 @@ async fn plus_signs_and_spaces_survive_the_query_string() {
     assert_eq!(
         decode_account(&records[0], &FieldMap::default(), &[])
             .unwrap()
+            .record
             .name,
         "A+B  C"
     );

@@ -21,10 +21,12 @@ pub async fn account_ids(client: &Client) -> Vec<SfId> {
         .unwrap();
     let mut ids = Vec::new();
     while let Some(page) = reader.next_page().await.unwrap() {
-        ids.extend(
-            page.iter()
-                .map(|r| decode_account(r, &FieldMap::default(), &[]).unwrap().id),
-        );
+        ids.extend(page.iter().map(|r| {
+            decode_account(r, &FieldMap::default(), &[])
+                .unwrap()
+                .record
+                .id
+        }));
     }
     ids
 }

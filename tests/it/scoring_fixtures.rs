@@ -32,12 +32,15 @@ fn run(path: &Path) -> Result<(Value, AccountScore), String> {
         .parse()
         .map_err(|e| format!("as_of: {e}"))?;
     let input = serde_json::to_string(&fixture["input"]).map_err(|e| e.to_string())?;
-    let (records, errors) = decode_org_file(&input, &FieldMap::default(), &model.category_keys())
+    let file = decode_org_file(&input, &FieldMap::default(), &model.category_keys())
         .map_err(|e| e.to_string())?;
-    if !errors.is_empty() {
-        return Err(format!("input does not decode: {errors:?}"));
+    if !file.skipped.is_empty() || !file.ignored.is_empty() {
+        return Err(format!(
+            "input does not decode: {:?} {:?}",
+            file.skipped, file.ignored
+        ));
     }
-    let (snapshots, _) = records.into_snapshots();
+    let (snapshots, _) = file.records.into_snapshots();
     let snapshot = snapshots.values().next().ok_or("no account in input")?;
     let previous = match fixture.get("previous") {
         Some(previous) => serde_json::from_value::<Previous>(previous.clone())

@@ -2,6 +2,7 @@
 //! be read is an error naming the object, the record Id and the field; one bad record never
 //! hides the others.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -61,6 +62,14 @@ impl ApiRecord for Map<String, Value> {
 /// What was wrong with a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeProblem {
+    /// A number outside what the field can mean (a CSAT of 7, negative seats). The value
+    /// is read as empty, and the record is kept.
+    OutOfRange {
+        /// What is allowed.
+        allowed: &'static str,
+        /// The value found.
+        found: String,
+    },
     /// A required field is empty.
     Missing,
     /// The value is not of the field's type.
@@ -90,11 +99,24 @@ impl fmt::Display for DecodeProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DecodeProblem::Missing => f.write_str("is required but empty"),
+            DecodeProblem::OutOfRange { allowed, found } => {
+                write!(f, "{found} is outside {allowed}; the value is ignored")
+            }
             DecodeProblem::WrongType { expected, found } => {
                 write!(f, "expected {expected}, found {found}")
             }
         }
     }
+}
+
+/// A decoded record and the values that were read as empty because they made no sense
+/// (out of range); each warning names the record and field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<T> {
+    /// The record.
+    pub record: T,
+    /// Values ignored while reading it.
+    pub warnings: Vec<DecodeError>,
 }
 
 /// Reads typed values from one record, naming the record in every error.
@@ -103,6 +125,8 @@ struct Reader<'a, R: ApiRecord> {
     object: SObject,
     map: &'a FieldMap,
     record_id: String,
+    /// Values read as empty because they were out of range.
+    warnings: RefCell<Vec<DecodeError>>,
 }
 
 impl<'a, R: ApiRecord> Reader<'a, R> {
@@ -117,6 +141,7 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
             object,
             map,
             record_id,
+            warnings: RefCell::new(Vec::new()),
         }
     }
 
@@ -201,6 +226,77 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         self.number_at(&api)
     }
 
+    /// A number that must lie in `min..=max` to mean anything; outside it the value is read
+    /// as empty and a warning names the record and field (style guide 2.4: reject
+    /// out-of-range numbers at the wire boundary, without losing the rest of the record).
+    fn ranged(
+        &self,
+        name: &str,
+        min: f64,
+        max: f64,
+        allowed: &'static str,
+    ) -> Result<Option<f64>, DecodeError> {
+        let value = self.number(name)?;
+        match value {
+            Some(n) if n < min || n > max => {
+                let api = self.map.api(self.object, name).to_owned();
+                let error = self.error(
+                    &api,
+                    DecodeProblem::OutOfRange {
+                        allowed,
+                        found: n.to_string(),
+                    },
+                );
+                self.warnings.borrow_mut().push(error);
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// A score or percentage: 0 to 100.
+    fn percent(&self, name: &str) -> Result<Option<f64>, DecodeError> {
+        self.ranged(name, 0.0, 100.0, "0 to 100")
+    }
+
+    /// A count or amount that cannot be negative.
+    fn non_negative(&self, name: &str) -> Result<Option<f64>, DecodeError> {
+        self.ranged(name, 0.0, f64::MAX, "0 or more")
+    }
+
+    /// A survey or CSAT score: 1 to 5.
+    fn one_to_five(&self, name: &str) -> Result<Option<f64>, DecodeError> {
+        self.ranged(name, 1.0, 5.0, "1 to 5")
+    }
+
+    /// Wraps a decoded record with the warnings collected while reading it.
+    fn finish<T>(self, record: T) -> Decoded<T> {
+        Decoded {
+            record,
+            warnings: self.warnings.into_inner(),
+        }
+    }
+
+    /// An event length: Salesforce caps events at 14 days (salesforce-api.md 8).
+    fn minutes(&self, name: &str) -> Result<Option<i64>, DecodeError> {
+        let whole = self.integer(name)?;
+        match whole {
+            Some(n) if !(0..=20_160).contains(&n) => {
+                let api = self.map.api(self.object, name).to_owned();
+                let error = self.error(
+                    &api,
+                    DecodeProblem::OutOfRange {
+                        allowed: "0 to 20160 minutes (14 days)",
+                        found: n.to_string(),
+                    },
+                );
+                self.warnings.borrow_mut().push(error);
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+
     fn integer(&self, name: &str) -> Result<Option<i64>, DecodeError> {
         let (api, raw) = self.raw_named(name);
         match self.number(name)? {
@@ -265,7 +361,18 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
             if let Some(api) = self.map.category_api(self.object, category)
                 && let Some(score) = self.number_at(&api)?
             {
-                scores.insert((*category).to_owned(), score);
+                if (0.0..=100.0).contains(&score) {
+                    scores.insert((*category).to_owned(), score);
+                } else {
+                    let error = self.error(
+                        &api,
+                        DecodeProblem::OutOfRange {
+                            allowed: "0 to 100",
+                            found: score.to_string(),
+                        },
+                    );
+                    self.warnings.borrow_mut().push(error);
+                }
             }
         }
         Ok(scores)
@@ -281,47 +388,51 @@ pub fn decode_account(
     record: &impl ApiRecord,
     map: &FieldMap,
     categories: &[&str],
-) -> Result<Account, DecodeError> {
+) -> Result<Decoded<Account>, DecodeError> {
     let r = Reader::new(record, SObject::Account, map);
-    Ok(Account {
+    let record = Account {
         id: r.required_id("id")?,
         name: r.text("name")?.unwrap_or_default(),
         owner_id: r.id("owner_id")?,
         account_type: r.text("account_type")?,
         created_date: r.datetime("created_date")?,
-        arr: r.number("arr")?,
-        license_seats: r.number("license_seats")?,
-        active_users: r.number("active_users")?,
-        core_feature_adoption: r.number("core_feature_adoption")?,
+        arr: r.non_negative("arr")?,
+        license_seats: r.non_negative("license_seats")?,
+        active_users: r.non_negative("active_users")?,
+        core_feature_adoption: r.percent("core_feature_adoption")?,
         last_product_activity: r.date("last_product_activity")?,
-        kickoff_survey_score: r.number("kickoff_survey_score")?,
-        uat_survey_score: r.number("uat_survey_score")?,
+        kickoff_survey_score: r.one_to_five("kickoff_survey_score")?,
+        uat_survey_score: r.one_to_five("uat_survey_score")?,
         csm_sentiment: r.text("csm_sentiment")?.map(|s| Sentiment::from_api(&s)),
         csm_sentiment_comment: r.text("csm_sentiment_comment")?,
-        invoice_overdue_days: r.number("invoice_overdue_days")?,
+        invoice_overdue_days: r.non_negative("invoice_overdue_days")?,
         health: CurrentHealth {
-            score: r.number("health_score")?,
+            score: r.percent("health_score")?,
             status: r.text("health_status")?.map(|s| HealthStatus::from_api(&s)),
             trend: r.text("health_trend")?.map(|s| HealthTrend::from_api(&s)),
             score_change: r.number("health_score_change")?,
             previous_score: r.number("health_previous_score")?,
-            coverage: r.number("health_coverage")?,
+            coverage: r.percent("health_coverage")?,
             drivers: r.text("health_drivers")?,
             scored_at: r.datetime("health_scored_at")?,
             status_since: r.date("health_status_since")?,
             model: r.text("health_model")?,
             categories: r.categories(categories)?,
         },
-    })
+    };
+    Ok(r.finish(record))
 }
 
 /// Decodes a Contract.
 ///
 /// # Errors
 /// [`DecodeError`] naming the field that could not be read.
-pub fn decode_contract(record: &impl ApiRecord, map: &FieldMap) -> Result<Contract, DecodeError> {
+pub fn decode_contract(
+    record: &impl ApiRecord,
+    map: &FieldMap,
+) -> Result<Decoded<Contract>, DecodeError> {
     let r = Reader::new(record, SObject::Contract, map);
-    Ok(Contract {
+    let record = Contract {
         id: r.required_id("id")?,
         account_id: r.required_id("account_id")?,
         status: r.text("status")?.map(|s| ContractStatus::from_api(&s)),
@@ -330,16 +441,17 @@ pub fn decode_contract(record: &impl ApiRecord, map: &FieldMap) -> Result<Contra
         term_months: r.integer("term_months")?,
         owner_id: r.id("owner_id")?,
         contract_number: r.text("contract_number")?,
-    })
+    };
+    Ok(r.finish(record))
 }
 
 /// Decodes a Case.
 ///
 /// # Errors
 /// [`DecodeError`] naming the field that could not be read.
-pub fn decode_case(record: &impl ApiRecord, map: &FieldMap) -> Result<Case, DecodeError> {
+pub fn decode_case(record: &impl ApiRecord, map: &FieldMap) -> Result<Decoded<Case>, DecodeError> {
     let r = Reader::new(record, SObject::Case, map);
-    Ok(Case {
+    let record = Case {
         id: r.required_id("id")?,
         account_id: r.id("account_id")?,
         case_number: r.text("case_number")?,
@@ -349,9 +461,10 @@ pub fn decode_case(record: &impl ApiRecord, map: &FieldMap) -> Result<Case, Deco
         is_closed: r.boolean("is_closed")?,
         created_date: r.required_datetime("created_date")?,
         closed_date: r.datetime("closed_date")?,
-        csat_score: r.number("csat_score")?,
+        csat_score: r.one_to_five("csat_score")?,
         sla_breached: r.boolean("sla_breached")?,
-    })
+    };
+    Ok(r.finish(record))
 }
 
 /// Decodes an Opportunity.
@@ -361,9 +474,9 @@ pub fn decode_case(record: &impl ApiRecord, map: &FieldMap) -> Result<Case, Deco
 pub fn decode_opportunity(
     record: &impl ApiRecord,
     map: &FieldMap,
-) -> Result<Opportunity, DecodeError> {
+) -> Result<Decoded<Opportunity>, DecodeError> {
     let r = Reader::new(record, SObject::Opportunity, map);
-    Ok(Opportunity {
+    let record = Opportunity {
         id: r.required_id("id")?,
         account_id: r.id("account_id")?,
         name: r.required_text("name")?,
@@ -381,16 +494,20 @@ pub fn decode_opportunity(
         churn_reason: r.text("churn_reason")?,
         renewal_risk: r.boolean("renewal_risk")?,
         health_at_creation: r.number("health_at_creation")?,
-    })
+    };
+    Ok(r.finish(record))
 }
 
 /// Decodes an Event.
 ///
 /// # Errors
 /// [`DecodeError`] naming the field that could not be read.
-pub fn decode_event(record: &impl ApiRecord, map: &FieldMap) -> Result<Event, DecodeError> {
+pub fn decode_event(
+    record: &impl ApiRecord,
+    map: &FieldMap,
+) -> Result<Decoded<Event>, DecodeError> {
     let r = Reader::new(record, SObject::Event, map);
-    Ok(Event {
+    let record = Event {
         id: r.required_id("id")?,
         account_id: r.id("account_id")?,
         what_id: r.id("what_id")?,
@@ -399,22 +516,23 @@ pub fn decode_event(record: &impl ApiRecord, map: &FieldMap) -> Result<Event, De
         event_type: r.text("event_type")?.map(|s| ActivityType::from_api(&s)),
         start: r.datetime("start")?,
         end: r.datetime("end")?,
-        duration_minutes: r.integer("duration_minutes")?,
+        duration_minutes: r.minutes("duration_minutes")?,
         activity_date: r.date("activity_date")?,
         is_all_day: r.boolean("is_all_day")?,
         milestone_completed_on: r.date("milestone_completed_on")?,
         vitals_key: r.text("vitals_key")?,
         playbook: r.text("playbook")?,
-    })
+    };
+    Ok(r.finish(record))
 }
 
 /// Decodes a Task.
 ///
 /// # Errors
 /// [`DecodeError`] naming the field that could not be read.
-pub fn decode_task(record: &impl ApiRecord, map: &FieldMap) -> Result<Task, DecodeError> {
+pub fn decode_task(record: &impl ApiRecord, map: &FieldMap) -> Result<Decoded<Task>, DecodeError> {
     let r = Reader::new(record, SObject::Task, map);
-    Ok(Task {
+    let record = Task {
         id: r.required_id("id")?,
         account_id: r.id("account_id")?,
         what_id: r.id("what_id")?,
@@ -430,7 +548,8 @@ pub fn decode_task(record: &impl ApiRecord, map: &FieldMap) -> Result<Task, Deco
         milestone_completed_on: r.date("milestone_completed_on")?,
         vitals_key: r.text("vitals_key")?,
         playbook: r.text("playbook")?,
-    })
+    };
+    Ok(r.finish(record))
 }
 
 /// Decodes a `Health_Score_History__c` record.
@@ -441,24 +560,25 @@ pub fn decode_history(
     record: &impl ApiRecord,
     map: &FieldMap,
     categories: &[&str],
-) -> Result<HistoryRecord, DecodeError> {
+) -> Result<Decoded<HistoryRecord>, DecodeError> {
     let r = Reader::new(record, SObject::HealthHistory, map);
-    Ok(HistoryRecord {
+    let record = HistoryRecord {
         id: r.id("id")?,
         account_id: r.required_id("account")?,
         period: r.required_date("period")?,
-        score: r.number("score")?,
+        score: r.percent("score")?,
         status: r.text("status")?.map(|s| HealthStatus::from_api(&s)),
         previous_score: r.number("previous_score")?,
         score_change: r.number("score_change")?,
         calculated_at: r.datetime("calculated_at")?,
-        coverage: r.number("coverage")?,
+        coverage: r.percent("coverage")?,
         model: r.text("model")?,
         drivers: r.text("drivers")?,
         backfilled: r.boolean("backfilled")?,
         key: r.text("key")?,
         categories: r.categories(categories)?,
-    })
+    };
+    Ok(r.finish(record))
 }
 
 /// Problems reading an org file.
@@ -474,11 +594,22 @@ pub enum OrgFileError {
     Shape(String),
 }
 
+/// An org file, decoded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrgFile {
+    /// The records that could be read.
+    pub records: Records,
+    /// Records that could not be read at all, each naming record and field.
+    pub skipped: Vec<DecodeError>,
+    /// Values read as empty because they were out of range; their records were kept.
+    pub ignored: Vec<DecodeError>,
+}
+
 /// Decodes an org file: a JSON object whose keys are object API names and whose values are
 /// arrays of records as the REST API returns them (`{"Account": [{"Id": "001...", ...}]}`).
 ///
-/// Records that cannot be decoded are returned as errors next to the records that could;
-/// one bad record never hides the rest.
+/// Records that cannot be decoded are reported next to the records that could; one bad
+/// record never hides the rest.
 ///
 /// # Errors
 /// [`OrgFileError`] when the text is not JSON of that shape.
@@ -486,13 +617,12 @@ pub fn decode_org_file(
     text: &str,
     map: &FieldMap,
     categories: &[&str],
-) -> Result<(Records, Vec<DecodeError>), OrgFileError> {
+) -> Result<OrgFile, OrgFileError> {
     let value: Value = serde_json::from_str(text)?;
     let Value::Object(objects) = value else {
         return Err(OrgFileError::Shape("the top level is not an object".into()));
     };
-    let mut records = Records::default();
-    let mut errors = Vec::new();
+    let mut file = OrgFile::default();
     for (name, list) in &objects {
         let Some(object) = SObject::from_api_name(name) else {
             return Err(OrgFileError::Shape(format!(
@@ -508,29 +638,40 @@ pub fn decode_org_file(
                     "{name}[{index}] is not an object"
                 )));
             };
+            let records = &mut file.records;
+            let ignored = &mut file.ignored;
             let outcome = match object {
-                SObject::Account => {
-                    decode_account(record, map, categories).map(|r| records.accounts.push(r))
-                }
+                SObject::Account => decode_account(record, map, categories)
+                    .map(|d| records.accounts.push(keep(d, ignored))),
                 SObject::Contract => {
-                    decode_contract(record, map).map(|r| records.contracts.push(r))
+                    decode_contract(record, map).map(|d| records.contracts.push(keep(d, ignored)))
                 }
-                SObject::Case => decode_case(record, map).map(|r| records.cases.push(r)),
-                SObject::Opportunity => {
-                    decode_opportunity(record, map).map(|r| records.opportunities.push(r))
+                SObject::Case => {
+                    decode_case(record, map).map(|d| records.cases.push(keep(d, ignored)))
                 }
-                SObject::Event => decode_event(record, map).map(|r| records.events.push(r)),
-                SObject::Task => decode_task(record, map).map(|r| records.tasks.push(r)),
-                SObject::HealthHistory => {
-                    decode_history(record, map, categories).map(|r| records.history.push(r))
+                SObject::Opportunity => decode_opportunity(record, map)
+                    .map(|d| records.opportunities.push(keep(d, ignored))),
+                SObject::Event => {
+                    decode_event(record, map).map(|d| records.events.push(keep(d, ignored)))
                 }
+                SObject::Task => {
+                    decode_task(record, map).map(|d| records.tasks.push(keep(d, ignored)))
+                }
+                SObject::HealthHistory => decode_history(record, map, categories)
+                    .map(|d| records.history.push(keep(d, ignored))),
             };
             if let Err(error) = outcome {
-                errors.push(error);
+                file.skipped.push(error);
             }
         }
     }
-    Ok((records, errors))
+    Ok(file)
+}
+
+/// Takes a decoded record, moving its warnings to `ignored`.
+fn keep<T>(decoded: Decoded<T>, ignored: &mut Vec<DecodeError>) -> T {
+    ignored.extend(decoded.warnings);
+    decoded.record
 }
 
 #[cfg(test)]
@@ -562,7 +703,9 @@ mod tests {
             "Health_Scored_At__c": "2026-11-01T02:00:00.000+0000",
             "Health_Case_Health__c": 55.0
         }));
-        let account = decode_account(&record, &FieldMap::default(), &["case_health"]).unwrap();
+        let account = decode_account(&record, &FieldMap::default(), &["case_health"])
+            .unwrap()
+            .record;
         assert_eq!(account.id.as_str(), "001D000000IRFmaIAH");
         assert_eq!(account.license_seats, Some(100.0));
         assert_eq!(
@@ -607,7 +750,9 @@ mod tests {
             "CloseDate": "2026-12-31",
             "RecordType": {"attributes": {"type": "RecordType"}, "DeveloperName": "Renewal"}
         }));
-        let opp = decode_opportunity(&record, &FieldMap::default()).unwrap();
+        let opp = decode_opportunity(&record, &FieldMap::default())
+            .unwrap()
+            .record;
         assert_eq!(opp.record_type.as_deref(), Some("Renewal"));
         let no_type = object(json!({
             "Id": "006D000000IRFmaIAH", "Name": "X", "StageName": "Prospecting",
@@ -616,6 +761,7 @@ mod tests {
         assert_eq!(
             decode_opportunity(&no_type, &FieldMap::default())
                 .unwrap()
+                .record
                 .record_type,
             None
         );
@@ -639,7 +785,7 @@ mod tests {
             ("CSAT_Score__c", "4"),
             ("ClosedDate", ""),
         ]);
-        let case = decode_case(&row, &FieldMap::default()).unwrap();
+        let case = decode_case(&row, &FieldMap::default()).unwrap().record;
         assert!(case.is_closed);
         assert_eq!(case.csat_score, Some(4.0));
         assert_eq!(case.closed_date, None);
@@ -654,14 +800,66 @@ mod tests {
                 {"Id": "500D000000IRFmb", "AccountId": "not-an-id", "CreatedDate": "2026-10-01T12:00:00.000+0000"}
             ]
         }"#;
-        let (records, errors) = decode_org_file(text, &FieldMap::default(), &[]).unwrap();
-        assert_eq!(records.accounts.len(), 1);
-        assert_eq!(records.cases.len(), 1);
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].field, "AccountId");
+        let file = decode_org_file(text, &FieldMap::default(), &[]).unwrap();
+        assert_eq!(file.records.accounts.len(), 1);
+        assert_eq!(file.records.cases.len(), 1);
+        assert_eq!(file.skipped.len(), 1);
+        assert_eq!(file.skipped[0].field, "AccountId");
+        assert!(file.ignored.is_empty());
         assert!(matches!(
             decode_org_file(r#"{"Lead": []}"#, &FieldMap::default(), &[]),
             Err(OrgFileError::Shape(_))
         ));
+    }
+
+    #[test]
+    fn out_of_range_values_are_ignored_with_a_warning_and_the_record_kept() {
+        let record = object(json!({
+            "Id": "001D000000IRFmaIAH",
+            "Name": "Acme",
+            "License_Seats__c": -5,
+            "Active_Users__c": 40,
+            "Core_Feature_Adoption__c": 140,
+            "Kickoff_Survey_Score__c": 1e308,
+            "UAT_Survey_Score__c": 4,
+            "Health_Adoption__c": 101
+        }));
+        let decoded = decode_account(&record, &FieldMap::default(), &["adoption"]).unwrap();
+        let account = &decoded.record;
+        assert_eq!(account.license_seats, None);
+        assert_eq!(account.active_users, Some(40.0));
+        assert_eq!(account.core_feature_adoption, None);
+        assert_eq!(account.kickoff_survey_score, None);
+        assert_eq!(account.uat_survey_score, Some(4.0));
+        assert!(account.health.categories.is_empty());
+        let fields: Vec<&str> = decoded.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "License_Seats__c",
+                "Core_Feature_Adoption__c",
+                "Kickoff_Survey_Score__c",
+                "Health_Adoption__c"
+            ]
+        );
+        assert_eq!(
+            decoded.warnings[0].to_string(),
+            "Account 001D000000IRFmaIAH: field License_Seats__c: -5 is outside 0 or more; the value is ignored"
+        );
+
+        let case = object(json!({
+            "Id": "500D000000IRFmaIAH", "CreatedDate": "2026-10-01T12:00:00.000+0000",
+            "CSAT_Score__c": 7
+        }));
+        let decoded = decode_case(&case, &FieldMap::default()).unwrap();
+        assert_eq!(decoded.record.csat_score, None);
+        assert_eq!(decoded.warnings.len(), 1);
+
+        let event = object(json!({
+            "Id": "00UD000000IRFmaIAH", "DurationInMinutes": -50
+        }));
+        let decoded = decode_event(&event, &FieldMap::default()).unwrap();
+        assert_eq!(decoded.record.duration_minutes, None);
+        assert_eq!(decoded.warnings[0].field, "DurationInMinutes");
     }
 }

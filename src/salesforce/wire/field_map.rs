@@ -231,7 +231,10 @@ mod tests {
         let record = object(
             json!({"Id": "001D000000IRFmaIAH", "Annual_Contract_Value__c": 5.0, "ARR__c": 9.0}),
         );
-        assert_eq!(decode_account(&record, &map, &[]).unwrap().arr, Some(5.0));
+        assert_eq!(
+            decode_account(&record, &map, &[]).unwrap().record.arr,
+            Some(5.0)
+        );
 
         let errors = FieldMap::with_overrides(
             [

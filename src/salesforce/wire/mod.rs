@@ -12,9 +12,9 @@ mod field_map;
 mod format;
 
 pub use decode::{
-    ApiRecord, DecodeError, DecodeProblem, OrgFileError, Raw, decode_account, decode_case,
-    decode_contract, decode_event, decode_history, decode_opportunity, decode_org_file,
-    decode_task,
+    ApiRecord, DecodeError, DecodeProblem, Decoded, OrgFile, OrgFileError, Raw, decode_account,
+    decode_case, decode_contract, decode_event, decode_history, decode_opportunity,
+    decode_org_file, decode_task,
 };
 pub use field_map::{FieldMap, FieldMapError, is_api_name};
 pub use format::{format_date, format_datetime, parse_date, parse_datetime};
