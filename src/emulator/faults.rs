@@ -10,14 +10,16 @@
 //! 420=P                       share of calls answering Salesforce Edge's HTML 420
 //! lock=P                      share of records failing UNABLE_TO_LOCK_ROW (per record in
 //!                             Collections, the whole call for single-record writes)
-//! drop=P                      share of write calls whose connection drops mid-response,
+//! drop=P                      share of write calls whose connection is reset before any
+//!                             response (every status, 204 too),
 //!                             after the write committed
 //! expire-after=N              every access token expires after N API calls
 //! validation=OBJ:FIELD:VALUE:MESSAGE
 //!                             a validation rule: saving an OBJ whose FIELD equals VALUE
 //!                             (`null` for empty) fails FIELD_CUSTOM_VALIDATION_EXCEPTION
 //!                             with MESSAGE (MESSAGE may contain `:` but not `,`)
-//! next=N:KIND                 the next N API calls fail with KIND, then normal service:
+//! next=N:KIND                 the next N (at most 1,000,000) API calls fail with KIND,
+//!                             then normal service:
 //!                             503 | 503html | 500 | 420 | 401 | 403concurrent | 403limit |
 //!                             lock | drop
 //! ```
@@ -151,6 +153,10 @@ pub struct FaultSpec {
     pub next: Vec<(FaultKind, u32)>,
 }
 
+/// The largest N of `next=N:KIND`: a counter, not a queue, holds it, but a SPEC asking for
+/// more than a million failing calls is a mistake worth a clear error.
+pub const MAX_NEXT: u32 = 1_000_000;
+
 fn parse_duration(text: &str) -> Option<Duration> {
     let (number, unit) = text
         .find(|c: char| !c.is_ascii_digit())
@@ -234,6 +240,11 @@ impl FaultSpec {
                     let count: u32 = count
                         .parse()
                         .map_err(|_| format!("next: {count:?} is not a number"))?;
+                    if count > MAX_NEXT {
+                        return Err(format!(
+                            "next: {count} is above the limit of {MAX_NEXT} calls"
+                        ));
+                    }
                     let kind = FaultKind::parse(kind)
                         .ok_or_else(|| format!("next: unknown fault kind {kind:?}"))?;
                     spec.next.push((kind, count));
@@ -274,7 +285,9 @@ pub struct CallFaults {
 pub struct Faults {
     spec: FaultSpec,
     rng: ChaCha8Rng,
-    queue: VecDeque<FaultKind>,
+    /// `next=N:KIND` items still to serve, as (kind, calls left): counters, so a large N
+    /// costs nothing.
+    queue: VecDeque<(FaultKind, u32)>,
     injected: BTreeMap<&'static str, u64>,
 }
 
@@ -287,11 +300,7 @@ impl Default for Faults {
 impl Faults {
     /// Faults following `spec`, from a freshly seeded RNG.
     pub fn new(spec: FaultSpec) -> Self {
-        let queue = spec
-            .next
-            .iter()
-            .flat_map(|(kind, n)| std::iter::repeat_n(*kind, usize::try_from(*n).unwrap_or(0)))
-            .collect();
+        let queue = spec.next.iter().filter(|(_, n)| *n > 0).copied().collect();
         Self {
             rng: ChaCha8Rng::seed_from_u64(spec.seed),
             spec,
@@ -318,7 +327,12 @@ impl Faults {
     /// hit writes, so the "committed but no answer" case is what a test sees).
     pub fn on_call(&mut self, write: bool) -> CallFaults {
         let mut decision = CallFaults::default();
-        if let Some(kind) = self.queue.pop_front() {
+        if let Some((kind, left)) = self.queue.front_mut() {
+            let kind = *kind;
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                self.queue.pop_front();
+            }
             self.count(kind);
             match kind {
                 FaultKind::Lock => decision.lock_all = true,
@@ -382,6 +396,21 @@ mod tests {
         assert_eq!(spec.next, vec![(FaultKind::Unavailable, 2)]);
         assert!(FaultSpec::parse("bogus=1").is_err());
         assert!(FaultSpec::parse("503=2").is_err());
+        assert!(FaultSpec::parse("next=4000000000:503").is_err());
+        assert!(FaultSpec::parse("next=1000001:503").is_err());
+    }
+
+    #[test]
+    fn next_is_a_counter() {
+        let mut faults = Faults::new(FaultSpec::parse("next=1000000:500,next=1:401").unwrap());
+        for _ in 0..1_000_000 {
+            assert_eq!(faults.on_call(false).reject, Some(FaultKind::ServerError));
+        }
+        assert_eq!(
+            faults.on_call(false).reject,
+            Some(FaultKind::SessionExpired)
+        );
+        assert_eq!(faults.on_call(false), CallFaults::default());
     }
 
     #[test]

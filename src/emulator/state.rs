@@ -210,6 +210,82 @@ pub struct LoggedRequest {
     pub status: u16,
 }
 
+/// How many requests the log keeps by default: the newest ones; older ones are dropped.
+pub const REQUEST_LOG_ENTRIES: usize = 10_000;
+/// How many bytes of logged bodies the log keeps at most (the newest entries first).
+pub const REQUEST_LOG_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The request log: a ring buffer of the newest requests, bounded both in entries and in
+/// body bytes, so a long-running emulator (or a 100 MB Bulk upload) cannot exhaust memory.
+#[derive(Debug)]
+pub struct RequestLog {
+    entries: VecDeque<(LoggedRequest, usize)>,
+    capacity: usize,
+    body_bytes: usize,
+    dropped: u64,
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        Self::new(REQUEST_LOG_ENTRIES)
+    }
+}
+
+impl RequestLog {
+    /// An empty log keeping at most `capacity` entries (at least one).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            capacity: capacity.max(1),
+            body_bytes: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Appends an entry whose body took `body_bytes` bytes on the wire, dropping the oldest
+    /// entries beyond the limits.
+    pub fn push(&mut self, entry: LoggedRequest, body_bytes: usize) {
+        self.body_bytes = self.body_bytes.saturating_add(body_bytes);
+        self.entries.push_back((entry, body_bytes));
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        while self.entries.len() > self.capacity
+            || (self.body_bytes > REQUEST_LOG_BODY_BYTES && self.entries.len() > 1)
+        {
+            let Some((_, bytes)) = self.entries.pop_front() else {
+                break;
+            };
+            self.body_bytes = self.body_bytes.saturating_sub(bytes);
+            self.dropped = self.dropped.saturating_add(1);
+        }
+    }
+
+    /// Changes how many entries are kept, trimming at once.
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity.max(1);
+        self.trim();
+    }
+
+    /// The entries kept, oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = &LoggedRequest> {
+        self.entries.iter().map(|(entry, _)| entry)
+    }
+
+    /// How many entries were dropped to stay within the limits since the last clear.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Forgets every entry (the capacity stays).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.body_bytes = 0;
+        self.dropped = 0;
+    }
+}
+
 /// The settings the admin API may change at run time.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -259,8 +335,8 @@ pub struct Shared {
     pub usage: Mutex<VecDeque<i64>>,
     /// Faults.
     pub faults: Mutex<Faults>,
-    /// Request log.
-    pub log: Mutex<Vec<LoggedRequest>>,
+    /// Request log (a bounded ring buffer).
+    pub log: Mutex<RequestLog>,
     /// Query cursors by locator.
     pub cursors: Mutex<HashMap<String, Cursor>>,
     /// FLS.
@@ -327,7 +403,7 @@ impl EmulatorState {
             clock,
             auth: Mutex::new(AuthState::default()),
             usage: Mutex::new(VecDeque::new()),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(RequestLog::default()),
             cursors: Mutex::new(HashMap::new()),
             fls: RwLock::new(Fls::default()),
             in_flight: Mutex::new(HashMap::new()),
@@ -400,8 +476,8 @@ impl EmulatorState {
             .map(|(i, u)| (user_id(i), u))
     }
 
-    /// Rebuilds the org from its configuration and forgets tokens, usage, log, cursors and
-    /// Bulk jobs.
+    /// Rebuilds the org from its configuration and forgets tokens, usage, log, cursors, Bulk
+    /// jobs and the in-flight table.
     ///
     /// # Errors
     /// [`BuildError`] as [`EmulatorState::build`].
@@ -423,6 +499,12 @@ impl EmulatorState {
             Faults::new(self.config.faults.clone());
         *self.fls.write().unwrap_or_else(|e| e.into_inner()) = Fls::default();
         *self.bulk.lock().unwrap_or_else(|e| e.into_inner()) = super::bulk::BulkState::default();
+        // Calls still being served drop their own entries when they end; clearing here
+        // makes a reset org start with no long-running calls whatever happened before.
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         Ok(())
     }
 }
