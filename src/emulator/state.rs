@@ -498,6 +498,10 @@ impl EmulatorState {
         *self.faults.lock().unwrap_or_else(|e| e.into_inner()) =
             Faults::new(self.config.faults.clone());
         *self.fls.write().unwrap_or_else(|e| e.into_inner()) = Fls::default();
+        // Describe may differ now (FLS is back to none), so If-Modified-Since must not
+        // answer 304 for a time before the reset.
+        self.schema_changed_ms
+            .store(self.clock.now_ms(), std::sync::atomic::Ordering::Relaxed);
         *self.bulk.lock().unwrap_or_else(|e| e.into_inner()) = super::bulk::BulkState::default();
         // Calls still being served drop their own entries when they end; clearing here
         // makes a reset org start with no long-running calls whatever happened before.
