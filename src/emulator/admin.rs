@@ -215,6 +215,7 @@ async fn load_records(State(state): State<EmulatorState>, body: Bytes) -> Respon
         fls: &fls,
         seed: true,
         rules: &[],
+        locked: &[],
     };
     let mut errors = Vec::new();
     let result = {

@@ -10,6 +10,12 @@
 //! 420=P                       share of calls answering Salesforce Edge's HTML 420
 //! lock=P                      share of records failing UNABLE_TO_LOCK_ROW (per record in
 //!                             Collections, the whole call for single-record writes)
+//! lock-ids=T;T;...            writes to these records fail UNABLE_TO_LOCK_ROW until the
+//!                             faults change: each T is a record Id (15 or 18 characters)
+//!                             or FIELD:VALUE, an external-ID value (the record that has it,
+//!                             or an upsert/create giving it); per record in Collections and
+//!                             Bulk rows, the whole call (400) for single-record writes and
+//!                             deletes
 //! drop=P                      share of write calls whose connection is reset before any
 //!                             response (every status, 204 too),
 //!                             after the write committed
@@ -32,6 +38,8 @@ use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use crate::domain::SfId;
 
 use super::schema::ObjectDef;
 use super::store::Record;
@@ -130,6 +138,64 @@ impl ValidationRule {
     }
 }
 
+/// A record the `lock-ids=` fault keeps locked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LockTarget {
+    /// The record with this Id (15 or 18 characters in the SPEC).
+    Id(SfId),
+    /// Records whose external-ID `field` has `value` (compared case-insensitively, as
+    /// external IDs match).
+    External {
+        /// Field API name.
+        field: String,
+        /// The value.
+        value: String,
+    },
+}
+
+impl LockTarget {
+    fn parse(text: &str) -> Result<Self, String> {
+        if let Some((field, value)) = text.split_once(':') {
+            if field.is_empty() || value.is_empty() {
+                return Err(format!("lock-ids: {text:?} is not FIELD:VALUE"));
+            }
+            return Ok(LockTarget::External {
+                field: field.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+        SfId::parse(text)
+            .map(LockTarget::Id)
+            .map_err(|_| format!("lock-ids: {text:?} is neither a record Id nor FIELD:VALUE"))
+    }
+
+    /// Whether a write of `record` of `object` touches the locked row.
+    pub fn matches(&self, object: &ObjectDef, record: &Record) -> bool {
+        match self {
+            LockTarget::Id(id) => record.id == *id,
+            LockTarget::External { field, value } => {
+                let Some(at) = object.field_index(field) else {
+                    return false;
+                };
+                let Some(def) = object.fields.get(at) else {
+                    return false;
+                };
+                if !def.external_id {
+                    return false;
+                }
+                match record.get(at) {
+                    Some(Value::Text(text)) => text.eq_ignore_ascii_case(value),
+                    Some(other) => match other.to_json(def.field_type) {
+                        serde_json::Value::String(s) => s.eq_ignore_ascii_case(value),
+                        json => json.to_string() == *value,
+                    },
+                    None => false,
+                }
+            }
+        }
+    }
+}
+
 /// A parsed SPEC.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultSpec {
@@ -149,6 +215,8 @@ pub struct FaultSpec {
     pub expire_after: Option<u64>,
     /// Injected validation rules.
     pub rules: Vec<ValidationRule>,
+    /// Records kept locked (`lock-ids=`).
+    pub locked: Vec<LockTarget>,
     /// "The next N calls fail with KIND", in order.
     pub next: Vec<(FaultKind, u32)>,
 }
@@ -208,6 +276,11 @@ impl FaultSpec {
                     );
                 }
                 "lock" => spec.lock_share = parse_share(key, value)?,
+                "lock-ids" => {
+                    for target in value.split(';').map(str::trim).filter(|t| !t.is_empty()) {
+                        spec.locked.push(LockTarget::parse(target)?);
+                    }
+                }
                 "drop" => spec.drop_share = parse_share(key, value)?,
                 "expire-after" => {
                     spec.expire_after = Some(

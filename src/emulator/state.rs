@@ -432,19 +432,17 @@ impl EmulatorState {
         f: impl FnOnce(&mut Store, &WriteContext<'_>) -> T,
     ) -> T {
         let fls = self.fls.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let rules = self
-            .faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .spec()
-            .rules
-            .clone();
+        let (rules, locked) = {
+            let faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+            (faults.spec().rules.clone(), faults.spec().locked.clone())
+        };
         let ctx = WriteContext {
             now_ms: self.clock.now_ms(),
             user,
             fls: &fls,
             seed: false,
             rules: &rules,
+            locked: &locked,
         };
         let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
         f(&mut store, &ctx)
@@ -531,6 +529,7 @@ fn load_org(
         fls: &fls,
         seed: true,
         rules: &[],
+        locked: &[],
     };
     let mut rejected: Vec<String> = Vec::new();
     for (n, user) in config.users.iter().enumerate() {

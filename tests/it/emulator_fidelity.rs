@@ -198,3 +198,154 @@ async fn clock_flag_pins_a_generated_org() {
         .unwrap();
     assert_eq!(status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn deleting_an_account_takes_what_an_org_takes_and_clears_lookups() {
+    let org = Org::start().await;
+    let account = org.create("Account", json!({"Name": "Gone"})).await;
+    let child = org
+        .create(
+            "Account",
+            json!({"Name": "Subsidiary", "ParentId": account}),
+        )
+        .await;
+    let contact = org
+        .create("Contact", json!({"LastName": "Lee", "AccountId": account}))
+        .await;
+    let opportunity = org
+        .create(
+            "Opportunity",
+            json!({"Name": "Deal", "StageName": "Prospecting", "CloseDate": "2026-06-30", "AccountId": account}),
+        )
+        .await;
+    let contract = org
+        .create(
+            "Contract",
+            json!({"AccountId": account, "StartDate": "2026-01-01", "ContractTerm": 12}),
+        )
+        .await;
+    let task = org
+        .create("Task", json!({"Subject": "Call", "WhatId": opportunity}))
+        .await;
+    let contact_task = org
+        .create("Task", json!({"Subject": "Mail", "WhoId": contact}))
+        .await;
+    org.advance(60).await;
+    let r = org.delete(&format!("/sobjects/Account/{account}")).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    // Contacts, opportunities, contracts not activated and activities go with it.
+    for (object, id) in [
+        ("Contact", &contact),
+        ("Opportunity", &opportunity),
+        ("Contract", &contract),
+        ("Task", &task),
+        ("Task", &contact_task),
+    ] {
+        let r = org.get(&format!("/sobjects/{object}/{id}")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{object} {id}: {}", r.text);
+    }
+    // The child account stays, its ParentId cleared by the system (SystemModstamp only).
+    let r = org
+        .get(&format!(
+            "/sobjects/Account/{child}?fields=ParentId,SystemModstamp,LastModifiedDate"
+        ))
+        .await;
+    assert_eq!(r.json["ParentId"], serde_json::Value::Null);
+    assert_eq!(r.json["SystemModstamp"], "2026-03-02T12:01:00.000+0000");
+    assert_eq!(r.json["LastModifiedDate"], "2026-03-02T12:00:00.000+0000");
+    let q = org
+        .get("/query?q=SELECT+Name,Parent.Name+FROM+Account")
+        .await;
+    assert_eq!(q.json["totalSize"], 1);
+    assert_eq!(q.json["records"][0]["Parent"], serde_json::Value::Null);
+    // queryAll still shows the deleted rows.
+    let all = org
+        .get("/queryAll?q=SELECT+Id+FROM+Contact+WHERE+IsDeleted=true")
+        .await;
+    assert_eq!(all.json["totalSize"], 1);
+}
+
+#[tokio::test]
+async fn an_account_with_cases_or_activated_contracts_cannot_be_deleted() {
+    let org = Org::start().await;
+    let account = org.create("Account", json!({"Name": "Busy"})).await;
+    let case = org
+        .create("Case", json!({"AccountId": account, "Subject": "Help"}))
+        .await;
+    let r = org.delete(&format!("/sobjects/Account/{account}")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let (code, message) = error_of(&r);
+    assert_eq!(code, "DELETE_FAILED");
+    assert!(message.contains("cases"), "{message}");
+    assert_eq!(org.counts().await["Account"], 1);
+    org.delete(&format!("/sobjects/Case/{case}")).await;
+    let r = org.delete(&format!("/sobjects/Account/{account}")).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+}
+
+#[tokio::test]
+async fn deleted_parents_are_null_in_query() {
+    let org = Org::start().await;
+    let parent = org.create("Account", json!({"Name": "Parent"})).await;
+    let contact = org.create("Contact", json!({"LastName": "Solo"})).await;
+    let case = org
+        .create("Case", json!({"Subject": "S", "ContactId": contact}))
+        .await;
+    // Deleting the contact clears the case's ContactId; the case stays.
+    org.delete(&format!("/sobjects/Contact/{contact}")).await;
+    let q = org
+        .get("/query?q=SELECT+Id,Contact.LastName,ContactId+FROM+Case")
+        .await;
+    assert_eq!(q.json["records"][0]["Id"], json!(case));
+    assert_eq!(q.json["records"][0]["Contact"], serde_json::Value::Null);
+    assert_eq!(q.json["records"][0]["ContactId"], serde_json::Value::Null);
+    let _ = parent;
+}
+
+#[tokio::test]
+async fn lock_ids_lock_chosen_rows_by_id_or_external_id() {
+    let org = Org::start().await;
+    let locked = org.create("Account", json!({"Name": "Locked"})).await;
+    let free = org.create("Account", json!({"Name": "Free"})).await;
+    org.faults(&format!("lock-ids={locked};Legacy_Id__c:L-1"))
+        .await;
+    // Single-record writes to a locked row fail whole.
+    let r = org
+        .patch(&format!("/sobjects/Account/{locked}"), json!({"Name": "X"}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(&r).0, "UNABLE_TO_LOCK_ROW");
+    let r = org.delete(&format!("/sobjects/Account/{locked}")).await;
+    assert_eq!(error_of(&r).0, "UNABLE_TO_LOCK_ROW");
+    let r = org
+        .patch("/sobjects/Account/Legacy_Id__c/L-1", json!({"Name": "New"}))
+        .await;
+    assert_eq!(error_of(&r).0, "UNABLE_TO_LOCK_ROW");
+    // In Collections only the chosen rows fail.
+    let r = org
+        .call(
+            Method::PATCH,
+            "/composite/sobjects",
+            Some(json!({"records": [
+                {"attributes": {"type": "Account"}, "id": locked, "Name": "A"},
+                {"attributes": {"type": "Account"}, "id": free, "Name": "B"}
+            ]})),
+        )
+        .await;
+    assert_eq!(r.json[0]["errors"][0]["statusCode"], "UNABLE_TO_LOCK_ROW");
+    assert_eq!(r.json[1]["success"], true);
+    // Clearing the faults releases them; bad items are refused.
+    org.admin(Method::DELETE, "/faults", None).await;
+    let r = org
+        .patch(&format!("/sobjects/Account/{locked}"), json!({"Name": "X"}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = org
+        .admin_raw(
+            Method::POST,
+            "/faults",
+            Some(json!({"spec": "lock-ids=nonsense"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}

@@ -129,12 +129,18 @@ pub fn soql_value(record: &Record, at: Option<usize>) -> SoqlValue<'_> {
 }
 
 impl RowView<'_> {
-    /// The parent record behind a relationship name, if set.
+    /// The parent record behind a relationship name, if set. A live row never sees a
+    /// parent in the recycle bin: it reads as no parent (`"Account": null`), as an org
+    /// shows it. A row that is itself deleted (queryAll) still shows the parent it was
+    /// deleted with [verify].
     pub fn parent(&self, rel: &str) -> Option<(&ObjectDef, &Record)> {
         let field = self.object.relationship(rel)?;
         let at = self.object.field_index(&field.name)?;
         let id = self.record.value(at)?.as_id()?;
         let (index, record) = self.store.get_any(&id)?;
+        if record.deleted_ms.is_some() && self.record.deleted_ms.is_none() {
+            return None;
+        }
         Some((self.store.schema().object_at(index)?, record))
     }
 }
