@@ -187,7 +187,7 @@ impl LockTarget {
                     Some(Value::Text(text)) => text.eq_ignore_ascii_case(value),
                     Some(other) => match other.to_json(def.field_type) {
                         serde_json::Value::String(s) => s.eq_ignore_ascii_case(value),
-                        json => json.to_string() == *value,
+                        json => json.to_string().as_str() == value.as_str(),
                     },
                     None => false,
                 }

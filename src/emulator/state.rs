@@ -314,6 +314,10 @@ pub struct Cursor {
     pub batch: usize,
     /// Last use (emulator clock, ms), for expiry.
     pub touched_ms: i64,
+    /// When it was last stored, as a sequence number: breaks ties between cursors touched
+    /// in the same millisecond (always, on a stopped clock), so eviction takes the least
+    /// recently used.
+    pub touched_seq: u64,
     /// Whether deleted rows are included (queryAll).
     pub all: bool,
 }

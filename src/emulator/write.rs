@@ -20,8 +20,8 @@ use serde_json::{Map, Value as Json};
 use crate::domain::SfId;
 
 use super::checks::{
-    check_event, check_record_type_stage, check_reference, check_required, check_unique,
-    check_value, parse_reference,
+    check_account_hierarchy, check_event, check_owner_active, check_record_type_stage,
+    check_reference, check_required, check_unique, check_value, parse_reference,
 };
 use super::derive::{account_of, derive, refresh_last_activity};
 use super::errors::RecordError;
@@ -401,9 +401,19 @@ pub fn write_entries(
                     Incoming::Null => None,
                     Incoming::Reference(text) => {
                         let id = parse_reference(field, &text)?;
-                        Some(Value::Id(check_reference(store, object, field, id)?))
+                        let id = check_reference(store, object, field, id)?;
+                        if !ctx.seed {
+                            check_owner_active(store, object, field, id)?;
+                        }
+                        Some(Value::Id(id))
                     }
-                    Incoming::Id(id) => Some(Value::Id(check_reference(store, object, field, id)?)),
+                    Incoming::Id(id) => {
+                        let id = check_reference(store, object, field, id)?;
+                        if !ctx.seed {
+                            check_owner_active(store, object, field, id)?;
+                        }
+                        Some(Value::Id(id))
+                    }
                     Incoming::Value(value) => Some(check_value(store, object, field, value)?),
                 };
                 (at, value)
@@ -430,6 +440,7 @@ pub fn write_entries(
     check_record_type_stage(object, &record)?;
     check_event(object, &record)?;
     check_unique(store, object_index, object, &record)?;
+    check_account_hierarchy(store, object_index, object, &record)?;
     check_locked(ctx, object, &record)?;
     for rule in ctx.rules {
         if rule.matches(object, &record) {

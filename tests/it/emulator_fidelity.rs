@@ -349,3 +349,242 @@ async fn lock_ids_lock_chosen_rows_by_id_or_external_id() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn event_end_and_duration_must_agree_and_timed_events_need_both_parts() {
+    let org = Org::start().await;
+    let start = "2026-03-03T10:00:00.000+0000";
+    let r = org
+        .post(
+            "/sobjects/Event",
+            json!({"Subject": "Call", "StartDateTime": start, "DurationInMinutes": 30, "EndDateTime": "2026-03-03T11:00:00.000+0000"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(error_of(&r).0, "FIELD_INTEGRITY_EXCEPTION");
+    let id = org
+        .create(
+            "Event",
+            json!({"Subject": "Call", "StartDateTime": start, "DurationInMinutes": 60, "EndDateTime": "2026-03-03T11:00:00.000+0000"}),
+        )
+        .await;
+    // Changing both on update must agree too.
+    let r = org
+        .patch(
+            &format!("/sobjects/Event/{id}"),
+            json!({"DurationInMinutes": 15, "EndDateTime": "2026-03-03T12:00:00.000+0000"}),
+        )
+        .await;
+    assert_eq!(error_of(&r).0, "FIELD_INTEGRITY_EXCEPTION");
+    // A timed event needs a start and a duration (or end); at most 14 days.
+    let r = org
+        .post(
+            "/sobjects/Event",
+            json!({"Subject": "No start", "DurationInMinutes": 30}),
+        )
+        .await;
+    assert_eq!(
+        error_of(&r),
+        (
+            "REQUIRED_FIELD_MISSING".to_owned(),
+            "Required fields are missing: [ActivityDateTime]".to_owned()
+        )
+    );
+    let r = org
+        .post(
+            "/sobjects/Event",
+            json!({"Subject": "No length", "StartDateTime": start}),
+        )
+        .await;
+    assert_eq!(
+        error_of(&r),
+        (
+            "REQUIRED_FIELD_MISSING".to_owned(),
+            "Required fields are missing: [DurationInMinutes]".to_owned()
+        )
+    );
+    let r = org
+        .post(
+            "/sobjects/Event",
+            json!({"Subject": "Long", "StartDateTime": start, "DurationInMinutes": 20_161}),
+        )
+        .await;
+    assert_eq!(error_of(&r).0, "FIELD_INTEGRITY_EXCEPTION");
+}
+
+#[tokio::test]
+async fn owners_must_be_active_and_accounts_cannot_parent_themselves() {
+    let org = Org::start().await;
+    let users = org
+        .get("/query?q=SELECT+Id+FROM+User+WHERE+Username='inactive@vitals.example'")
+        .await;
+    let inactive = users.json["records"][0]["Id"].as_str().unwrap().to_owned();
+    let r = org
+        .post(
+            "/sobjects/Account",
+            json!({"Name": "Orphan", "OwnerId": inactive}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let (code, message) = error_of(&r);
+    assert_eq!(code, "INACTIVE_OWNER_OR_USER");
+    assert!(message.contains(&inactive), "{message}");
+    let a = org.create("Account", json!({"Name": "A"})).await;
+    let r = org
+        .patch(&format!("/sobjects/Account/{a}"), json!({"ParentId": a}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(error_of(&r).0, "FIELD_INTEGRITY_EXCEPTION");
+    // A loop through a child is refused as well.
+    let b = org
+        .create("Account", json!({"Name": "B", "ParentId": a}))
+        .await;
+    let r = org
+        .patch(&format!("/sobjects/Account/{a}"), json!({"ParentId": b}))
+        .await;
+    assert_eq!(error_of(&r).0, "FIELD_INTEGRITY_EXCEPTION");
+}
+
+#[tokio::test]
+async fn collections_upsert_takes_only_the_url_type_and_create_at_most_ten_chunks() {
+    let org = Org::start().await;
+    let r = org
+        .call(
+            Method::PATCH,
+            "/composite/sobjects/Account/Legacy_Id__c",
+            Some(json!({"records": [
+                {"attributes": {"type": "Account"}, "Legacy_Id__c": "A-1", "Name": "A"},
+                {"attributes": {"type": "Contact"}, "Legacy_Id__c": "A-2", "LastName": "B"}
+            ]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(error_of(&r).0, "INVALID_TYPE");
+    assert_eq!(org.counts().await["Account"], 0);
+    let record = |i: usize| {
+        if i.is_multiple_of(2) {
+            json!({"attributes": {"type": "Account"}, "Name": format!("A{i}")})
+        } else {
+            json!({"attributes": {"type": "Contact"}, "LastName": format!("C{i}")})
+        }
+    };
+    let ten: Vec<_> = (0..10).map(record).collect();
+    let r = org
+        .post("/composite/sobjects", json!({"records": ten}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let eleven: Vec<_> = (0..11).map(record).collect();
+    let r = org
+        .post("/composite/sobjects", json!({"records": eleven}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(error_of(&r).1.contains("10 chunks"));
+    assert_eq!(org.counts().await["Account"], 5);
+}
+
+#[tokio::test]
+async fn value_and_object_checks_use_the_orgs_codes() {
+    let org = Org::start().await;
+    let r = org
+        .post(
+            "/sobjects/Contact",
+            json!({"LastName": "Lee", "Email": "not-an-address"}),
+        )
+        .await;
+    assert_eq!(error_of(&r).0, "INVALID_EMAIL_ADDRESS");
+    let r = org
+        .post(
+            "/sobjects/Opportunity",
+            json!({"Name": "Old", "StageName": "Prospecting", "CloseDate": "1500-01-01"}),
+        )
+        .await;
+    assert_eq!(error_of(&r).0, "INVALID_DATE");
+    // RecordType cannot be created through the API; a User cannot be deleted.
+    let r = org.post("/sobjects/RecordType", json!({"Name": "X"})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let code = error_of(&r).0;
+    assert!(
+        code == "INVALID_TYPE_FOR_OPERATION" || code == "INVALID_FIELD_FOR_INSERT_UPDATE",
+        "{}",
+        r.text
+    );
+    let users = org.get("/query?q=SELECT+Id+FROM+User+LIMIT+1").await;
+    let user = users.json["records"][0]["Id"].as_str().unwrap().to_owned();
+    let r = org.delete(&format!("/sobjects/User/{user}")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(error_of(&r).0, "INSUFFICIENT_ACCESS_OR_READONLY");
+}
+
+#[tokio::test]
+async fn the_eleventh_cursor_evicts_the_oldest() {
+    let org = Org::start().await;
+    let accounts: Vec<_> = (0..201)
+        .map(|i| json!({"Name": format!("A{i:03}")}))
+        .collect();
+    org.admin(Method::POST, "/records", Some(json!({"Account": accounts})))
+        .await;
+    let mut next = Vec::new();
+    for _ in 0..11 {
+        let r = org
+            .call_with(
+                Method::GET,
+                &format!("/services/data/{V}/query?q=SELECT+Id+FROM+Account"),
+                None,
+                &org.token,
+                &[("Sforce-Query-Options", "batchSize=200")],
+            )
+            .await;
+        assert_eq!(r.json["done"], false);
+        next.push(r.json["nextRecordsUrl"].as_str().unwrap().to_owned());
+    }
+    // Ten cursors stay open: the first one opened was evicted.
+    let first = org
+        .call_with(Method::GET, &next[0], None, &org.token, &[])
+        .await;
+    assert_eq!(first.status, StatusCode::BAD_REQUEST, "{}", first.text);
+    assert_eq!(error_of(&first).0, "INVALID_QUERY_LOCATOR");
+    let second = org
+        .call_with(Method::GET, &next[1], None, &org.token, &[])
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text);
+    assert_eq!(second.json["done"], true);
+}
+
+#[tokio::test]
+async fn bulk_hard_delete_removes_rows() {
+    let org = Org::start().await;
+    let a = org.create("Account", json!({"Name": "A"})).await;
+    let b = org.create("Account", json!({"Name": "B"})).await;
+    let (_, info) = org
+        .run_ingest(
+            json!({"object": "Account", "operation": "hardDelete"}),
+            &format!("Id\n{a}\n{b}\n"),
+        )
+        .await;
+    assert_eq!(info["state"], "JobComplete", "{info}");
+    assert_eq!(info["operation"], "hardDelete");
+    assert_eq!(info["numberRecordsFailed"], 0);
+    assert_eq!(org.counts().await["Account"], 0);
+}
+
+#[tokio::test]
+async fn uploads_above_fifty_megabytes_are_accepted() {
+    let org = Org::start().await;
+    let job = org
+        .ingest_job(json!({"object": "Account", "operation": "insert"}))
+        .await;
+    // 51 MB of CSV: above the 50 MB REST body limit, under Bulk's 150 MB after base64.
+    let mut csv = String::with_capacity(51 * 1024 * 1024 + 16);
+    csv.push_str("Name\n");
+    let row = "Acme Corporation Worldwide Holdings\n";
+    while csv.len() < 51 * 1024 * 1024 {
+        csv.push_str(row);
+    }
+    org.upload(&job, &csv).await;
+    let r = org.get(&format!("/jobs/ingest/{job}")).await;
+    assert_eq!(r.json["state"], "Open");
+    let r = org
+        .patch(&format!("/jobs/ingest/{job}"), json!({"state": "Aborted"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}

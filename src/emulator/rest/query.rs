@@ -497,6 +497,7 @@ async fn run(
         next: 0,
         batch: batch_size(&headers),
         touched_ms: now,
+        touched_seq: 0,
         all,
     };
     page(
@@ -567,6 +568,9 @@ fn page(
             "nextRecordsUrl".into(),
             json!(format!("/services/data/{version}/query/{id}-{end}")),
         );
+        cursor.touched_seq = state
+            .next_request
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         cursors.insert(id, cursor);
         evict(&mut cursors);
     } else if let Some(id) = locator {
@@ -584,7 +588,7 @@ fn evict(cursors: &mut HashMap<String, Cursor>) {
     while cursors.len() > MAX_CURSORS {
         let Some(oldest) = cursors
             .iter()
-            .min_by_key(|(_, c)| c.touched_ms)
+            .min_by_key(|(_, c)| (c.touched_ms, c.touched_seq))
             .map(|(k, _)| k.clone())
         else {
             return;
