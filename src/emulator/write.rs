@@ -793,7 +793,7 @@ fn check_account_deletable(
 }
 
 /// Deletes a record (to the recycle bin) and, as an org does, the records that go with it;
-/// lookups on other records that pointed at it are cleared (see [`on_parent_delete`]).
+/// lookups on other records that pointed at it are cleared (see `on_parent_delete`).
 ///
 /// # Errors
 /// `ENTITY_IS_DELETED` when already deleted, `INVALID_CROSS_REFERENCE_KEY` when unknown,

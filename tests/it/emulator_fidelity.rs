@@ -502,11 +502,12 @@ async fn value_and_object_checks_use_the_orgs_codes() {
     // RecordType cannot be created through the API; a User cannot be deleted.
     let r = org.post("/sobjects/RecordType", json!({"Name": "X"})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
-    let code = error_of(&r).0;
-    assert!(
-        code == "INVALID_TYPE_FOR_OPERATION" || code == "INVALID_FIELD_FOR_INSERT_UPDATE",
-        "{}",
-        r.text
+    assert_eq!(
+        error_of(&r),
+        (
+            "INVALID_TYPE_FOR_OPERATION".to_owned(),
+            "entity type cannot be inserted: Record Type".to_owned()
+        )
     );
     let users = org.get("/query?q=SELECT+Id+FROM+User+LIMIT+1").await;
     let user = users.json["records"][0]["Id"].as_str().unwrap().to_owned();

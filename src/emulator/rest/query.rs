@@ -132,7 +132,7 @@ impl RowView<'_> {
     /// The parent record behind a relationship name, if set. A live row never sees a
     /// parent in the recycle bin: it reads as no parent (`"Account": null`), as an org
     /// shows it. A row that is itself deleted (queryAll) still shows the parent it was
-    /// deleted with [verify].
+    /// deleted with `[verify]`.
     pub fn parent(&self, rel: &str) -> Option<(&ObjectDef, &Record)> {
         let field = self.object.relationship(rel)?;
         let at = self.object.field_index(&field.name)?;
