@@ -66,7 +66,6 @@ async fn drop_resets_the_connection_on_204_writes_after_they_commit() {
     // The next call, on a new connection, is served normally.
     let r = org.get("/limits").await;
     assert_eq!(r.status, StatusCode::OK);
-    let _ = error_of;
 }
 
 #[tokio::test]
@@ -286,7 +285,6 @@ async fn an_account_with_cases_or_activated_contracts_cannot_be_deleted() {
 #[tokio::test]
 async fn deleted_parents_are_null_in_query() {
     let org = Org::start().await;
-    let parent = org.create("Account", json!({"Name": "Parent"})).await;
     let contact = org.create("Contact", json!({"LastName": "Solo"})).await;
     let case = org
         .create("Case", json!({"Subject": "S", "ContactId": contact}))
@@ -299,7 +297,6 @@ async fn deleted_parents_are_null_in_query() {
     assert_eq!(q.json["records"][0]["Id"], json!(case));
     assert_eq!(q.json["records"][0]["Contact"], serde_json::Value::Null);
     assert_eq!(q.json["records"][0]["ContactId"], serde_json::Value::Null);
-    let _ = parent;
 }
 
 #[tokio::test]

@@ -90,7 +90,6 @@ async fn statement_and_where_string_limits_hold_for_rest_and_bulk() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let _ = (Method::GET, V);
 }
 
 /// The number of API calls the emulator is serving now.
