@@ -174,6 +174,11 @@ struct EmulatorArgs {
     /// Daily (rolling 24 h) API request allocation.
     #[arg(long, default_value_t = 100_000)]
     api_limit: u64,
+    /// Pin the emulator clock at this instant (`2026-03-02T12:00:00Z` or `2026-03-02`):
+    /// with `--seed`, the same org on any day. The clock then stands still until the admin
+    /// API sets or advances it.
+    #[arg(long, value_name = "INSTANT")]
+    clock: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -520,6 +525,22 @@ fn run_emulator(args: EmulatorArgs) -> Result<Exit, Failure> {
     if let Some(spec) = &args.faults {
         config.faults =
             FaultSpec::parse(spec).map_err(|e| Failure::bad_input(format!("--faults: {e}")))?;
+    }
+    if let Some(text) = &args.clock {
+        let at = DateTime::parse_from_rfc3339(text)
+            .map(|at| at.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc())
+            })
+            .ok_or_else(|| {
+                Failure::bad_input(format!(
+                    "--clock: {text:?} is not an instant like 2026-03-02T12:00:00Z or a date like 2026-03-02"
+                ))
+            })?;
+        config.fixed_clock = Some(at);
     }
     config.metadata = match (&args.metadata, args.without_metadata) {
         (Some(dir), _) => MetadataSource::Dir(dir.clone()),

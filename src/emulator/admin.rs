@@ -4,15 +4,15 @@
 //!
 //! | method + path | does |
 //! |---|---|
-//! | `GET /_emulator/requests` | `{"counts":{"GET /services/data/v66.0/query":n},"log":[{method,path,query,body,status}]}` (REST bodies only; never tokens, headers or the token endpoint's body) |
+//! | `GET /_emulator/requests` | `{"counts":{"GET /services/data/v66.0/query":n},"log":[{method,path,query,body,status}],"dropped":n}`: the newest 10,000 requests (`requestLogEntries` changes it) holding at most 64 MiB of bodies; `dropped` counts older ones let go and `counts` covers the kept ones. REST bodies only, never tokens, headers or the token endpoint's body; Bulk job data and bodies over 1 MiB as `{"bytes":n}` |
 //! | `DELETE /_emulator/requests` | clears the log |
 //! | `POST /_emulator/reset` | rebuilds the org; forgets tokens, usage, log, cursors, faults, FLS |
-//! | `GET/POST/DELETE /_emulator/faults` | read / set (`{"spec":"..."}`) / clear faults; GET shows `injected` counts |
-//! | `GET /_emulator/clock`, `POST /_emulator/clock` `{"now":"..."}`, `POST /_emulator/clock/advance` `{"seconds":n}` | the emulator clock |
+//! | `GET/POST/DELETE /_emulator/faults` | read / set (`{"spec":"..."}`) / clear faults; GET shows `injected` counts; a SPEC that does not parse (or `next=N` above 1,000,000) is a 400 |
+//! | `GET /_emulator/clock`, `POST /_emulator/clock` `{"now":"..."}`, `POST /_emulator/clock/advance` `{"seconds":n}` | the emulator clock (`seconds` out of chrono's range: 400) |
 //! | `POST /_emulator/fls` `{"hidden":["Account.ARR__c"],"readOnly":["Account.Name"]}` | field-level security of the integration user |
 //! | `POST /_emulator/refresh-token` `{"username":"..."}` | `{"refresh_token":"..."}` |
 //! | `POST /_emulator/records` `{"Account":[{...}]}` | loads records through the seeding write path: `{"created":[{"object","id"}],"errors":[...]}` |
-//! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage"}` | run-time limits |
+//! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage","requestLogEntries"}` | run-time limits (`apiUsage` at most 10,000,000; `requestLogEntries` 1..=1,000,000, default 10,000) |
 //! | `GET /_emulator/counts` | live records per object |
 //! | `GET /_emulator/load-report` | `{"rejected":[...]}` generated records the org refused at load |
 //! | `GET /_emulator/in-flight` | `{"count":n}` API calls being served now |
@@ -56,6 +56,13 @@ pub fn router() -> Router<EmulatorState> {
         .route("/load-report", get(load_report))
 }
 
+/// The most entries the request log may be set to keep.
+pub const MAX_REQUEST_LOG_ENTRIES: u64 = 1_000_000;
+
+/// The most calls `apiUsage` may pretend were made (80 MB of timestamps): far above any
+/// daily allocation a test needs, far below what would exhaust memory.
+pub const MAX_API_USAGE: u64 = 10_000_000;
+
 fn bad(message: impl Into<String>) -> Response {
     (
         StatusCode::BAD_REQUEST,
@@ -69,14 +76,15 @@ fn body_json(body: &[u8]) -> Result<Json, String> {
 }
 
 async fn requests(State(state): State<EmulatorState>) -> Response {
-    let log = state.log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let log = state.log.lock().unwrap_or_else(|e| e.into_inner());
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for entry in &log {
+    for entry in log.entries() {
         *counts
             .entry(format!("{} {}", entry.method, entry.path))
             .or_insert(0) += 1;
     }
-    axum::Json(json!({"counts": counts, "log": log})).into_response()
+    let entries: Vec<&super::state::LoggedRequest> = log.entries().collect();
+    axum::Json(json!({"counts": counts, "log": entries, "dropped": log.dropped()})).into_response()
 }
 
 async fn clear_requests(State(state): State<EmulatorState>) -> Response {
@@ -146,7 +154,14 @@ async fn advance_clock(State(state): State<EmulatorState>, body: Bytes) -> Respo
     let Some(seconds) = json.get("seconds").and_then(Json::as_i64) else {
         return bad("expected {\"seconds\": n}");
     };
-    state.clock.advance(chrono::Duration::seconds(seconds));
+    // `Duration::seconds` panics beyond about 292 million years; refuse instead.
+    let Some(by) = chrono::Duration::try_seconds(seconds) else {
+        return bad(format!(
+            "seconds: {seconds} is out of range (at most {} either way)",
+            chrono::Duration::MAX.num_seconds()
+        ));
+    };
+    state.clock.advance(by);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -200,6 +215,7 @@ async fn load_records(State(state): State<EmulatorState>, body: Bytes) -> Respon
         fls: &fls,
         seed: true,
         rules: &[],
+        locked: &[],
     };
     let mut errors = Vec::new();
     let result = {
@@ -240,8 +256,26 @@ async fn settings(State(state): State<EmulatorState>, body: Bytes) -> Response {
             settings.long_request_cap = usize::try_from(cap).unwrap_or(usize::MAX);
         }
     }
+    if let Some(entries) = json.get("requestLogEntries").and_then(Json::as_u64) {
+        if entries == 0 || entries > MAX_REQUEST_LOG_ENTRIES {
+            return bad(format!(
+                "requestLogEntries: {entries} is outside 1..={MAX_REQUEST_LOG_ENTRIES}"
+            ));
+        }
+        state
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_capacity(usize::try_from(entries).unwrap_or(1));
+    }
     if let Some(used) = json.get("apiUsage").and_then(Json::as_u64) {
-        // Pretend `used` calls were made just now (tests of a nearly spent allocation).
+        // Pretend `used` calls were made just now (tests of a nearly spent allocation). Each
+        // is a timestamp in memory, so the count is bounded.
+        if used > MAX_API_USAGE {
+            return bad(format!(
+                "apiUsage: {used} is above the emulator's limit of {MAX_API_USAGE}"
+            ));
+        }
         let now = state.clock.now_ms();
         let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
         usage.clear();

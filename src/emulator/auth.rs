@@ -27,9 +27,10 @@ use super::state::{EmulatorState, Session};
 /// The grant type of the JWT bearer flow.
 const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-/// How far in the future a JWT `exp` may lie (salesforce-api.md 1.1: "no more than ~3
-/// minutes"; a little leeway for clock skew).
-const MAX_EXP_AHEAD_SECS: i64 = 300;
+/// How far in the future a JWT `exp` may lie: three minutes (salesforce-api.md 1.1; the
+/// JWT bearer flow page: "exp ... the expiration time of the assertion within 3 minutes",
+/// https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_jwt_flow.htm).
+const MAX_EXP_AHEAD_SECS: i64 = 180;
 
 fn oauth_error(error: &str, description: &str) -> Response {
     (

@@ -189,6 +189,20 @@ pub fn derive(
                 let duration = get(record, "DurationInMinutes").and_then(|v| v.as_number());
                 let end = get(record, "EndDateTime");
                 let end_given = was_touched(object, touched, "EndDateTime");
+                // Given together, they must agree (salesforce-api.md 8). The code and
+                // wording of the refusal are [verify].
+                if end_given
+                    && was_touched(object, touched, "DurationInMinutes")
+                    && let (Some(minutes), Some(Value::DateTime(end_ms))) = (duration, &end)
+                    && whole(minutes).map(|m| m.saturating_mul(60_000))
+                        != Some(end_ms.saturating_sub(start_ms))
+                {
+                    return Err(RecordError::new(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        "EndDateTime and DurationInMinutes don't agree: the end must be the start plus the duration",
+                        vec!["EndDateTime".to_owned(), "DurationInMinutes".to_owned()],
+                    ));
+                }
                 match (duration, end) {
                     (Some(minutes), _) if !end_given => {
                         let end_ms = start_ms

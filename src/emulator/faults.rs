@@ -10,14 +10,22 @@
 //! 420=P                       share of calls answering Salesforce Edge's HTML 420
 //! lock=P                      share of records failing UNABLE_TO_LOCK_ROW (per record in
 //!                             Collections, the whole call for single-record writes)
-//! drop=P                      share of write calls whose connection drops mid-response,
+//! lock-ids=T;T;...            writes to these records fail UNABLE_TO_LOCK_ROW until the
+//!                             faults change: each T is a record Id (15 or 18 characters)
+//!                             or FIELD:VALUE, an external-ID value (the record that has it,
+//!                             or an upsert/create giving it); per record in Collections and
+//!                             Bulk rows, the whole call (400) for single-record writes and
+//!                             deletes
+//! drop=P                      share of write calls whose connection is reset before any
+//!                             response (every status, 204 too),
 //!                             after the write committed
 //! expire-after=N              every access token expires after N API calls
 //! validation=OBJ:FIELD:VALUE:MESSAGE
 //!                             a validation rule: saving an OBJ whose FIELD equals VALUE
 //!                             (`null` for empty) fails FIELD_CUSTOM_VALIDATION_EXCEPTION
 //!                             with MESSAGE (MESSAGE may contain `:` but not `,`)
-//! next=N:KIND                 the next N API calls fail with KIND, then normal service:
+//! next=N:KIND                 the next N (at most 1,000,000) API calls fail with KIND,
+//!                             then normal service:
 //!                             503 | 503html | 500 | 420 | 401 | 403concurrent | 403limit |
 //!                             lock | drop
 //! ```
@@ -30,6 +38,8 @@ use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use crate::domain::SfId;
 
 use super::schema::ObjectDef;
 use super::store::Record;
@@ -128,6 +138,64 @@ impl ValidationRule {
     }
 }
 
+/// A record the `lock-ids=` fault keeps locked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LockTarget {
+    /// The record with this Id (15 or 18 characters in the SPEC).
+    Id(SfId),
+    /// Records whose external-ID `field` has `value` (compared case-insensitively, as
+    /// external IDs match).
+    External {
+        /// Field API name.
+        field: String,
+        /// The value.
+        value: String,
+    },
+}
+
+impl LockTarget {
+    fn parse(text: &str) -> Result<Self, String> {
+        if let Some((field, value)) = text.split_once(':') {
+            if field.is_empty() || value.is_empty() {
+                return Err(format!("lock-ids: {text:?} is not FIELD:VALUE"));
+            }
+            return Ok(LockTarget::External {
+                field: field.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+        SfId::parse(text)
+            .map(LockTarget::Id)
+            .map_err(|_| format!("lock-ids: {text:?} is neither a record Id nor FIELD:VALUE"))
+    }
+
+    /// Whether a write of `record` of `object` touches the locked row.
+    pub fn matches(&self, object: &ObjectDef, record: &Record) -> bool {
+        match self {
+            LockTarget::Id(id) => record.id == *id,
+            LockTarget::External { field, value } => {
+                let Some(at) = object.field_index(field) else {
+                    return false;
+                };
+                let Some(def) = object.fields.get(at) else {
+                    return false;
+                };
+                if !def.external_id {
+                    return false;
+                }
+                match record.get(at) {
+                    Some(Value::Text(text)) => text.eq_ignore_ascii_case(value),
+                    Some(other) => match other.to_json(def.field_type) {
+                        serde_json::Value::String(s) => s.eq_ignore_ascii_case(value),
+                        json => json.to_string().as_str() == value.as_str(),
+                    },
+                    None => false,
+                }
+            }
+        }
+    }
+}
+
 /// A parsed SPEC.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultSpec {
@@ -147,9 +215,15 @@ pub struct FaultSpec {
     pub expire_after: Option<u64>,
     /// Injected validation rules.
     pub rules: Vec<ValidationRule>,
+    /// Records kept locked (`lock-ids=`).
+    pub locked: Vec<LockTarget>,
     /// "The next N calls fail with KIND", in order.
     pub next: Vec<(FaultKind, u32)>,
 }
+
+/// The largest N of `next=N:KIND`: a counter, not a queue, holds it, but a SPEC asking for
+/// more than a million failing calls is a mistake worth a clear error.
+pub const MAX_NEXT: u32 = 1_000_000;
 
 fn parse_duration(text: &str) -> Option<Duration> {
     let (number, unit) = text
@@ -202,6 +276,11 @@ impl FaultSpec {
                     );
                 }
                 "lock" => spec.lock_share = parse_share(key, value)?,
+                "lock-ids" => {
+                    for target in value.split(';').map(str::trim).filter(|t| !t.is_empty()) {
+                        spec.locked.push(LockTarget::parse(target)?);
+                    }
+                }
                 "drop" => spec.drop_share = parse_share(key, value)?,
                 "expire-after" => {
                     spec.expire_after = Some(
@@ -234,6 +313,11 @@ impl FaultSpec {
                     let count: u32 = count
                         .parse()
                         .map_err(|_| format!("next: {count:?} is not a number"))?;
+                    if count > MAX_NEXT {
+                        return Err(format!(
+                            "next: {count} is above the limit of {MAX_NEXT} calls"
+                        ));
+                    }
                     let kind = FaultKind::parse(kind)
                         .ok_or_else(|| format!("next: unknown fault kind {kind:?}"))?;
                     spec.next.push((kind, count));
@@ -274,7 +358,9 @@ pub struct CallFaults {
 pub struct Faults {
     spec: FaultSpec,
     rng: ChaCha8Rng,
-    queue: VecDeque<FaultKind>,
+    /// `next=N:KIND` items still to serve, as (kind, calls left): counters, so a large N
+    /// costs nothing.
+    queue: VecDeque<(FaultKind, u32)>,
     injected: BTreeMap<&'static str, u64>,
 }
 
@@ -287,11 +373,7 @@ impl Default for Faults {
 impl Faults {
     /// Faults following `spec`, from a freshly seeded RNG.
     pub fn new(spec: FaultSpec) -> Self {
-        let queue = spec
-            .next
-            .iter()
-            .flat_map(|(kind, n)| std::iter::repeat_n(*kind, usize::try_from(*n).unwrap_or(0)))
-            .collect();
+        let queue = spec.next.iter().filter(|(_, n)| *n > 0).copied().collect();
         Self {
             rng: ChaCha8Rng::seed_from_u64(spec.seed),
             spec,
@@ -318,7 +400,12 @@ impl Faults {
     /// hit writes, so the "committed but no answer" case is what a test sees).
     pub fn on_call(&mut self, write: bool) -> CallFaults {
         let mut decision = CallFaults::default();
-        if let Some(kind) = self.queue.pop_front() {
+        if let Some((kind, left)) = self.queue.front_mut() {
+            let kind = *kind;
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                self.queue.pop_front();
+            }
             self.count(kind);
             match kind {
                 FaultKind::Lock => decision.lock_all = true,
@@ -382,6 +469,21 @@ mod tests {
         assert_eq!(spec.next, vec![(FaultKind::Unavailable, 2)]);
         assert!(FaultSpec::parse("bogus=1").is_err());
         assert!(FaultSpec::parse("503=2").is_err());
+        assert!(FaultSpec::parse("next=4000000000:503").is_err());
+        assert!(FaultSpec::parse("next=1000001:503").is_err());
+    }
+
+    #[test]
+    fn next_is_a_counter() {
+        let mut faults = Faults::new(FaultSpec::parse("next=1000000:500,next=1:401").unwrap());
+        for _ in 0..1_000_000 {
+            assert_eq!(faults.on_call(false).reject, Some(FaultKind::ServerError));
+        }
+        assert_eq!(
+            faults.on_call(false).reject,
+            Some(FaultKind::SessionExpired)
+        );
+        assert_eq!(faults.on_call(false), CallFaults::default());
     }
 
     #[test]

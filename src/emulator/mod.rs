@@ -11,7 +11,14 @@
 //! - Every record write goes through [`write`], whatever the door (REST, Collections,
 //!   seeding, Bulk API 2.0 ingest), so validation is the same everywhere.
 //! - Bulk jobs move only when polled or when the emulator clock advances ([`bulk::job`]),
-//!   so tests drive them deterministically.
+//!   so tests drive them deterministically; jobs that ended are purged 7 days later.
+//! - No request can crash, hang or exhaust it: SOQL nesting and size are capped before the
+//!   recursive passes run ([`soql::MAX_NESTING`]), Composite cannot call itself, the
+//!   request log is a bounded ring ([`state::RequestLog`]), Bulk uploads are dropped once
+//!   parsed, admin values are range-checked, and a call's in-flight entry is a drop guard
+//!   ([`server::InFlight`]) so an abandoned call never counts as long-running.
+//! - The `drop` fault resets the TCP connection itself ([`server::ConnectionCutter`]), so the
+//!   client sees no response at all, whatever the status.
 //!
 //! Map: [`schema`] + [`standard`] + [`metadata`] (the org's objects and fields), [`store`] +
 //! [`value`] (records), [`write`] + [`checks`] + [`derive`] (the write path: validation, derived fields), [`auth`] (OAuth),

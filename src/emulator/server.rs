@@ -8,7 +8,8 @@
 //! and the token endpoint do not carry it (salesforce-api.md 2.1, 2.4).
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::body::Body;
@@ -32,8 +33,9 @@ use super::state::{EmulatorConfig, EmulatorState, LoggedRequest};
 
 /// Oldest API version served; older ones answer 410 (salesforce-api.md 2.1).
 pub const MIN_VERSION: u32 = 31;
-/// Newest API version served (Spring '26).
-pub const MAX_VERSION: u32 = 66;
+/// Newest API version served: Summer '26, GA now (salesforce-api.md 2.1; Winter '27 = 68.0
+/// is only in preview, so it answers 404 like any unknown version).
+pub const MAX_VERSION: u32 = 67;
 /// Longest URI an org accepts (salesforce-api.md 2.2: 414 above 16,384 bytes).
 const MAX_URI_BYTES: usize = 16_384;
 /// Largest request body accepted (Salesforce's REST limit is far above axum's 2 MB default).
@@ -41,6 +43,9 @@ const MAX_BODY_BYTES: usize = 50 * 1024 * 1024;
 /// Largest Bulk API job-data upload read: 150 MB, the documented limit after base64 (the
 /// upload handler then applies that limit exactly; upload-job-data.html).
 pub const MAX_UPLOAD_BYTES: usize = 150 * 1024 * 1024;
+
+/// Bodies above this size are logged as `{"bytes": n}` only.
+pub const MAX_LOGGED_BODY_BYTES: usize = 1024 * 1024;
 
 /// Whether a request is a Bulk API job-data upload (`PUT .../jobs/ingest/{id}/batches`).
 fn is_bulk_upload(method: &Method, path: &str) -> bool {
@@ -85,16 +90,17 @@ async fn versions() -> Response {
     axum::Json(list).into_response()
 }
 
-/// The release name of an API version: 66.0 is Spring '26, 65.0 Winter '26, 64.0
-/// Summer '25, three releases a year (salesforce-api.md 2.1).
+/// The release name of an API version: 67.0 is Summer '26, 66.0 Spring '26, 65.0
+/// Winter '26, 64.0 Summer '25, three releases a year (salesforce-api.md 2.1). Anchored on
+/// 65.0 = Winter '26, so it does not move when [`MAX_VERSION`] does.
 pub fn release_label(version: u32) -> String {
-    let back = MAX_VERSION.saturating_sub(version);
-    let season = match back % 3 {
-        0 => "Spring",
-        1 => "Winter",
+    let from_winter_26 = i64::from(version) - 65;
+    let season = match from_winter_26.rem_euclid(3) {
+        0 => "Winter",
+        1 => "Spring",
         _ => "Summer",
     };
-    let year = 26u32.saturating_sub((back + 1) / 3);
+    let year = 26 + from_winter_26.div_euclid(3);
     format!("{season} '{year:02}")
 }
 
@@ -104,7 +110,8 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let too_long = request.uri().to_string().len() > MAX_URI_BYTES;
-    let body_cap = if is_bulk_upload(request.method(), &path) {
+    let upload = is_bulk_upload(request.method(), &path);
+    let body_cap = if upload {
         MAX_UPLOAD_BYTES
     } else {
         MAX_BODY_BYTES
@@ -112,18 +119,27 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     let logged = path.starts_with("/services");
     // REST bodies are logged so tests can assert exactly what was written; the token
     // endpoint's body (secrets, assertions) never is.
-    let (request, body) = if logged && path.starts_with("/services/data/") {
+    let (request, body, body_bytes) = if logged && path.starts_with("/services/data/") {
         let (parts, body) = request.into_parts();
         match axum::body::to_bytes(body, body_cap).await {
             Ok(bytes) => {
                 let logged_body = if bytes.is_empty() {
                     None
+                } else if upload || bytes.len() > MAX_LOGGED_BODY_BYTES {
+                    // Bulk job data (up to 150 MB of CSV) and other huge bodies are logged
+                    // by size only: the log must stay small whatever the traffic.
+                    Some(json!({"bytes": bytes.len()}))
                 } else {
                     Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
                         serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
                     }))
                 };
-                (Request::from_parts(parts, Body::from(bytes)), logged_body)
+                let size = if upload { 0 } else { bytes.len() };
+                (
+                    Request::from_parts(parts, Body::from(bytes)),
+                    logged_body,
+                    size,
+                )
             }
             Err(_) => {
                 return (
@@ -134,7 +150,7 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
             }
         }
     } else {
-        (request, None)
+        (request, None, 0)
     };
     let response = if too_long && logged {
         ApiError::html(
@@ -146,17 +162,16 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
         next.run(request).await
     };
     if logged {
-        state
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(LoggedRequest {
+        state.log.lock().unwrap_or_else(|e| e.into_inner()).push(
+            LoggedRequest {
                 method,
                 path,
                 query,
                 body,
                 status: response.status().as_u16(),
-            });
+            },
+            body_bytes,
+        );
     }
     response
 }
@@ -172,6 +187,10 @@ async fn api_layer(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let cutter = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<ConnectionCutter>>()
+        .map(|info| info.0.clone());
     // Nested routers see the path without its prefix; the version lives in the original.
     let original = request
         .extensions()
@@ -222,7 +241,7 @@ async fn api_layer(
                     }
                     Ok(user) => match admit(&state) {
                         Err(error) => error.into_response(),
-                        Ok(ticket) => {
+                        Ok(_in_flight) => {
                             // The delay runs while the call is in flight, so it can make the
                             // call a long-running one for the concurrency cap.
                             if let Some(latency) = latency {
@@ -238,14 +257,12 @@ async fn api_layer(
                                 lock_all: decision.lock_all,
                                 version: segment.clone(),
                             });
+                            // `_in_flight` leaves the in-flight table when this call ends,
+                            // and also when the client goes away first and the server drops
+                            // this future mid-call (a timeout during `latency=`).
                             let response = org_shaped(next.run(request).await);
-                            state
-                                .in_flight
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .remove(&ticket);
                             if decision.drop {
-                                drop_connection(response)
+                                drop_connection(cutter.as_ref(), response)
                             } else {
                                 response
                             }
@@ -295,8 +312,28 @@ pub fn prune(usage: &mut std::collections::VecDeque<i64>, now: i64) {
     }
 }
 
+/// A call's entry in the in-flight table, removed when the guard drops: when the call
+/// returns, and when its future is dropped because the client disconnected. Without it an
+/// abandoned call would count as long-running forever and, at the cap, refuse every later
+/// call with `ConcurrentPerOrgLongTxn`.
+#[derive(Debug)]
+pub struct InFlight {
+    state: EmulatorState,
+    ticket: u64,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.state
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.ticket);
+    }
+}
+
 /// Counts the call against the daily allocation and the long-request cap.
-fn admit(state: &EmulatorState) -> Result<u64, ApiError> {
+fn admit(state: &EmulatorState) -> Result<InFlight, ApiError> {
     let now = state.clock.now_ms();
     let settings = state
         .settings
@@ -322,7 +359,10 @@ fn admit(state: &EmulatorState) -> Result<u64, ApiError> {
     }
     let ticket = state.next_request.fetch_add(1, Ordering::Relaxed);
     in_flight.insert(ticket, now);
-    Ok(ticket)
+    Ok(InFlight {
+        state: state.clone(),
+        ticket,
+    })
 }
 
 fn limit_exceeded(message: &str) -> ApiError {
@@ -361,9 +401,17 @@ fn fault_response(kind: FaultKind) -> Response {
     }
 }
 
-/// Sends the headers and part of the body, then fails the body stream so the connection is
-/// cut mid-response. The call has already committed.
-fn drop_connection(response: Response) -> Response {
+/// The `drop` fault: the call has already committed; now the client must see its
+/// connection reset with no response at all, whatever the status (a 204 has no body to
+/// break). Served by [`start_with_state`], the connection itself is cut
+/// ([`ConnectionCutter`]): nothing of `response` is ever written. Without a connection to
+/// cut (the router driven in-process by `oneshot`), the headers go out and the body stream
+/// fails instead.
+fn drop_connection(cutter: Option<&ConnectionCutter>, response: Response) -> Response {
+    if let Some(cutter) = cutter {
+        cutter.cut();
+        return response;
+    }
     let (mut parts, _body) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![
@@ -374,6 +422,144 @@ fn drop_connection(response: Response) -> Response {
         )),
     ];
     Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+}
+
+/// A handle on one accepted connection that the API layer can use to reset it (the `drop`
+/// fault). Every request of the connection carries it as `ConnectInfo`.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionCutter(Arc<AtomicBool>);
+
+impl ConnectionCutter {
+    /// Marks the connection cut: its next read or write fails and it closes with a reset, so
+    /// a response being prepared is never sent.
+    pub fn cut(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn is_cut(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, CuttableListener>>
+    for ConnectionCutter
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, CuttableListener>) -> Self {
+        stream.io().cutter.clone()
+    }
+}
+
+/// The loopback listener, handing out connections the API layer can cut.
+#[derive(Debug)]
+pub struct CuttableListener(TcpListener);
+
+impl axum::serve::Listener for CuttableListener {
+    type Io = CuttableStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, address) = axum::serve::Listener::accept(&mut self.0).await;
+        (
+            CuttableStream {
+                inner: stream,
+                cutter: ConnectionCutter::default(),
+            },
+            address,
+        )
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+/// A TCP connection that fails every read and write once cut, after setting a zero linger
+/// so that closing it sends a reset rather than a clean end of stream.
+#[derive(Debug)]
+pub struct CuttableStream {
+    inner: tokio::net::TcpStream,
+    cutter: ConnectionCutter,
+}
+
+impl CuttableStream {
+    fn check(&self) -> std::io::Result<()> {
+        if self.cutter.is_cut() {
+            // Best effort: without it the client still sees the connection end with no
+            // response, only as an end of stream instead of a reset.
+            let _ = self.inner.set_zero_linger();
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection dropped by fault injection",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl tokio::io::AsyncRead for CuttableStream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if let Err(error) = this.check() {
+            return std::task::Poll::Ready(Err(error));
+        }
+        std::pin::Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for CuttableStream {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if let Err(error) = this.check() {
+            return std::task::Poll::Ready(Err(error));
+        }
+        std::pin::Pin::new(&mut this.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if let Err(error) = this.check() {
+            return std::task::Poll::Ready(Err(error));
+        }
+        std::pin::Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if let Err(error) = this.check() {
+            return std::task::Poll::Ready(Err(error));
+        }
+        std::pin::Pin::new(&mut this.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if let Err(error) = this.check() {
+            return std::task::Poll::Ready(Err(error));
+        }
+        std::pin::Pin::new(&mut this.inner).poll_shutdown(cx)
+    }
 }
 
 /// A running emulator: its base URL and a handle to stop it.
@@ -456,7 +642,8 @@ pub async fn start_with_state(
         let shutdown = async {
             let _ = rx.await;
         };
-        if let Err(error) = axum::serve(listener, router)
+        let service = router.into_make_service_with_connect_info::<ConnectionCutter>();
+        if let Err(error) = axum::serve(CuttableListener(listener), service)
             .with_graceful_shutdown(shutdown)
             .await
         {
@@ -477,6 +664,8 @@ mod tests {
 
     #[test]
     fn release_labels_follow_the_calendar() {
+        assert_eq!(release_label(68), "Winter '27");
+        assert_eq!(release_label(67), "Summer '26");
         assert_eq!(release_label(66), "Spring '26");
         assert_eq!(release_label(65), "Winter '26");
         assert_eq!(release_label(64), "Summer '25");

@@ -210,6 +210,82 @@ pub struct LoggedRequest {
     pub status: u16,
 }
 
+/// How many requests the log keeps by default: the newest ones; older ones are dropped.
+pub const REQUEST_LOG_ENTRIES: usize = 10_000;
+/// How many bytes of logged bodies the log keeps at most (the newest entries first).
+pub const REQUEST_LOG_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The request log: a ring buffer of the newest requests, bounded both in entries and in
+/// body bytes, so a long-running emulator (or a 100 MB Bulk upload) cannot exhaust memory.
+#[derive(Debug)]
+pub struct RequestLog {
+    entries: VecDeque<(LoggedRequest, usize)>,
+    capacity: usize,
+    body_bytes: usize,
+    dropped: u64,
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        Self::new(REQUEST_LOG_ENTRIES)
+    }
+}
+
+impl RequestLog {
+    /// An empty log keeping at most `capacity` entries (at least one).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            capacity: capacity.max(1),
+            body_bytes: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Appends an entry whose body took `body_bytes` bytes on the wire, dropping the oldest
+    /// entries beyond the limits.
+    pub fn push(&mut self, entry: LoggedRequest, body_bytes: usize) {
+        self.body_bytes = self.body_bytes.saturating_add(body_bytes);
+        self.entries.push_back((entry, body_bytes));
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        while self.entries.len() > self.capacity
+            || (self.body_bytes > REQUEST_LOG_BODY_BYTES && self.entries.len() > 1)
+        {
+            let Some((_, bytes)) = self.entries.pop_front() else {
+                break;
+            };
+            self.body_bytes = self.body_bytes.saturating_sub(bytes);
+            self.dropped = self.dropped.saturating_add(1);
+        }
+    }
+
+    /// Changes how many entries are kept, trimming at once.
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity.max(1);
+        self.trim();
+    }
+
+    /// The entries kept, oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = &LoggedRequest> {
+        self.entries.iter().map(|(entry, _)| entry)
+    }
+
+    /// How many entries were dropped to stay within the limits since the last clear.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Forgets every entry (the capacity stays).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.body_bytes = 0;
+        self.dropped = 0;
+    }
+}
+
 /// The settings the admin API may change at run time.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -238,6 +314,10 @@ pub struct Cursor {
     pub batch: usize,
     /// Last use (emulator clock, ms), for expiry.
     pub touched_ms: i64,
+    /// When it was last stored, as a sequence number: breaks ties between cursors touched
+    /// in the same millisecond (always, on a stopped clock), so eviction takes the least
+    /// recently used.
+    pub touched_seq: u64,
     /// Whether deleted rows are included (queryAll).
     pub all: bool,
 }
@@ -259,8 +339,8 @@ pub struct Shared {
     pub usage: Mutex<VecDeque<i64>>,
     /// Faults.
     pub faults: Mutex<Faults>,
-    /// Request log.
-    pub log: Mutex<Vec<LoggedRequest>>,
+    /// Request log (a bounded ring buffer).
+    pub log: Mutex<RequestLog>,
     /// Query cursors by locator.
     pub cursors: Mutex<HashMap<String, Cursor>>,
     /// FLS.
@@ -327,7 +407,7 @@ impl EmulatorState {
             clock,
             auth: Mutex::new(AuthState::default()),
             usage: Mutex::new(VecDeque::new()),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(RequestLog::default()),
             cursors: Mutex::new(HashMap::new()),
             fls: RwLock::new(Fls::default()),
             in_flight: Mutex::new(HashMap::new()),
@@ -356,19 +436,17 @@ impl EmulatorState {
         f: impl FnOnce(&mut Store, &WriteContext<'_>) -> T,
     ) -> T {
         let fls = self.fls.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let rules = self
-            .faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .spec()
-            .rules
-            .clone();
+        let (rules, locked) = {
+            let faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+            (faults.spec().rules.clone(), faults.spec().locked.clone())
+        };
         let ctx = WriteContext {
             now_ms: self.clock.now_ms(),
             user,
             fls: &fls,
             seed: false,
             rules: &rules,
+            locked: &locked,
         };
         let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
         f(&mut store, &ctx)
@@ -400,8 +478,8 @@ impl EmulatorState {
             .map(|(i, u)| (user_id(i), u))
     }
 
-    /// Rebuilds the org from its configuration and forgets tokens, usage, log, cursors and
-    /// Bulk jobs.
+    /// Rebuilds the org from its configuration and forgets tokens, usage, log, cursors, Bulk
+    /// jobs and the in-flight table.
     ///
     /// # Errors
     /// [`BuildError`] as [`EmulatorState::build`].
@@ -422,7 +500,17 @@ impl EmulatorState {
         *self.faults.lock().unwrap_or_else(|e| e.into_inner()) =
             Faults::new(self.config.faults.clone());
         *self.fls.write().unwrap_or_else(|e| e.into_inner()) = Fls::default();
+        // Describe may differ now (FLS is back to none), so If-Modified-Since must not
+        // answer 304 for a time before the reset.
+        self.schema_changed_ms
+            .store(self.clock.now_ms(), std::sync::atomic::Ordering::Relaxed);
         *self.bulk.lock().unwrap_or_else(|e| e.into_inner()) = super::bulk::BulkState::default();
+        // Calls still being served drop their own entries when they end; clearing here
+        // makes a reset org start with no long-running calls whatever happened before.
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         Ok(())
     }
 }
@@ -445,6 +533,7 @@ fn load_org(
         fls: &fls,
         seed: true,
         rules: &[],
+        locked: &[],
     };
     let mut rejected: Vec<String> = Vec::new();
     for (n, user) in config.users.iter().enumerate() {

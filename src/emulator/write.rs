@@ -20,12 +20,12 @@ use serde_json::{Map, Value as Json};
 use crate::domain::SfId;
 
 use super::checks::{
-    check_event, check_record_type_stage, check_reference, check_required, check_unique,
-    check_value, parse_reference,
+    check_account_hierarchy, check_event, check_owner_active, check_record_type_stage,
+    check_reference, check_required, check_unique, check_value, parse_reference,
 };
 use super::derive::{account_of, derive, refresh_last_activity};
 use super::errors::RecordError;
-use super::faults::ValidationRule;
+use super::faults::{LockTarget, ValidationRule};
 use super::fls::Fls;
 use super::schema::{FieldType, ObjectDef, Schema};
 use super::store::{IndexKey, Record, Store};
@@ -45,6 +45,8 @@ pub struct WriteContext<'a> {
     pub seed: bool,
     /// Validation rules injected as faults.
     pub rules: &'a [ValidationRule],
+    /// Records the `lock-ids=` fault keeps locked: writes to them fail UNABLE_TO_LOCK_ROW.
+    pub locked: &'a [LockTarget],
 }
 
 /// What to do with the record.
@@ -399,9 +401,19 @@ pub fn write_entries(
                     Incoming::Null => None,
                     Incoming::Reference(text) => {
                         let id = parse_reference(field, &text)?;
-                        Some(Value::Id(check_reference(store, object, field, id)?))
+                        let id = check_reference(store, object, field, id)?;
+                        if !ctx.seed {
+                            check_owner_active(store, object, field, id)?;
+                        }
+                        Some(Value::Id(id))
                     }
-                    Incoming::Id(id) => Some(Value::Id(check_reference(store, object, field, id)?)),
+                    Incoming::Id(id) => {
+                        let id = check_reference(store, object, field, id)?;
+                        if !ctx.seed {
+                            check_owner_active(store, object, field, id)?;
+                        }
+                        Some(Value::Id(id))
+                    }
                     Incoming::Value(value) => Some(check_value(store, object, field, value)?),
                 };
                 (at, value)
@@ -428,6 +440,8 @@ pub fn write_entries(
     check_record_type_stage(object, &record)?;
     check_event(object, &record)?;
     check_unique(store, object_index, object, &record)?;
+    check_account_hierarchy(store, object_index, object, &record)?;
+    check_locked(ctx, object, &record)?;
     for rule in ctx.rules {
         if rule.matches(object, &record) {
             return Err(err(
@@ -637,11 +651,154 @@ fn apply_defaults(object: &ObjectDef, record: &mut Record, touched: &[usize], us
     }
 }
 
-/// Deletes a record (to the recycle bin) and, as an org does, its cascade-delete children.
+/// UNABLE_TO_LOCK_ROW when the `lock-ids=` fault names the record (by Id, or by an
+/// external-ID value it has or is being given); salesforce-api.md 10.6: "UNABLE_TO_LOCK_ROW
+/// (whole call or chosen rows)". Message as salesforce-api.md 2.3.
+fn check_locked(
+    ctx: &WriteContext<'_>,
+    object: &ObjectDef,
+    record: &Record,
+) -> Result<(), RecordError> {
+    if ctx
+        .locked
+        .iter()
+        .any(|target| target.matches(object, record))
+    {
+        return Err(err(
+            "UNABLE_TO_LOCK_ROW",
+            "unable to obtain exclusive access to this record",
+            &[],
+        ));
+    }
+    Ok(())
+}
+
+/// What deleting a parent record does to one child relationship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnParentDelete {
+    /// The children go to the recycle bin with the parent.
+    Cascade,
+    /// The children stay, with the lookup cleared (and SystemModstamp bumped).
+    Clear,
+    /// Nothing happens (a derived field that follows other lookups).
+    Keep,
+}
+
+/// The org's rule for `child_object.field` when a record of `parent` is deleted.
+///
+/// Master-detail children always go. Deleting an account also moves its contacts,
+/// opportunities, contracts that are not activated and activities to the recycle bin,
+/// and activities go with any record they are attached to (Salesforce Help, "Delete
+/// Accounts": "Deleted accounts are moved to the Recycle Bin, along with these associated
+/// items: Contacts, Opportunities, Contracts (if they're not activated), Activities, ...",
+/// https://help.salesforce.com/s/articleView?id=sf.account_delete.htm, quoted by
+/// simplysfdc.com "What Happens when You Delete Accounts in Salesforce"). Any other lookup is
+/// cleared, the default of a lookup field ("Clear the value of this field") [verify for
+/// each standard lookup].
+fn on_parent_delete(
+    parent: &str,
+    child_object: &str,
+    field: &str,
+    cascade: bool,
+) -> OnParentDelete {
+    if cascade {
+        return OnParentDelete::Cascade;
+    }
+    match (parent, child_object, field) {
+        (_, "Task" | "Event", "WhatId" | "WhoId") => OnParentDelete::Cascade,
+        // Derived from What/Who: those decide.
+        (_, "Task" | "Event", "AccountId") => OnParentDelete::Keep,
+        ("Account", "Contact" | "Opportunity" | "Contract", "AccountId") => OnParentDelete::Cascade,
+        // Audit and ownership fields point at users and record types, which are never
+        // deleted through the API.
+        (_, _, "OwnerId" | "CreatedById" | "LastModifiedById" | "RecordTypeId") => {
+            OnParentDelete::Keep
+        }
+        _ => OnParentDelete::Clear,
+    }
+}
+
+/// The live records of `child_index` whose `field` holds `id`.
+fn live_children(store: &Store, child_index: usize, field: usize, id: SfId) -> Vec<SfId> {
+    store
+        .table(child_index)
+        .map(|t| {
+            t.lookup(field, &IndexKey::Id(id))
+                .iter()
+                .filter_map(|r| t.row(*r))
+                .filter(|r| r.deleted_ms.is_none())
+                .map(|r| r.id)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An account the org refuses to delete: one with cases, or with activated contracts
+/// (Help, "Delete Accounts": you can't delete an account that "has associated cases,
+/// activated contracts"). `DELETE_FAILED` and the wording "Your attempt to delete X could
+/// not be completed because it is associated with the following cases.: 00001026" are
+/// `[verify]`.
+fn check_account_deletable(
+    store: &Store,
+    schema: &Schema,
+    account: &Record,
+    object: &ObjectDef,
+) -> Result<(), RecordError> {
+    let name = object
+        .field_index("Name")
+        .and_then(|at| account.get(at))
+        .and_then(|v| match v {
+            Value::Text(t) => Some(t.to_string()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    for (child, number, what) in [
+        ("Case", "CaseNumber", "cases"),
+        ("Contract", "ContractNumber", "contracts"),
+    ] {
+        let Some(child_index) = schema.object_index(child) else {
+            continue;
+        };
+        let Some(child_def) = schema.object_at(child_index) else {
+            continue;
+        };
+        let Some(field) = child_def.field_index("AccountId") else {
+            continue;
+        };
+        let blocking: Vec<String> = live_children(store, child_index, field, account.id)
+            .iter()
+            .filter_map(|id| store.get(child_index, id))
+            .filter(|r| {
+                child != "Contract"
+                    || super::derive::text_of(child_def, r, "StatusCode") == Some("Activated")
+            })
+            .map(|r| {
+                super::derive::text_of(child_def, r, number)
+                    .unwrap_or(r.id.as_str())
+                    .to_owned()
+            })
+            .collect();
+        if !blocking.is_empty() {
+            return Err(err(
+                "DELETE_FAILED",
+                format!(
+                    "Your attempt to delete {name} could not be completed because it is associated with the following {what}.: {}",
+                    blocking.join(", ")
+                ),
+                &[],
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Deletes a record (to the recycle bin) and, as an org does, the records that go with it;
+/// lookups on other records that pointed at it are cleared (see `on_parent_delete`).
 ///
 /// # Errors
 /// `ENTITY_IS_DELETED` when already deleted, `INVALID_CROSS_REFERENCE_KEY` when unknown,
-/// `INSUFFICIENT_ACCESS_OR_READONLY` for objects that cannot be deleted.
+/// `INSUFFICIENT_ACCESS_OR_READONLY` for objects that cannot be deleted, `DELETE_FAILED`
+/// for an account with cases or activated contracts.
 pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(), RecordError> {
     let (object_index, at) = store.locate(&id).ok_or_else(|| {
         err(
@@ -675,6 +832,7 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
             &[],
         ));
     }
+    check_locked(ctx, object, &record)?;
     for rule in ctx.rules {
         if rule.on_delete && rule.matches(object, &record) {
             return Err(err(
@@ -684,6 +842,9 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
             ));
         }
     }
+    if object.name == "Account" {
+        check_account_deletable(store, &schema, &record, object)?;
+    }
     let account = account_of(object, &record);
     record.deleted_ms = Some(ctx.now_ms);
     if let Some(stamp) = object.field_index("SystemModstamp") {
@@ -691,35 +852,67 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
     }
     store.replace(object_index, at, record);
     for child in schema.child_relationships(&object.name) {
-        if !child.cascade_delete {
-            continue;
-        }
         let Some(child_index) = schema.object_index(&child.child_object) else {
             continue;
         };
-        let Some(field) = schema
-            .object_at(child_index)
-            .and_then(|o| o.field_index(&child.field))
-        else {
+        let Some(child_def) = schema.object_at(child_index) else {
             continue;
         };
-        let children: Vec<SfId> = store
-            .table(child_index)
-            .map(|t| {
-                t.lookup(field, &IndexKey::Id(id))
-                    .iter()
-                    .filter_map(|r| t.row(*r))
-                    .filter(|r| r.deleted_ms.is_none())
-                    .map(|r| r.id)
-                    .collect()
-            })
-            .unwrap_or_default();
-        for child_id in children {
-            delete(store, ctx, child_id)?;
+        let Some(field) = child_def.field_index(&child.field) else {
+            continue;
+        };
+        let rule = on_parent_delete(
+            &object.name,
+            &child.child_object,
+            &child.field,
+            child.cascade_delete,
+        );
+        if rule == OnParentDelete::Keep {
+            continue;
+        }
+        for child_id in live_children(store, child_index, field, id) {
+            match rule {
+                OnParentDelete::Cascade => match delete(store, ctx, child_id) {
+                    // Already gone with another parent of the same cascade.
+                    Ok(())
+                    | Err(RecordError {
+                        status_code: "ENTITY_IS_DELETED",
+                        ..
+                    }) => {}
+                    Err(error) => return Err(error),
+                },
+                OnParentDelete::Clear => {
+                    clear_lookup(store, child_index, child_def, child_id, field, ctx.now_ms)
+                }
+                OnParentDelete::Keep => {}
+            }
         }
     }
     refresh_last_activity(store, object, account, None, ctx.now_ms);
     Ok(())
+}
+
+/// Clears `field` on a live record whose parent was deleted, as a system change: only
+/// SystemModstamp moves (salesforce-api.md 3.3).
+fn clear_lookup(
+    store: &mut Store,
+    object_index: usize,
+    object: &ObjectDef,
+    id: SfId,
+    field: usize,
+    now_ms: i64,
+) {
+    let Some(at) = store.table(object_index).and_then(|t| t.position(&id)) else {
+        return;
+    };
+    let Some(mut record) = store.table(object_index).and_then(|t| t.row(at)).cloned() else {
+        return;
+    };
+    record.set(field, None);
+    if let Some(stamp) = object.field_index("SystemModstamp") {
+        record.set(stamp, Some(Value::DateTime(now_ms)));
+    }
+    store.replace(object_index, at, record);
 }
 
 #[cfg(test)]
@@ -734,6 +927,7 @@ mod tests {
             fls,
             seed: false,
             rules: &[],
+            locked: &[],
         }
     }
 

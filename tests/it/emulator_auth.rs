@@ -312,3 +312,16 @@ async fn tokens_expire_on_the_emulator_clock() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn jwt_exp_may_lie_at_most_three_minutes_ahead() {
+    let org = Org::start().await;
+    // The JWT bearer flow page: exp "within 3 minutes" (salesforce-api.md 1.1).
+    let r = jwt(&org, claims(USER, "https://login.salesforce.com", 180)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_oauth_error(
+        &jwt(&org, claims(USER, "https://login.salesforce.com", 240)).await,
+        "invalid_grant",
+        "invalid assertion",
+    );
+}

@@ -68,12 +68,12 @@ async fn all_or_none_rolls_back_and_halts_the_rest() {
 #[tokio::test]
 async fn more_than_25_subrequests_is_refused() {
     let org = Org::start().await;
-    let subs: Vec<_> = (0..26).map(|i| json!({"method": "GET", "url": format!("/services/data/{V}/limits"), "referenceId": format!("r{i}")})).collect();
+    let subs: Vec<_> = (0..26).map(|i| json!({"method": "GET", "url": format!("/services/data/{V}/sobjects/Account/describe"), "referenceId": format!("r{i}")})).collect();
     let r = org
         .post("/composite", json!({"compositeRequest": subs}))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(error_of(&r).0, "LIMIT_EXCEEDED");
-    let r = org.post("/composite", json!({"compositeRequest": [{"method": "GET", "url": format!("/services/data/{V}/limits"), "referenceId": "x", "httpHeaders": {"Authorization": "Bearer y"}}]})).await;
+    let r = org.post("/composite", json!({"compositeRequest": [{"method": "GET", "url": format!("/services/data/{V}/sobjects/Account/describe"), "referenceId": "x", "httpHeaders": {"Authorization": "Bearer y"}}]})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }

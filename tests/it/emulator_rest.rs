@@ -13,7 +13,7 @@ async fn versions_list_needs_no_auth_and_has_no_usage_header() {
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.header("Sforce-Limit-Info").is_none());
         let list = r.json.as_array().unwrap();
-        assert_eq!(list.len(), 36);
+        assert_eq!(list.len(), 37);
         assert_eq!(
             list[0],
             json!({"label": "Summer '14", "url": "/services/data/v31.0", "version": "31.0"})
@@ -21,6 +21,11 @@ async fn versions_list_needs_no_auth_and_has_no_usage_header() {
         assert_eq!(
             list[35],
             json!({"label": "Spring '26", "url": "/services/data/v66.0", "version": "66.0"})
+        );
+        // Summer '26 is GA (salesforce-api.md 2.1), so it is the newest listed.
+        assert_eq!(
+            list[36],
+            json!({"label": "Summer '26", "url": "/services/data/v67.0", "version": "67.0"})
         );
     }
     // Listing versions never counts against the allocation.
@@ -44,10 +49,21 @@ async fn retired_and_unknown_versions() {
         )
         .await;
     assert_eq!(retired.status, StatusCode::GONE);
-    let future = org
+    let summer_26 = org
         .call_with(
             Method::GET,
             "/services/data/v67.0/limits",
+            None,
+            &org.token,
+            &[],
+        )
+        .await;
+    assert_eq!(summer_26.status, StatusCode::OK, "{}", summer_26.text);
+    // Winter '27 is only in preview.
+    let future = org
+        .call_with(
+            Method::GET,
+            "/services/data/v68.0/limits",
             None,
             &org.token,
             &[],

@@ -65,6 +65,11 @@ pub struct IngestJob {
     pub header: JobHeader,
     operation: Operation,
     external_id: Option<String>,
+    /// Whether the job's one upload happened (the data itself may be gone).
+    uploaded: bool,
+    /// The upload as received, kept only until the file is read: once parsed, each row
+    /// keeps its own raw text for the result files. A file that could not be read keeps it
+    /// (`unprocessedrecords` returns it as uploaded).
     data: Option<String>,
     parsed: Option<Parsed>,
     next_row: usize,
@@ -225,15 +230,17 @@ impl IngestJob {
 /// Reads the uploaded file: the job fails on a bad line ending, bad quoting or an unknown
 /// column, and then processes nothing.
 fn read_file(state: &EmulatorState, job: &mut IngestJob, now_ms: i64) {
-    let data = job.data.clone().unwrap_or_default();
+    let data = job.data.take().unwrap_or_default();
     let records = match csv::parse(&data, job.header.delimiter, job.header.line_ending) {
         Ok(records) => records,
         Err(error) => {
+            job.data = Some(data);
             job.header.error_message = Some(error.message());
             job.header.set_state(JobState::Failed, now_ms);
             return;
         }
     };
+    drop(data);
     let mut records = records.into_iter();
     let Some(first) = records.next() else {
         job.parsed = None;
@@ -282,6 +289,7 @@ fn run_batch(
         .saturating_add(BATCH_RECORDS)
         .min(parsed.rows.len());
     let chunk = job.next_row..end;
+    let total = parsed.rows.len();
     let locks: Vec<bool> = chunk.clone().map(|_| state.lock_fault(lock_all)).collect();
     let row_job = RowJob {
         object: &job.header.object,
@@ -311,6 +319,12 @@ fn run_batch(
             })
             .collect()
     });
+    // A processed row needs only its raw text from now on (the result files echo it).
+    if let Some(parsed) = job.parsed.as_mut() {
+        for row in parsed.rows.get_mut(chunk).unwrap_or_default() {
+            row.cells = Vec::new();
+        }
+    }
     let rows = count(outcomes.len());
     job.failed += count(
         outcomes
@@ -320,7 +334,7 @@ fn run_batch(
     );
     job.outcomes.extend(outcomes);
     job.next_row = end;
-    let done = end >= parsed.rows.len();
+    let done = end >= total;
     job.header.modstamp_ms = now_ms;
     if done {
         job.header.set_state(JobState::JobComplete, now_ms);
@@ -360,8 +374,11 @@ fn find(bulk: &BulkState, text: &str) -> Option<u64> {
         .map(|(serial, _)| *serial)
 }
 
+/// The org's Bulk jobs, with jobs that ended more than 7 days ago purged first.
 fn lock_bulk(state: &EmulatorState) -> std::sync::MutexGuard<'_, BulkState> {
-    state.bulk.lock().unwrap_or_else(|e| e.into_inner())
+    let mut bulk = state.bulk.lock().unwrap_or_else(|e| e.into_inner());
+    bulk.purge(state.clock.now_ms());
+    bulk
 }
 
 /// `POST /jobs/ingest`: creates an Open job.
@@ -443,6 +460,7 @@ fn create_job(state: &EmulatorState, call: &CallContext, body: &[u8]) -> Result<
         },
         operation,
         external_id,
+        uploaded: false,
         data: None,
         parsed: None,
         next_row: 0,
@@ -478,7 +496,7 @@ pub async fn upload(
         )
         .into_response();
     }
-    if job.data.is_some() {
+    if job.uploaded {
         // One upload per job: a second one is refused with the org's own (misspelt) text,
         // naming the 15-character job Id (body recorded in the walkthrough above; a loader
         // on GitHub saw the second PUT refused outright, while
@@ -512,6 +530,7 @@ pub async fn upload(
         .into_response();
     }
     job.data = Some(String::from_utf8_lossy(&body).into_owned());
+    job.uploaded = true;
     job.header.modstamp_ms = state.clock.now_ms();
     StatusCode::CREATED.into_response()
 }

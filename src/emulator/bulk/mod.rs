@@ -45,6 +45,9 @@ pub const DAILY_RECORDS: u64 = 150_000_000;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
+/// How long a job that ended is kept: 7 days (salesforce-api.md 5 and 6).
+pub const RETENTION_MS: i64 = 7 * DAY_MS;
+
 /// The org's Bulk jobs and usage.
 #[derive(Debug, Default)]
 pub struct BulkState {
@@ -88,6 +91,18 @@ impl BulkState {
     /// Counts one query job.
     pub fn count_query_job(&mut self, now_ms: i64) {
         self.query_jobs.push_back(now_ms);
+    }
+
+    /// Deletes the jobs that reached a terminal state (JobComplete, Failed, Aborted) more
+    /// than [`RETENTION_MS`] before `now_ms` on the emulator clock, with their data and
+    /// results, as an org does (salesforce-api.md 5: "jobs in terminal state are deleted
+    /// after 7 days"; 6: query results are kept 7 days).
+    pub fn purge(&mut self, now_ms: i64) {
+        let horizon = now_ms.saturating_sub(RETENTION_MS);
+        let expired =
+            |header: &job::JobHeader| header.state.is_terminal() && header.modstamp_ms <= horizon;
+        self.ingest.retain(|_, job| !expired(&job.header));
+        self.query.retain(|_, job| !expired(&job.header));
     }
 
     /// Usage in the 24 hours before `now_ms`.

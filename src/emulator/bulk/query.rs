@@ -15,6 +15,8 @@
 //! "Aggregate Relationships not supported in Bulk Query" is the org message that
 //! forcedotcom/dataloader's extraction tests expect for aggregates over Bulk.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -52,8 +54,9 @@ pub struct QueryJob {
     pub header: JobHeader,
     soql: String,
     all: bool,
-    /// The matching records in result order, once the job completed.
-    ids: Option<Vec<SfId>>,
+    /// The matching records in result order, once the job completed. Shared, so a results
+    /// page takes a reference count rather than a copy of every Id.
+    ids: Option<Arc<[SfId]>>,
 }
 
 impl QueryJob {
@@ -94,7 +97,7 @@ impl QueryJob {
         let Json::Object(mut map) = self.listed() else {
             return Json::Null;
         };
-        let processed = self.ids.as_ref().map_or(0, Vec::len);
+        let processed = self.ids.as_ref().map_or(0, |ids| ids.len());
         map.insert("numberRecordsProcessed".into(), json!(processed));
         map.insert("retries".into(), json!(0));
         map.insert("totalProcessingTime".into(), json!(processed));
@@ -103,6 +106,24 @@ impl QueryJob {
             map.insert("errorMessage".into(), json!(message));
         }
         Json::Object(map)
+    }
+}
+
+/// What a results page needs of its job, taken under the Bulk lock without copying the
+/// job: its header, SOQL and a shared handle on its Ids.
+struct PageSource {
+    header: JobHeader,
+    soql: String,
+    ids: Option<Arc<[SfId]>>,
+}
+
+impl PageSource {
+    fn of(job: &QueryJob) -> Self {
+        Self {
+            header: job.header.clone(),
+            soql: job.soql.clone(),
+            ids: job.ids.clone(),
+        }
     }
 }
 
@@ -172,8 +193,11 @@ fn bind(state: &EmulatorState, text: &str, now_ms: i64) -> Result<BoundQuery, Ap
     soql::bind(query, &catalog, from_ms(now_ms)).map_err(soql_error)
 }
 
+/// The org's Bulk jobs, with jobs that ended more than 7 days ago purged first.
 fn lock_bulk(state: &EmulatorState) -> std::sync::MutexGuard<'_, BulkState> {
-    state.bulk.lock().unwrap_or_else(|e| e.into_inner())
+    let mut bulk = state.bulk.lock().unwrap_or_else(|e| e.into_inner());
+    bulk.purge(state.clock.now_ms());
+    bulk
 }
 
 fn find(bulk: &BulkState, text: &str) -> Option<u64> {
@@ -220,6 +244,10 @@ fn create_job(state: &EmulatorState, call: &CallContext, body: &[u8]) -> Result<
     let delimiter = Delimiter::parse(delimiter_text)
         .ok_or_else(|| invalid_property("columnDelimiter", delimiter_text))?;
     let refuse = |message: &str| bulk_error(StatusCode::BAD_REQUEST, "API_ERROR", message);
+    // The statement limit applies to Bulk query as to REST (salesforce-api.md 3.4), and is
+    // checked before the text is scanned at all.
+    soql::check_length(&soql_text)
+        .map_err(|e| bulk_error(StatusCode::BAD_REQUEST, e.code, e.message))?;
     if let Some(message) = unsupported(&soql_text) {
         return Err(refuse(message));
     }
@@ -271,7 +299,7 @@ fn run(state: &EmulatorState, job: &mut QueryJob, now_ms: i64) {
     let store = state.store.read().unwrap_or_else(|e| e.into_inner());
     match execute(&store, &fls, &job.soql, job.all, now_ms) {
         Ok(execution) => {
-            let ids = store
+            let ids: Arc<[SfId]> = store
                 .table(execution.object)
                 .map(|table| {
                     execution
@@ -280,7 +308,7 @@ fn run(state: &EmulatorState, job: &mut QueryJob, now_ms: i64) {
                         .filter_map(|at| table.row(*at).map(|r| r.id))
                         .collect()
                 })
-                .unwrap_or_default();
+                .unwrap_or_else(|| Arc::from(Vec::new()));
             job.ids = Some(ids);
             job.header.set_state(JobState::JobComplete, now_ms);
         }
@@ -455,7 +483,7 @@ pub async fn results(
             return no_such_job().into_response();
         };
         catch_up(&state, job, now);
-        job.clone()
+        PageSource::of(job)
     };
     if version_number(&call.version) != job.header.api_version {
         // [verify] code and wording; the guide documents only the 409.
@@ -492,7 +520,7 @@ pub async fn results(
             .into_response();
         }
     };
-    let ids = job.ids.clone().unwrap_or_default();
+    let ids: Arc<[SfId]> = job.ids.clone().unwrap_or_else(|| Arc::from(Vec::new()));
     let start = match params.get("locator").filter(|l| !l.is_empty()) {
         None => 0,
         Some(text) => match offset_of(text).filter(|o| *o <= ids.len()) {
@@ -589,7 +617,7 @@ pub async fn result_pages(
             return no_such_job().into_response();
         };
         catch_up(&state, job, now);
-        job.clone()
+        PageSource::of(job)
     };
     if job.header.state != JobState::JobComplete {
         return bulk_error(
@@ -602,7 +630,7 @@ pub async fn result_pages(
         )
         .into_response();
     }
-    let total = job.ids.as_ref().map_or(0, Vec::len);
+    let total = job.ids.as_ref().map_or(0, |ids| ids.len());
     let first_page = params
         .get("locator")
         .and_then(|l| offset_of(l))

@@ -27,6 +27,9 @@ use super::{Params, object_def, render_record, resolve_fields};
 /// The most records one Collections call takes.
 pub const MAX_RECORDS: usize = 200;
 
+/// Most runs of one type ("chunks") a mixed-type create may have.
+pub const MAX_CHUNKS: usize = 10;
+
 fn too_many() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
@@ -249,6 +252,24 @@ pub async fn create_or_override(
         Ok(objects) => objects,
         Err(error) => return error.into_response(),
     };
+    // Mixed types are written as runs ("chunks") of one type, at most ten
+    // (salesforce-api.md 4.2; resources_composite_sobjects_collections_create.htm). The
+    // message is the platform's own for the same limit in Apex DML (quoted in
+    // SFDO-Community/declarative-lookup-rollup-summaries#51); code and status are [verify].
+    let chunks = objects
+        .iter()
+        .zip(objects.iter().skip(1))
+        .filter(|(a, b)| a != b)
+        .count()
+        + usize::from(!objects.is_empty());
+    if chunks > MAX_CHUNKS {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "LIMIT_EXCEEDED",
+            "Cannot have more than 10 chunks in a single operation. Please rearrange the data to reduce chunking.",
+        )
+        .into_response();
+    }
     if let Some(at) = batch
         .records
         .iter()
@@ -387,6 +408,23 @@ pub async fn upsert(
         Ok(batch) => batch,
         Err(error) => return error.into_response(),
     };
+    // Upsert takes one type, the URL's (salesforce-api.md 4.2: "one type = URL type"),
+    // checked before each record's fields are. [verify] the code and wording.
+    if let Some(other) = batch
+        .records
+        .iter()
+        .filter_map(|r| record_type(r))
+        .find(|t| state.schema.object(t).is_none_or(|o| o.name != name))
+    {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_TYPE",
+            format!(
+                "Records in an upsert must all be of the type in the URL, {name}; found {other}"
+            ),
+        )
+        .into_response();
+    }
     if let Err(error) = check_shapes(&state, &batch, Some(&name)) {
         return error.into_response();
     }

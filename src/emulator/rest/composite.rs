@@ -8,7 +8,10 @@
 //! With `allOrNone:true` the first failure rolls every earlier write back and answers the
 //! other subrequests 400 `PROCESSING_HALTED`. Composite calls are serialised with each
 //! other so one transaction's undo log never holds another's writes. Subrequests run in
-//! order: `collateSubrequests` is accepted and ignored.
+//! order: `collateSubrequests` is accepted and ignored. Only the resources Composite supports
+//! may be named (sObject resources, query/queryAll, sObject Collections), at most five of
+//! them Collections or query operations; anything else refuses the whole request with 400
+//! before any subrequest runs.
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -24,6 +27,67 @@ use super::super::state::EmulatorState;
 
 /// Most subrequests in one Composite call.
 pub const MAX_SUBREQUESTS: usize = 25;
+
+/// Most subrequests in one Composite call that are sObject Collections or query operations
+/// (query, queryAll and the query-more locators).
+pub const MAX_COLLECTION_OR_QUERY: usize = 5;
+
+/// What a subrequest URL may name. Composite supports every sObject resource, Query and
+/// QueryAll (with their query-more locators) and, from v43.0, sObject Collections, and
+/// nothing else ("Composite is supported for the following resources",
+/// https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-composite-post.html).
+/// Refusing the rest also keeps `/composite` from calling itself, which would wait forever
+/// on the Composite lock it already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubrequestKind {
+    /// `/sobjects/...`.
+    SObject,
+    /// `/query...`, `/queryAll...`.
+    Query,
+    /// `/composite/sobjects...`.
+    Collections,
+}
+
+/// Classifies a subrequest URL (`/services/data/vXX.X/...`, query string ignored), or `None`
+/// when Composite does not support the resource.
+fn subrequest_kind(url: &str) -> Option<SubrequestKind> {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let rest = path.strip_prefix("/services/data/")?;
+    let (version, resource) = rest.split_once('/')?;
+    let number = version.strip_prefix('v')?.strip_suffix(".0")?;
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // No dot segments: a URL must not climb out of the resource it names.
+    if resource
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
+        return None;
+    }
+    let first = resource.split('/').next().unwrap_or_default();
+    match first {
+        "sobjects" => Some(SubrequestKind::SObject),
+        "query" | "queryAll" => Some(SubrequestKind::Query),
+        "composite" => {
+            let second = resource.split('/').nth(1).unwrap_or_default();
+            (second == "sobjects").then_some(SubrequestKind::Collections)
+        }
+        _ => None,
+    }
+}
+
+/// The whole-request 400 for a subrequest URL Composite does not take. [verify] the code and
+/// wording; that only these resources are supported is documented.
+fn unsupported_url(url: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "INVALID_API_INPUT",
+        format!(
+            "Composite subrequests support only sObject, Query, QueryAll and sObject Collections resources: {url}"
+        ),
+    )
+}
 
 /// Headers a subrequest may not set (the outer request's apply).
 const FORBIDDEN_HEADERS: &[&str] = &["accept", "authorization", "content-type"];
@@ -133,7 +197,27 @@ pub async fn composite(
         .into_response();
     }
     let mut seen = Vec::new();
+    let mut collection_or_query = 0usize;
     for sub in subrequests {
+        let url = sub.get("url").and_then(Json::as_str).unwrap_or_default();
+        match subrequest_kind(url) {
+            None => return unsupported_url(url).into_response(),
+            Some(SubrequestKind::SObject) => {}
+            Some(SubrequestKind::Query | SubrequestKind::Collections) => {
+                collection_or_query += 1;
+            }
+        }
+        if collection_or_query > MAX_COLLECTION_OR_QUERY {
+            // [verify] the exact code; the limit of five is documented (same page).
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "LIMIT_EXCEEDED",
+                format!(
+                    "Limit exceeded: at most {MAX_COLLECTION_OR_QUERY} subrequests of a composite request may be sObject Collections or query operations"
+                ),
+            )
+            .into_response();
+        }
         let id = sub
             .get("referenceId")
             .and_then(Json::as_str)
@@ -242,6 +326,14 @@ async fn run_one(
         sub.get("url").and_then(Json::as_str).unwrap_or_default(),
         done,
     )?;
+    // A reference may not turn a supported URL into another resource.
+    if subrequest_kind(&url).is_none() {
+        return Ok((
+            400,
+            Map::new(),
+            json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]),
+        ));
+    }
     let body = match sub.get("body") {
         Some(body) => Some(substitute_json(body, done)?),
         None => None,
@@ -291,6 +383,40 @@ async fn run_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_supported_resources_are_subrequests() {
+        use SubrequestKind::*;
+        let v = "/services/data/v66.0";
+        assert_eq!(
+            subrequest_kind(&format!("{v}/sobjects/Account")),
+            Some(SObject)
+        );
+        assert_eq!(
+            subrequest_kind(&format!("{v}/sobjects/Account/Ext__c/A-1")),
+            Some(SObject)
+        );
+        assert_eq!(
+            subrequest_kind(&format!("{v}/query/?q=SELECT+Id")),
+            Some(Query)
+        );
+        assert_eq!(subrequest_kind(&format!("{v}/queryAll?q=x")), Some(Query));
+        assert_eq!(
+            subrequest_kind(&format!("{v}/composite/sobjects")),
+            Some(Collections)
+        );
+        for refused in [
+            format!("{v}/composite"),
+            format!("{v}/composite/"),
+            format!("{v}/jobs/ingest"),
+            format!("{v}/limits"),
+            format!("{v}/sobjects/../composite"),
+            "/_emulator/reset".to_owned(),
+            "/services/data/vX.0/sobjects/Account".to_owned(),
+        ] {
+            assert_eq!(subrequest_kind(&refused), None, "{refused}");
+        }
+    }
 
     #[test]
     fn references_resolve_case_sensitively() {

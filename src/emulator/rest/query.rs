@@ -129,12 +129,18 @@ pub fn soql_value(record: &Record, at: Option<usize>) -> SoqlValue<'_> {
 }
 
 impl RowView<'_> {
-    /// The parent record behind a relationship name, if set.
+    /// The parent record behind a relationship name, if set. A live row never sees a
+    /// parent in the recycle bin: it reads as no parent (`"Account": null`), as an org
+    /// shows it. A row that is itself deleted (queryAll) still shows the parent it was
+    /// deleted with `[verify]`.
     pub fn parent(&self, rel: &str) -> Option<(&ObjectDef, &Record)> {
         let field = self.object.relationship(rel)?;
         let at = self.object.field_index(&field.name)?;
         let id = self.record.value(at)?.as_id()?;
         let (index, record) = self.store.get_any(&id)?;
+        if record.deleted_ms.is_some() && self.record.deleted_ms.is_none() {
+            return None;
+        }
         Some((self.store.schema().object_at(index)?, record))
     }
 }
@@ -491,6 +497,7 @@ async fn run(
         next: 0,
         batch: batch_size(&headers),
         touched_ms: now,
+        touched_seq: 0,
         all,
     };
     page(
@@ -561,6 +568,9 @@ fn page(
             "nextRecordsUrl".into(),
             json!(format!("/services/data/{version}/query/{id}-{end}")),
         );
+        cursor.touched_seq = state
+            .next_request
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         cursors.insert(id, cursor);
         evict(&mut cursors);
     } else if let Some(id) = locator {
@@ -578,7 +588,7 @@ fn evict(cursors: &mut HashMap<String, Cursor>) {
     while cursors.len() > MAX_CURSORS {
         let Some(oldest) = cursors
             .iter()
-            .min_by_key(|(_, c)| c.touched_ms)
+            .min_by_key(|(_, c)| (c.touched_ms, c.touched_seq))
             .map(|(k, _)| k.clone())
         else {
             return;

@@ -40,6 +40,9 @@ pub const INVALID_TYPE: &str = "INVALID_TYPE";
 pub const INVALID_QUERY_FILTER_OPERATOR: &str = "INVALID_QUERY_FILTER_OPERATOR";
 /// OFFSET above 2,000.
 pub const NUMBER_OUTSIDE_VALID_RANGE: &str = "NUMBER_OUTSIDE_VALID_RANGE";
+/// A statement the org will not plan: the limits cheat sheet names this code for statements
+/// too complex to run (salesforce_app_limits_platform_soslsoql.htm).
+pub const QUERY_TOO_COMPLICATED: &str = "QUERY_TOO_COMPLICATED";
 
 /// Words ending at most this many characters before the caret are shown.
 const WINDOW_BEFORE: usize = 30;
@@ -345,6 +348,27 @@ pub(crate) mod text {
     /// MALFORMED_QUERY for an empty query. Wording from
     /// dufoli/Salesforce-Inspector-Advanced#284; `[verify]` that the API answers the same.
     pub(crate) const EMPTY_QUERY: &str = "SOQL statements cannot be empty or null";
+
+    /// A statement over the 100,000-character limit. The limit is documented (SOQL and SOSL
+    /// limits cheat sheet,
+    /// https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_soslsoql.htm,
+    /// and Help article 000386440); the wording follows the org's message for the older
+    /// 20,000-character limit and is `[verify]`.
+    pub(crate) fn statement_too_long(limit: usize) -> String {
+        format!("SOQL statements cannot be longer than {limit} characters")
+    }
+
+    /// A string literal in WHERE over the documented 4,000 characters (same cheat sheet);
+    /// the wording is `[verify]`.
+    pub(crate) fn string_too_long(limit: usize) -> String {
+        format!("String literals in the WHERE clause cannot be longer than {limit} characters")
+    }
+
+    /// Conditions nested deeper than the emulator follows. Salesforce documents no depth
+    /// limit; `QUERY_TOO_COMPLICATED` and this wording (the org's message for filters too
+    /// complex to run) are `[verify]`.
+    pub(crate) const TOO_DEEP: &str =
+        "Query is either selecting too many fields or the filter conditions are too complicated.";
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@
 //! subqueries, or `COUNT()` alone; FROM one object; WHERE with AND/OR/NOT and parentheses,
 //! `= != <> < <= > >=`, `IN`/`NOT IN` lists, `LIKE`, null, booleans, numbers, strings, date,
 //! dateTime and relative date literals; ORDER BY with ASC/DESC and NULLS FIRST/LAST; LIMIT;
-//! OFFSET (at most 2,000). Other real SOQL (GROUP BY, aggregates, functions, semi-joins,
+//! OFFSET (at most 2,000). Limits as an org's: statements of at most 100,000 characters,
+//! WHERE strings of at most 4,000, and conditions nested at most [`MAX_NESTING`] deep, so no
+//! request can exhaust the stack of the recursive passes. Other real SOQL (GROUP BY, aggregates, functions, semi-joins,
 //! TYPEOF, WITH, FOR, deeper paths, week and fiscal literals) is refused with a
 //! `MALFORMED_QUERY` that says the emulator does not support it.
 
@@ -42,10 +44,10 @@ pub use ast::{
 pub use bind::{BoundQuery, FieldPath, Selected, Subquery, bind};
 pub use error::{
     INVALID_FIELD, INVALID_QUERY_FILTER_OPERATOR, INVALID_TYPE, MALFORMED_QUERY,
-    NUMBER_OUTSIDE_VALID_RANGE, SoqlError,
+    NUMBER_OUTSIDE_VALID_RANGE, QUERY_TOO_COMPLICATED, SoqlError,
 };
 pub use lexer::escape;
-pub use parser::parse;
+pub use parser::{MAX_NESTING, MAX_STATEMENT_CHARS, MAX_WHERE_STRING_CHARS, check_length, parse};
 
 /// The largest OFFSET Salesforce accepts (SOQL reference, "OFFSET").
 pub const MAX_OFFSET: u64 = 2_000;

@@ -13,7 +13,7 @@ use super::ast::{
     Query, QueryBody, RelativeDate, SelectItem, SelectList, StringLiteral,
     UNSUPPORTED_DATE_LITERALS,
 };
-use super::error::{MALFORMED_QUERY, SoqlError, Stage, text};
+use super::error::{MALFORMED_QUERY, QUERY_TOO_COMPLICATED, SoqlError, Stage, text};
 use super::lexer::{Tok, Token, decode, tokenize};
 
 /// Parses SOQL text into a [`Query`]. Checks syntax only; names are resolved by `bind`.
@@ -25,11 +25,13 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
     if text.trim().is_empty() {
         return Err(SoqlError::plain(MALFORMED_QUERY, text::EMPTY_QUERY));
     }
+    check_length(text)?;
     let tokens = tokenize(text)?;
     let mut parser = Parser {
         source: text,
         tokens: &tokens,
         pos: 0,
+        depth: 0,
     };
     let body = parser.query_body(false)?;
     parser.expect_end(Tok::Eof)?;
@@ -37,6 +39,37 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
         source: Arc::from(text),
         body,
     })
+}
+
+/// The longest SOQL statement an org takes, in characters (SOQL and SOSL limits cheat
+/// sheet: "Maximum length of SOQL statements: by default, 100,000 characters";
+/// salesforce-api.md 3.4).
+pub const MAX_STATEMENT_CHARS: usize = 100_000;
+
+/// The longest string literal in a WHERE clause, in characters (same cheat sheet: "4,000
+/// characters for each string within a WHERE clause").
+pub const MAX_WHERE_STRING_CHARS: usize = 4_000;
+
+/// How deep conditions may nest (parentheses and NOT). Salesforce documents no number; the
+/// limit exists so that parsing, binding, evaluating and dropping a condition tree (all
+/// recursive) stay far inside a thread's stack whatever the request, and is far above what
+/// any generated or hand-written filter uses.
+pub const MAX_NESTING: usize = 100;
+
+/// Refuses a statement over [`MAX_STATEMENT_CHARS`], before any other work: REST, Composite
+/// and Bulk query jobs (whose SOQL arrives in a POST body) all pass through here.
+///
+/// # Errors
+/// `MALFORMED_QUERY` naming the limit.
+pub fn check_length(text: &str) -> Result<(), SoqlError> {
+    // Counting stops at the limit, so a huge body costs no more than the limit.
+    if text.chars().nth(MAX_STATEMENT_CHARS).is_some() {
+        return Err(SoqlError::plain(
+            MALFORMED_QUERY,
+            text::statement_too_long(MAX_STATEMENT_CHARS),
+        ));
+    }
+    Ok(())
 }
 
 /// Keywords that end a clause or start another, so they cannot be read as names.
@@ -59,6 +92,8 @@ struct Parser<'a> {
     source: &'a str,
     tokens: &'a [Token],
     pos: usize,
+    /// How many conditions enclose the one being read (see [`MAX_NESTING`]).
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -330,8 +365,20 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `[NOT] term ((AND term)* | (OR term)*)`: one kind of junction per level.
+    /// `[NOT] term ((AND term)* | (OR term)*)`: one kind of junction per level. Nesting is
+    /// capped at [`MAX_NESTING`], so the recursion here and in every later pass over the tree
+    /// is bounded.
     fn condition(&mut self) -> Result<Condition, SoqlError> {
+        if self.depth >= MAX_NESTING {
+            return Err(SoqlError::plain(QUERY_TOO_COMPLICATED, text::TOO_DEEP));
+        }
+        self.depth += 1;
+        let condition = self.junction();
+        self.depth -= 1;
+        condition
+    }
+
+    fn junction(&mut self) -> Result<Condition, SoqlError> {
         let first = if self.eat_keyword("NOT") {
             Condition::Not(Box::new(self.term()?))
         } else {
@@ -486,10 +533,21 @@ impl<'a> Parser<'a> {
                     .source
                     .get(token.start + 1..token.end.saturating_sub(1))
                     .unwrap_or_default();
-                LiteralKind::String(StringLiteral {
+                let literal = StringLiteral {
                     raw: raw.to_owned(),
                     pieces: decode(raw),
-                })
+                };
+                // Values are read only in WHERE, so every string here is a WHERE string.
+                if literal.pieces.len() > MAX_WHERE_STRING_CHARS {
+                    return Err(SoqlError::at(
+                        MALFORMED_QUERY,
+                        self.source,
+                        token.start,
+                        Stage::Syntax,
+                        text::string_too_long(MAX_WHERE_STRING_CHARS),
+                    ));
+                }
+                LiteralKind::String(literal)
             }
             Tok::Number => match self.text(token).parse::<f64>() {
                 Ok(n) if n.is_finite() => LiteralKind::Number(n),

@@ -182,6 +182,17 @@ impl Org {
         r
     }
 
+    /// An admin call whose status the test checks itself.
+    pub async fn admin_raw(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
+        let mut request = self
+            .http
+            .request(method, format!("{}/_emulator{}", self.base, path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        into_resp(request.send().await.unwrap()).await
+    }
+
     pub async fn faults(&self, spec: &str) {
         self.admin(Method::POST, "/faults", Some(json!({ "spec": spec })))
             .await;
