@@ -41,7 +41,7 @@
 //! [[categories]]
 //! key = "case_health"        # names the fields Health_Case_Health__c / Case_Health__c
 //! label = "Case health"
-//! weight = 15                # relative; weights are normalised
+//! weight = 15                # relative, above 0 and at most 1000; weights are normalised
 //! flag_below = 50            # optional, overrides the model's
 //! [categories.measure]       # one of the kinds below
 //! kind = "count"
@@ -53,7 +53,7 @@
 //! when = { arr_below = 25000 }   # also arr_at_least, first_contract_within_days,
 //!                                # account_type_in; all given must hold
 //! drop = ["business_reviews"]    # categories not used
-//! weights = { engagement_recency = 20 }
+//! weights = { engagement_recency = 20 }   # same bounds as a category's weight
 //! [profiles.measures.engagement_recency]   # a replacement measure
 //! kind = "recency"
 //! ...
