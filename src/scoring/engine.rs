@@ -218,6 +218,7 @@ pub fn score_account(
         status_since,
         coverage,
         previous_score: previous.score,
+        previous_period: previous.period,
         change,
         trend,
         change_drivers,

@@ -131,5 +131,5 @@ pub use model::{
     Renewal, Scale, ScheduledStage, Step, StepDirection, Steps,
 };
 pub use presets::NAMES as PRESET_NAMES;
-pub use previous::Previous;
+pub use previous::{Periods, Previous};
 pub use result::{AccountScore, CategoryScore, ChangeDriver, Flag};
