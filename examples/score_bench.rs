@@ -23,7 +23,7 @@ use vitals::domain::{
     Account, AccountSnapshot, ActivityType, Case, CasePriority, Contract, ContractStatus,
     CurrentHealth, Event, HealthStatus, Opportunity, SfId, Task,
 };
-use vitals::scoring::{Model, Previous, score_account};
+use vitals::scoring::{Model, Periods, Previous, score_account};
 
 const DEFAULT_ACCOUNTS: u64 = 100_000;
 const SEED: u64 = 0x5EED_CAFE;
@@ -102,7 +102,10 @@ fn score_all(
     cores: usize,
 ) -> BTreeMap<String, usize> {
     let chunk = portfolio.len().div_ceil(cores.max(1)).max(1);
-    let period_start = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default();
+    let periods = Periods {
+        current: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default(),
+        previous: NaiveDate::from_ymd_opt(2026, 5, 1).unwrap_or_default(),
+    };
     thread::scope(|scope| {
         let handles: Vec<_> = portfolio
             .chunks(chunk)
@@ -111,7 +114,7 @@ fn score_all(
                     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
                     for snapshot in slice {
                         let previous =
-                            Previous::from_snapshot(snapshot, &model.name, period_start, as_of);
+                            Previous::from_snapshot(snapshot, &model.name, periods, as_of);
                         let score = score_account(snapshot, model, as_of, &previous);
                         *counts.entry(score.status.as_api().to_owned()).or_default() += 1;
                     }

@@ -13,7 +13,7 @@ use vitals::salesforce::preflight::{self, Severity};
 use vitals::salesforce::retrier::TokioSleeper;
 use vitals::salesforce::wire::{FieldMap, decode_org_file};
 use vitals::salesforce::{Client, ClientSettings, SalesforceError};
-use vitals::scoring::{self, Model, Previous};
+use vitals::scoring::{self, Model, Periods, Previous};
 
 /// Exit codes of product-spec section 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -427,8 +427,8 @@ fn explain(
         );
     }
     let snapshot = find_account(&snapshots, account, input)?;
-    let period_start = period.start_of(as_of.date_naive());
-    let previous = Previous::from_snapshot(snapshot, &model.name, period_start, as_of);
+    let periods = Periods::around(as_of.date_naive(), |day| period.start_of(day));
+    let previous = Previous::from_snapshot(snapshot, &model.name, periods, as_of);
     let score = scoring::score_account(snapshot, &model, as_of, &previous);
     print!("{}", scoring::render(&score));
     Ok(Exit::Success)

@@ -123,8 +123,30 @@ pub fn score_account(
     } else {
         0.0
     };
-    let coverage = round1(coverage_raw);
-    let overall = (data_weight > 0.0).then(|| round1(weighted / data_weight));
+    let overall_raw = (data_weight > 0.0).then(|| round1(weighted / data_weight));
+
+    // A model read from TOML has weights in (0, 1000], so these sums stay finite; but a
+    // `Model` is a public value, and a NaN or infinite score must never reach a status or
+    // a Salesforce Number field. Such a result is Insufficient Data, with a diagnostic.
+    let weights_ok = categories
+        .iter()
+        .filter(|c| c.in_profile)
+        .all(|c| c.weight.is_finite() && c.weight > 0.0);
+    let broken = !weights_ok
+        || !coverage_raw.is_finite()
+        // NaN and the infinities are outside the range too.
+        || overall_raw.is_some_and(|o| !(0.0..=100.0).contains(&o));
+    if broken {
+        diagnostics.push(format!(
+            "the overall score or coverage is not a finite number between 0 and 100 (the weights of the categories with data add up to {data_weight:e}); scored as Insufficient Data"
+        ));
+        for c in &mut categories {
+            c.effective_weight = 0.0;
+            c.points = 0.0;
+        }
+    }
+    let coverage = if broken { 0.0 } else { round1(coverage_raw) };
+    let overall = overall_raw.filter(|_| !broken);
 
     // A tiny tolerance keeps 50.0 % from reading as 49.999... % below a 50 % minimum.
     let insufficient = overall.is_none() || coverage_raw + 1e-9 < model.min_coverage;
@@ -134,6 +156,10 @@ pub fn score_account(
             &model.bands,
             model.hysteresis,
             previous.status.as_ref(),
+        ),
+        _ if broken => (
+            HealthStatus::InsufficientData,
+            "the model's weights do not give a finite score (see the diagnostics)".to_owned(),
         ),
         _ => {
             let missing: Vec<&str> = categories
@@ -192,6 +218,7 @@ pub fn score_account(
         status_since,
         coverage,
         previous_score: previous.score,
+        previous_period: previous.period,
         change,
         trend,
         change_drivers,
@@ -480,6 +507,52 @@ mod tests {
             let (status, reason) = status_with_hysteresis(*score, &bands, 3.0, previous.as_ref());
             assert_eq!(&status, expected, "{score} after {previous:?}: {reason}");
         }
+    }
+
+    /// Scores an account with 75 of 100 seats used (adoption 100) under csm-nine with the
+    /// given category weights forced in, past what a model file may hold.
+    fn score_with_weights(weights: &[(usize, f64)]) -> AccountScore {
+        let mut model = Model::load_preset("csm-nine").unwrap();
+        for (i, weight) in weights {
+            model.categories[*i].weight = *weight;
+        }
+        let mut snapshot = AccountSnapshot::new(crate::domain::test_records::account());
+        snapshot.account.license_seats = Some(100.0);
+        snapshot.account.active_users = Some(75.0);
+        let as_of = DateTime::parse_from_rfc3339("2026-06-30T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        score_account(&snapshot, &model, as_of, &Previous::default())
+    }
+
+    #[test]
+    fn a_non_finite_overall_score_is_insufficient_data_with_a_diagnostic() {
+        // 100 × 1e307 overflows to infinity (it read Healthy); two weights of 1e308 add up
+        // to infinity and infinity / infinity is NaN (it read At Risk).
+        for weights in [vec![(0, 1e307)], vec![(0, 1e308), (1, 1e308)]] {
+            let score = score_with_weights(&weights);
+            assert_eq!(score.status, HealthStatus::InsufficientData, "{weights:?}");
+            assert_eq!(score.overall, None, "{weights:?}");
+            assert!(score.coverage.is_finite(), "{weights:?}");
+            assert!(
+                score.categories.iter().all(|c| c.points.is_finite()
+                    && c.effective_weight.is_finite()
+                    && c.score.is_none_or(|s| (0.0..=100.0).contains(&s))),
+                "{weights:?}"
+            );
+            assert!(
+                score
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.contains("not a finite number")),
+                "{weights:?}: {:?}",
+                score.diagnostics
+            );
+            assert_eq!(score.change, None);
+        }
+        let sane = score_with_weights(&[(0, 1000.0)]);
+        assert!(sane.overall.is_some_and(f64::is_finite));
+        assert!(sane.diagnostics.is_empty(), "{:?}", sane.diagnostics);
     }
 
     #[test]

@@ -73,20 +73,25 @@ pub fn render(score: &AccountScore) -> String {
         score.status, score.status_since, score.status_reason
     );
     let _ = writeln!(out, "coverage: {}%", num(score.coverage));
+    // Name the period compared with, so a CSM can find its history record.
+    let period = score.previous_period.map_or_else(
+        || "the previous period".to_owned(),
+        |start| format!("the previous period (from {start})"),
+    );
     let trend = match (score.change, score.previous_score) {
         (Some(change), Some(previous)) => format!(
-            "{} ({}{} against {} in the previous period)",
+            "{}: {}{} against {} in {period}",
             score.trend,
             if change > 0.0 { "+" } else { "" },
             num(change),
             num(previous)
         ),
         (None, Some(previous)) => format!(
-            "{} (not compared with {}: too little data this period)",
+            "{}: not compared with {} in {period}, too little data this period",
             score.trend,
             num(previous)
         ),
-        _ => format!("{} (no previous period to compare with)", score.trend),
+        _ => format!("{}: no score of {period} to compare with", score.trend),
     };
     let _ = writeln!(out, "trend: {trend}");
     if score.change_drivers.is_empty() {

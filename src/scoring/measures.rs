@@ -650,30 +650,43 @@ fn renewal(snapshot: &AccountSnapshot, params: &Renewal, label: &str, at: &AsOf)
         None => (None, "no renewal opportunity".to_owned()),
         Some((_, _, rec)) => {
             evidence.push(rec.id());
-            let stage = match rec {
-                Rec::Opportunity(o) => o.stage_name.as_str(),
-                _ => "",
-            };
-            if params.at_risk_stages.iter().any(|s| s == stage) {
-                return Outcome {
-                    score: Some(0.0),
-                    value: Some(days_f),
-                    reason: format!("{head}; the renewal is at stage {stage}, scores 0"),
-                    evidence,
-                    ..Outcome::default()
-                };
-            }
-            match params.schedule.iter().position(|s| s.stage == stage) {
-                Some(i) => (Some(i), format!("the renewal is at {stage}")),
+            // Read through the view: a renewal that closed after `as_of` has no known stage
+            // then, and counts as one not in the schedule (not started).
+            match rec.read("stage_name", at).as_text() {
                 None => {
-                    diagnostics.push(format!(
-                        "{label}: stage {stage:?} is not in the model's renewal schedule; counted as not started"
-                    ));
+                    let closed = match rec {
+                        Rec::Opportunity(o) => format!(" on {}", o.close_date),
+                        _ => String::new(),
+                    };
                     (
                         None,
-                        format!("the renewal is at {stage} (not in the schedule)"),
+                        format!(
+                            "the renewal closed later{closed}, so its stage on {} is unknown (not in the schedule)",
+                            at.date
+                        ),
                     )
                 }
+                Some(stage) if params.at_risk_stages.iter().any(|s| s == stage) => {
+                    return Outcome {
+                        score: Some(0.0),
+                        value: Some(days_f),
+                        reason: format!("{head}; the renewal is at stage {stage}, scores 0"),
+                        evidence,
+                        ..Outcome::default()
+                    };
+                }
+                Some(stage) => match params.schedule.iter().position(|s| s.stage == stage) {
+                    Some(i) => (Some(i), format!("the renewal is at {stage}")),
+                    None => {
+                        diagnostics.push(format!(
+                            "{label}: stage {stage:?} is not in the model's renewal schedule; counted as not started"
+                        ));
+                        (
+                            None,
+                            format!("the renewal is at {stage} (not in the schedule)"),
+                        )
+                    }
+                },
             }
         }
     };

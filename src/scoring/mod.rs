@@ -41,7 +41,7 @@
 //! [[categories]]
 //! key = "case_health"        # names the fields Health_Case_Health__c / Case_Health__c
 //! label = "Case health"
-//! weight = 15                # relative; weights are normalised
+//! weight = 15                # relative, above 0 and at most 1000; weights are normalised
 //! flag_below = 50            # optional, overrides the model's
 //! [categories.measure]       # one of the kinds below
 //! kind = "count"
@@ -53,7 +53,7 @@
 //! when = { arr_below = 25000 }   # also arr_at_least, first_contract_within_days,
 //!                                # account_type_in; all given must hold
 //! drop = ["business_reviews"]    # categories not used
-//! weights = { engagement_recency = 20 }
+//! weights = { engagement_recency = 20 }   # same bounds as a category's weight
 //! [profiles.measures.engagement_recency]   # a replacement measure
 //! kind = "recency"
 //! ...
@@ -100,7 +100,13 @@
 //! unlinked, closes within `window_days` of the contract end). The expected stage is the
 //! last schedule entry whose `by_days_left` is at least the days left; the score is
 //! `behind_scores[stages behind]` (the last entry for anything further), no opportunity
-//! counts as no stage reached, and a stage in `at_risk_stages` scores 0.
+//! counts as no stage reached, and a stage in `at_risk_stages` scores 0. A stage not in
+//! the schedule counts as no stage reached (with a diagnostic), and so does the unknown
+//! stage of a renewal that closed after `as_of` (see the as-of rules below).
+//!
+//! `recency`: the latest date over every source counts, so two sources on one object
+//! date a record by the later of two fields (csm-nine dates a completed task by the later
+//! of its due date and its completion).
 //!
 //! # Results
 //!
@@ -111,6 +117,52 @@
 //! status rule is [`status_with_hysteresis`]; see [`Previous::from_snapshot`] for what a
 //! score is compared with. The status since-date is kept while the status is unchanged
 //! (when the previous one is unknown, it becomes the scoring date).
+//!
+//! Weights are bounded when the model loads, so every sum stays finite; should a `Model`
+//! built in code still give a non-finite or out-of-range overall score or coverage, the
+//! status is Insufficient Data, the overall score is empty and a diagnostic says why.
+//!
+//! **Hysteresis.** Without a previous band status the plain bands apply. With one, a
+//! status changes only when the score crosses a band boundary by `hysteresis` points:
+//! with 70/40 and 3, Monitor becomes Healthy at 73, Healthy becomes Monitor below 67,
+//! At Risk becomes Monitor at 43, Monitor becomes At Risk below 37 (42.9 after At Risk
+//! stays At Risk). The previous status is the one shown last (see [`Previous`]).
+//!
+//! **Trend.** The change is measured against the previous period's score: the history
+//! record of exactly the period before the scored one (`Periods::around`, from the
+//! configured daily/weekly/monthly rule), or, without one, the account's stored score
+//! when `Health_Scored_At__c` falls in that period. Anything older is not the previous
+//! period: there is then no change and the trend is Stable. A change of more than
+//! `trend_threshold` points is Improving or Declining; exactly the threshold is Stable.
+//!
+//! # As of the scoring instant
+//!
+//! `view` applies two rules to every record: records that begin after `as_of` (created,
+//! started) do not exist, and facts dated after it are not known yet: a case or task
+//! closed later reads as open, a milestone completed later as not completed, and an
+//! opportunity closed after `as_of` (its `CloseDate` later) as open at an unknown stage.
+//! Fields without a date are read as they stand now, because Salesforce gives Vitals no
+//! history of them: a case's `Priority`, `IsEscalated` and `SLA_Breached__c`, an open
+//! opportunity's stage, and every account field. Backfill can therefore see a case as
+//! escalated before it was; a live run is unaffected.
+//!
+//! # How csm-nine reads product-spec section 5
+//!
+//! The spec leaves some choices open; `config/models/csm-nine.toml` makes them, as data:
+//!
+//! - **Engagement recency**: "the last Event/Task" is the last event other than a
+//!   milestone (a milestone's date is a due date, not contact) or completed task (open
+//!   tasks are to-dos, including Vitals' own). A completed task counts on the later of its
+//!   due date (`ActivityDate`) and its completion (`CompletedDateTime`), so a follow-up
+//!   done late, or without a due date, still counts. No activity ever scores 0, flagged.
+//! - **Case health**: "in the last 90 days" for SLA breaches and escalations, whose flags
+//!   carry no date, means the case was open at some time in the window: it is open, or was
+//!   closed or opened within 90 days. A case matching several rules pays each.
+//! - **Renewal readiness**: Early Review by 120 days left, Stakeholder Confirmed by 90,
+//!   Terms Agreed by 30, Closed Won by 0; "behind" counts schedule stages between the
+//!   expected one and the renewal's (none or an unknown stage: no stage reached).
+//! - **Project surveys**: a score between steps takes the lower step (2.5 scores 0), and
+//!   the detractor flag fires below 3, for every survey that scores 0.
 
 mod engine;
 mod explain;
@@ -131,5 +183,5 @@ pub use model::{
     Renewal, Scale, ScheduledStage, Step, StepDirection, Steps,
 };
 pub use presets::NAMES as PRESET_NAMES;
-pub use previous::Previous;
+pub use previous::{Periods, Previous};
 pub use result::{AccountScore, CategoryScore, ChangeDriver, Flag};

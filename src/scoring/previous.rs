@@ -3,14 +3,18 @@
 //! Two different "previous" values matter, and mixing them up causes real bugs:
 //!
 //! - **The previous period's result** (score and category scores) gives the trend, the
-//!   change and its drivers. It is the latest history record of an *earlier* period (so a
-//!   rerun within a period compares with the period before, not with itself).
+//!   change and its drivers. Spec 5: trend compares with the previous period's history
+//!   record, so it is the record of exactly the period before the one scored (for monthly
+//!   periods, June compares with May), never an older one: a change since March is not a
+//!   trend of this month. A rerun within a period therefore compares with the period
+//!   before, not with itself.
 //! - **The status shown last** is what hysteresis holds on to. Within a period, runs every
 //!   15 minutes must not flip a status back and forth, so this is the account's current
 //!   `Health_Status__c` when it was written before the scoring instant; for backfill (an
 //!   instant before that write) it is the status of the latest earlier history record.
 //!
-//! This module reads the snapshot only; it never scores.
+//! This module reads the snapshot only; it never scores. It does not know the period rule
+//! (daily, weekly, monthly): the caller passes it to [`Periods::around`].
 
 use std::collections::BTreeMap;
 
@@ -18,6 +22,28 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{AccountSnapshot, HealthStatus, HistoryRecord};
+
+/// The first days of the period being scored and of the period before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Periods {
+    /// The first day of the period that contains the scoring date.
+    pub current: NaiveDate,
+    /// The first day of the period before it.
+    pub previous: NaiveDate,
+}
+
+impl Periods {
+    /// The period containing `day` and the one before it, under a period rule: `start_of`
+    /// gives the first day of the period that contains a day (`config::Period::start_of`).
+    /// The previous period is the one containing the day before the current one starts.
+    pub fn around(day: NaiveDate, start_of: impl Fn(NaiveDate) -> NaiveDate) -> Self {
+        let current = start_of(day);
+        // Only NaiveDate::MIN has no day before it; then there is no previous period, and
+        // `previous == current` matches no record of an earlier period.
+        let previous = current.pred_opt().map_or(current, &start_of);
+        Self { current, previous }
+    }
+}
 
 /// What scoring compares with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -27,7 +53,8 @@ pub struct Previous {
     /// The previous period's category scores, by key.
     #[serde(default)]
     pub categories: BTreeMap<String, f64>,
-    /// The previous period's start, when it came from a history record.
+    /// The previous period's start: the period the trend compares with. Set by
+    /// [`Previous::from_snapshot`] even when that period has no score.
     pub period: Option<NaiveDate>,
     /// The status shown last (the hysteresis reference).
     pub status: Option<HealthStatus>,
@@ -40,22 +67,23 @@ impl Previous {
     ///
     /// - `model`: history written by another model is not compared with (its categories
     ///   and scale differ); records without a model name are.
-    /// - `period_start`: the first day of the period being scored; only history of earlier
-    ///   periods counts as "previous".
+    /// - `periods`: the period being scored and the one before it ([`Periods::around`]).
     /// - `as_of`: the scoring instant; account values written after it are ignored.
     ///
-    /// The previous period's score comes from the latest earlier history record; failing
-    /// that, from the account's current health fields: its score when it was scored before
-    /// this period, else its `Health_Previous_Score__c` (a run earlier in this period
-    /// already moved the old score there). The last status is the account's
-    /// `Health_Status__c` when `Health_Scored_At__c` is not after `as_of` (or unknown and
-    /// no history exists), with `Health_Status_Since__c`; otherwise the status of the
-    /// latest earlier history record, which has held since the earliest record of its
-    /// unbroken run of the same status.
+    /// The previous period's score comes from the history record whose period is exactly
+    /// `periods.previous`. Without one, it is the account's `Health_Score__c` (with its
+    /// category scores) only when `Health_Scored_At__c` falls in the previous period, i.e.
+    /// that score is the previous period's last; otherwise there is no previous score and
+    /// no trend (an older record or an older account score is not the previous period).
+    /// The last status is the account's `Health_Status__c` when `Health_Scored_At__c` is
+    /// not after `as_of` (or unknown and no history exists), with
+    /// `Health_Status_Since__c`; otherwise the status of the latest history record of an
+    /// earlier period, which has held since the earliest record of its unbroken run of the
+    /// same status.
     pub fn from_snapshot(
         snapshot: &AccountSnapshot,
         model: &str,
-        period_start: NaiveDate,
+        periods: Periods,
         as_of: DateTime<Utc>,
     ) -> Self {
         let health = &snapshot.account.health;
@@ -64,33 +92,37 @@ impl Previous {
             let mut records: Vec<&HistoryRecord> = snapshot
                 .history
                 .iter()
-                .filter(|h| h.period < period_start && same_model(&h.model))
+                .filter(|h| h.period < periods.current && same_model(&h.model))
                 .collect();
             records.sort_by_key(|h| h.period);
             records
         };
-        let latest = earlier.iter().rev().find(|h| h.score.is_some()).copied();
+        // Should a rerun have left two records for the period, the later calculation wins.
+        let of_previous_period = earlier
+            .iter()
+            .filter(|h| h.period == periods.previous && h.score.is_some())
+            .max_by_key(|h| h.calculated_at)
+            .copied();
         let scored_at_known_before = health.scored_at.is_some_and(|t| t <= as_of);
         let health_usable =
             health.scored_at.is_none_or(|t| t <= as_of) && same_model(&health.model);
 
-        let mut previous = Previous::default();
-        if let Some(record) = latest {
+        let mut previous = Previous {
+            period: Some(periods.previous),
+            ..Previous::default()
+        };
+        if let Some(record) = of_previous_period {
             previous.score = record.score;
             previous.categories = record.categories.clone();
-            previous.period = Some(record.period);
-        } else if health_usable && health.score.is_some() {
-            let period_start_instant = period_start.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-            let scored_this_period = match (health.scored_at, period_start_instant) {
-                (Some(t), Some(start)) => t >= start,
-                _ => false,
-            };
-            if scored_this_period {
-                previous.score = health.previous_score;
-            } else {
-                previous.score = health.score;
-                previous.categories = health.categories.clone();
-            }
+        } else if health_usable
+            && health.score.is_some()
+            && health.scored_at.is_some_and(|t| {
+                let day = t.date_naive();
+                periods.previous <= day && day < periods.current
+            })
+        {
+            previous.score = health.score;
+            previous.categories = health.categories.clone();
         }
 
         let latest_status = earlier.iter().rev().find(|h| h.status.is_some()).copied();
@@ -119,6 +151,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::config::Period;
     use crate::domain::{SfId, test_records};
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -146,6 +179,7 @@ mod tests {
 
     struct Case {
         name: &'static str,
+        period: Period,
         history: Vec<HistoryRecord>,
         health: Option<(f64, HealthStatus, Option<DateTime<Utc>>, NaiveDate)>,
         as_of: DateTime<Utc>,
@@ -163,17 +197,37 @@ mod tests {
             health.scored_at = scored_at;
             health.status_since = Some(since);
             health.model = Some("csm-nine".into());
+            health.categories = BTreeMap::from([("adoption".to_owned(), score)]);
         }
-        let period_start = case.as_of.date_naive().with_day0(0).unwrap();
-        let got = Previous::from_snapshot(&snapshot, "csm-nine", period_start, case.as_of);
+        let periods = Periods::around(case.as_of.date_naive(), |d| case.period.start_of(d));
+        let got = Previous::from_snapshot(&snapshot, "csm-nine", periods, case.as_of);
         assert_eq!(got, case.expect, "{}", case.name);
     }
 
-    use chrono::Datelike;
+    fn scored(score: f64) -> BTreeMap<String, f64> {
+        BTreeMap::from([("adoption".to_owned(), score)])
+    }
 
     #[test]
-    fn previous_comes_from_earlier_history_and_the_last_status_shown() {
+    fn periods_are_the_one_containing_the_day_and_the_one_before() {
+        let day = date(2026, 3, 1); // a Sunday
+        let monthly = Periods::around(day, |d| Period::Monthly.start_of(d));
+        assert_eq!((monthly.current, monthly.previous), (day, date(2026, 2, 1)));
+        let weekly = Periods::around(day, |d| Period::Weekly.start_of(d));
+        assert_eq!(
+            (weekly.current, weekly.previous),
+            (date(2026, 2, 23), date(2026, 2, 16))
+        );
+        let daily = Periods::around(day, |d| Period::Daily.start_of(d));
+        assert_eq!((daily.current, daily.previous), (day, date(2026, 2, 28)));
+        let first = Periods::around(NaiveDate::MIN, |d| d);
+        assert_eq!(first.previous, first.current);
+    }
+
+    #[test]
+    fn previous_comes_from_the_previous_period_and_the_last_status_shown() {
         let june = Utc.with_ymd_and_hms(2026, 6, 20, 2, 0, 0).unwrap();
+        let may = Some(date(2026, 5, 1));
         let runs = vec![
             history(date(2026, 3, 1), 50.0, HealthStatus::Monitor),
             history(date(2026, 4, 1), 75.0, HealthStatus::Healthy),
@@ -182,19 +236,21 @@ mod tests {
         ];
         check(Case {
             name: "history only: May is the previous period, Healthy since April",
+            period: Period::Monthly,
             history: runs.clone(),
             health: None,
             as_of: june,
             expect: Previous {
                 score: Some(72.0),
-                categories: BTreeMap::from([("adoption".to_owned(), 72.0)]),
-                period: Some(date(2026, 5, 1)),
+                categories: scored(72.0),
+                period: may,
                 status: Some(HealthStatus::Healthy),
                 status_since: Some(date(2026, 4, 1)),
             },
         });
         check(Case {
             name: "the account's status written earlier today wins for hysteresis",
+            period: Period::Monthly,
             history: runs.clone(),
             health: Some((
                 61.0,
@@ -205,14 +261,15 @@ mod tests {
             as_of: june,
             expect: Previous {
                 score: Some(72.0),
-                categories: BTreeMap::from([("adoption".to_owned(), 72.0)]),
-                period: Some(date(2026, 5, 1)),
+                categories: scored(72.0),
+                period: may,
                 status: Some(HealthStatus::Monitor),
                 status_since: Some(date(2026, 6, 3)),
             },
         });
         check(Case {
             name: "backfill: account values written after as_of are ignored",
+            period: Period::Monthly,
             history: runs[..2].to_vec(),
             health: Some((
                 61.0,
@@ -223,14 +280,29 @@ mod tests {
             as_of: Utc.with_ymd_and_hms(2026, 5, 31, 23, 0, 0).unwrap(),
             expect: Previous {
                 score: Some(75.0),
-                categories: BTreeMap::from([("adoption".to_owned(), 75.0)]),
+                categories: scored(75.0),
                 period: Some(date(2026, 4, 1)),
                 status: Some(HealthStatus::Healthy),
                 status_since: Some(date(2026, 4, 1)),
             },
         });
         check(Case {
+            name: "only older records: no previous score, but the last status still holds",
+            period: Period::Monthly,
+            history: runs[..2].to_vec(),
+            health: None,
+            as_of: june,
+            expect: Previous {
+                score: None,
+                categories: BTreeMap::new(),
+                period: may,
+                status: Some(HealthStatus::Healthy),
+                status_since: Some(date(2026, 4, 1)),
+            },
+        });
+        check(Case {
             name: "no history, scored last month: the account's score is the previous one",
+            period: Period::Monthly,
             history: vec![],
             health: Some((
                 64.0,
@@ -241,14 +313,34 @@ mod tests {
             as_of: june,
             expect: Previous {
                 score: Some(64.0),
-                categories: BTreeMap::new(),
-                period: None,
+                categories: scored(64.0),
+                period: may,
                 status: Some(HealthStatus::Monitor),
                 status_since: Some(date(2026, 2, 1)),
             },
         });
         check(Case {
-            name: "no history, scored this month: its previous score is the previous one",
+            name: "no history, scored in April: too old to be the previous period",
+            period: Period::Monthly,
+            history: vec![],
+            health: Some((
+                64.0,
+                HealthStatus::Monitor,
+                Some(Utc.with_ymd_and_hms(2026, 4, 30, 23, 0, 0).unwrap()),
+                date(2026, 2, 1),
+            )),
+            as_of: june,
+            expect: Previous {
+                score: None,
+                categories: BTreeMap::new(),
+                period: may,
+                status: Some(HealthStatus::Monitor),
+                status_since: Some(date(2026, 2, 1)),
+            },
+        });
+        check(Case {
+            name: "no history, scored this month: no previous period's score is known",
+            period: Period::Monthly,
             history: vec![],
             health: Some((
                 64.0,
@@ -258,19 +350,60 @@ mod tests {
             )),
             as_of: june,
             expect: Previous {
-                score: Some(11.0),
+                score: None,
                 categories: BTreeMap::new(),
-                period: None,
+                period: may,
                 status: Some(HealthStatus::Monitor),
                 status_since: Some(date(2026, 2, 1)),
             },
         });
         check(Case {
+            name: "a previous period's record wins over the account's score of that period",
+            period: Period::Monthly,
+            history: runs[..3].to_vec(),
+            health: Some((
+                64.0,
+                HealthStatus::Monitor,
+                Some(Utc.with_ymd_and_hms(2026, 5, 30, 1, 0, 0).unwrap()),
+                date(2026, 5, 30),
+            )),
+            as_of: june,
+            expect: Previous {
+                score: Some(72.0),
+                categories: scored(72.0),
+                period: may,
+                status: Some(HealthStatus::Monitor),
+                status_since: Some(date(2026, 5, 30)),
+            },
+        });
+        check(Case {
+            name: "weekly: the record of the Monday before this week's",
+            period: Period::Weekly,
+            history: vec![
+                history(date(2026, 6, 8), 40.0, HealthStatus::Monitor),
+                history(date(2026, 6, 15), 45.0, HealthStatus::Monitor),
+                history(date(2026, 6, 22), 47.0, HealthStatus::Monitor),
+            ],
+            health: None,
+            as_of: Utc.with_ymd_and_hms(2026, 6, 24, 2, 0, 0).unwrap(), // a Wednesday
+            expect: Previous {
+                score: Some(45.0),
+                categories: scored(45.0),
+                period: Some(date(2026, 6, 15)),
+                status: Some(HealthStatus::Monitor),
+                status_since: Some(date(2026, 6, 8)),
+            },
+        });
+        check(Case {
             name: "nothing known",
+            period: Period::Monthly,
             history: vec![],
             health: None,
             as_of: june,
-            expect: Previous::default(),
+            expect: Previous {
+                period: may,
+                ..Previous::default()
+            },
         });
     }
 }

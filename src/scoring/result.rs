@@ -41,6 +41,8 @@ pub struct AccountScore {
     pub coverage: f64,
     /// The previous period's score, when known.
     pub previous_score: Option<f64>,
+    /// The first day of the previous period, the one the trend compares with, when known.
+    pub previous_period: Option<NaiveDate>,
     /// `overall − previous_score`, one decimal.
     pub change: Option<f64>,
     /// Improving, Stable or Declining.

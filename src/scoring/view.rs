@@ -7,12 +7,22 @@
 //!   a task created after it, an event that starts after it, a contract that starts after
 //!   it: skipped everywhere.
 //! - **Facts dated after `as_of` are not known yet.** A case closed after `as_of` reads as
-//!   open (no closed date, no CSAT); a task completed after it reads as open; a milestone
-//!   completed after it reads as not completed.
+//!   open (no closed date, no CSAT); a task completed after it reads as open (no
+//!   completion time); a milestone completed after it reads as not completed; a closed
+//!   opportunity whose `CloseDate` is after it reads as open, not won, with no stage and
+//!   no churn reason: its stage on the scoring date is unknown (Vitals reads no stage
+//!   history), so a renewal that went Closed Won later never counts as closed then.
 //!
-//! Planned dates (a due date, a close date, a contract end) are read as they are. Account
-//! fields are read as they stand now: Salesforce keeps no history of them. This module
-//! never scores anything.
+//! Planned dates (a due date, an open opportunity's close date, a contract end) are read as
+//! they are. Account fields are read as they stand now: Salesforce keeps no history of
+//! them.
+//!
+//! **Limitation: fields without a date are read as they stand now.** Nothing Vitals reads
+//! says when a case's `Priority`, `IsEscalated` or `SLA_Breached__c` changed, nor which
+//! stage an open opportunity was at on an earlier day, so backfill reads today's values for
+//! the records that existed then: a case escalated after `as_of` counts as escalated at
+//! `as_of`, and an open renewal's current stage is taken as its stage then. A live run
+//! (`as_of` = now) is not affected. This module never scores anything.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -105,6 +115,11 @@ impl<'a> Rec<'a> {
             Rec::Event(_) if name == "milestone_completed_on" && at.is_future(&raw) => {
                 FieldValue::Null
             }
+            Rec::Opportunity(opp) if closed_after(opp, at) => match name {
+                "is_closed" | "is_won" => FieldValue::Bool(false),
+                "stage_name" | "churn_reason" => FieldValue::Null,
+                _ => raw,
+            },
             _ => raw,
         }
     }
@@ -124,6 +139,13 @@ impl<'a> Rec<'a> {
             Rec::Task(r) => r.created_date.is_none_or(|t| t <= at.instant),
         }
     }
+}
+
+/// Whether an opportunity closed after the scoring date: it is closed now and its
+/// `CloseDate` (for a closed opportunity, the day it closed) lies after `as_of`. Until then
+/// it was open, at a stage Vitals cannot know.
+pub(crate) fn closed_after(opportunity: &Opportunity, at: &AsOf) -> bool {
+    opportunity.is_closed && opportunity.close_date > at.date
 }
 
 /// Calls `f` with every record of `object` in the snapshot that existed at `at`.
@@ -175,6 +197,32 @@ mod tests {
         let after = at(2026, 10, 4);
         assert_eq!(rec.read("is_closed", &after), FieldValue::Bool(true));
         assert_eq!(rec.read("csat_score", &after), FieldValue::Number(4.0));
+    }
+
+    #[test]
+    fn an_opportunity_closed_after_as_of_reads_as_open_at_an_unknown_stage() {
+        let mut opp = test_records::opportunity();
+        opp.stage_name = "Closed Won".into();
+        opp.is_closed = true;
+        opp.is_won = true;
+        opp.close_date = NaiveDate::from_ymd_opt(2026, 8, 15).unwrap();
+        let rec = Rec::Opportunity(&opp);
+        let before = at(2026, 6, 29);
+        assert_eq!(rec.read("is_closed", &before), FieldValue::Bool(false));
+        assert_eq!(rec.read("is_won", &before), FieldValue::Bool(false));
+        assert_eq!(rec.read("stage_name", &before), FieldValue::Null);
+        let on_the_day = at(2026, 8, 15);
+        assert_eq!(rec.read("is_closed", &on_the_day), FieldValue::Bool(true));
+        assert_eq!(
+            rec.read("stage_name", &on_the_day),
+            FieldValue::Text("Closed Won")
+        );
+        // An open opportunity's close date is a plan: its stage is read as it is.
+        let open = test_records::opportunity();
+        assert_eq!(
+            Rec::Opportunity(&open).read("stage_name", &before),
+            FieldValue::Text("Early Review")
+        );
     }
 
     #[test]

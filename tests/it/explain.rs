@@ -57,7 +57,7 @@ fn explain_prints_the_breakdown_of_an_account_by_name_or_id() {
         "overall: 72.0",
         "status: Healthy since 2026-01-15: 72 is in the Healthy band (70 or more)",
         "coverage: 100%",
-        "trend: Declining (-12.5 against 84.5 in the previous period)",
+        "trend: Declining: -12.5 against 84.5 in the previous period (from 2026-05-01)",
         "    Business reviews fell from 100 to 50 (-5 points)",
     ];
     // The case with CSAT "five" is reported and left out; the rest still scores.

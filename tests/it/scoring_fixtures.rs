@@ -6,10 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
+use vitals::config::Period;
 use vitals::salesforce::wire::{FieldMap, decode_org_file};
-use vitals::scoring::{AccountScore, Model, Previous, score_account};
+use vitals::scoring::{AccountScore, Model, Periods, Previous, score_account};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scoring")
@@ -46,8 +47,9 @@ fn run(path: &Path) -> Result<(Value, AccountScore), String> {
         Some(previous) => serde_json::from_value::<Previous>(previous.clone())
             .map_err(|e| format!("previous: {e}"))?,
         None => {
-            let period_start = as_of.date_naive().with_day(1).ok_or("bad as_of")?;
-            Previous::from_snapshot(snapshot, &model.name, period_start, as_of)
+            // Fixtures score monthly periods, the default.
+            let periods = Periods::around(as_of.date_naive(), |day| Period::Monthly.start_of(day));
+            Previous::from_snapshot(snapshot, &model.name, periods, as_of)
         }
     };
     let score = score_account(snapshot, &model, as_of, &previous);
@@ -129,6 +131,24 @@ fn differences(expect: &Value, got: &AccountScore) -> Vec<String> {
         && !close(expected, got.change)
     {
         differ("change", expected, format!("{:?}", got.change));
+    }
+    if let Some(expected) = expect.get("previous_score")
+        && !close(expected, got.previous_score)
+    {
+        differ(
+            "previous_score",
+            expected,
+            format!("{:?}", got.previous_score),
+        );
+    }
+    if let Some(expected) = expect.get("previous_period")
+        && expected.as_str() != got.previous_period.map(|d| d.to_string()).as_deref()
+    {
+        differ(
+            "previous_period",
+            expected,
+            format!("{:?}", got.previous_period),
+        );
     }
     if let Some(expected) = expect.get("profile")
         && expected.as_str() != Some(got.profile.as_str())

@@ -177,13 +177,21 @@ fn read_categories(root: &mut Obj<'_>, issues: &mut Issues) -> (Vec<Category>, V
     (categories, keys)
 }
 
+/// The largest weight a model may give. Weights are relative, so 1000 leaves room for any
+/// sensible ratio, and bounding them keeps every sum of `score × weight` finite: an
+/// unbounded weight (1e307) made the overall score infinite or NaN.
+const MAX_WEIGHT: f64 = 1000.0;
+
 fn read_weight(value: Option<f64>, issues: &mut Issues, path: String) -> Option<f64> {
     let value = value?;
-    if value > 0.0 {
-        Some(value)
-    } else {
+    if value <= 0.0 {
         issues.add(path, "must be positive");
         None
+    } else if value > MAX_WEIGHT {
+        issues.add(path, format!("must be at most {MAX_WEIGHT}"));
+        None
+    } else {
+        Some(value)
     }
 }
 
@@ -397,6 +405,37 @@ mod tests {
         for (got, want) in got.iter().zip(expect) {
             assert!(got.starts_with(want), "got {got:?}, want {want:?}");
         }
+    }
+
+    #[test]
+    fn weights_above_1000_are_rejected_by_their_path() {
+        // Unbounded weights made the overall score infinite (1e307) or NaN (two of 1e308).
+        check(
+            r#"
+name = "heavy"
+[bands]
+healthy = 70
+monitor = 40
+[[categories]]
+key = "mood"
+label = "Mood"
+weight = 1e307
+measure = { kind = "picklist", field = "account.csm_sentiment", scores = { Green = 100 } }
+[[categories]]
+key = "usage"
+label = "Usage"
+weight = 1000
+measure = { kind = "value", field = "account.core_feature_adoption", scale = { kind = "linear", zero_at = 0, full_at = 100 } }
+[[profiles]]
+name = "small"
+when = { arr_below = 1000 }
+weights = { usage = 1000.5 }
+"#,
+            &[
+                "categories[0].weight: must be at most 1000",
+                "profiles[0].weights.usage: must be at most 1000",
+            ],
+        );
     }
 
     #[test]
