@@ -39,8 +39,8 @@ use super::super::state::EmulatorState;
 use super::BulkState;
 use super::csv::{self, CsvRecord, Delimiter, LineEnding};
 use super::job::{
-    JobHeader, JobState, Progress, bulk_error, invalid_property, invalid_state, job_id,
-    no_such_job, version_number,
+    JobHeader, JobState, Progress, bulk_error, cannot_change, invalid_property, invalid_state,
+    job_id, no_such_job, version_number,
 };
 use super::rows::{Column, Operation, Outcome, RowJob, columns, failure, process_row, sf_error};
 
@@ -576,12 +576,7 @@ pub async fn change_state(
             job.header.set_state(JobState::Aborted, now);
         }
         "UploadComplete" | "Aborted" | "Open" | "InProgress" | "JobComplete" | "Failed" => {
-            return invalid_state(format!(
-                "Job {} is {}: it cannot change to {wanted}",
-                job.header.id.as_str(),
-                current.name()
-            ))
-            .into_response();
+            return cannot_change(job.header.id.as_str(), current.name(), &wanted).into_response();
         }
         other => return invalid_property("state", other).into_response(),
     }

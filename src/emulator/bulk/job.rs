@@ -188,6 +188,13 @@ pub fn invalid_state(message: impl Into<String>) -> ApiError {
     bulk_error(StatusCode::BAD_REQUEST, "INVALIDJOBSTATE", message)
 }
 
+/// The refusal of a state change the job's state does not allow (ingest and query alike).
+pub fn cannot_change(id: &str, current: &str, wanted: &str) -> ApiError {
+    invalid_state(format!(
+        "Job {id} is {current}: it cannot change to {wanted}"
+    ))
+}
+
 /// 400 `API_ERROR` "Invalid value: 'X' supplied for property: 'P'", the body orgs send for a
 /// bad enum in a create-job request (recorded in a public Bulk API 2.0 "Upsert Process"
 /// walkthrough on GitHub, see [`super::ingest`]).

@@ -39,8 +39,8 @@ use super::BulkState;
 use super::csv::{self, Delimiter, LineEnding};
 use super::ingest::list_page;
 use super::job::{
-    JobHeader, JobState, Progress, bulk_error, invalid_property, invalid_state, job_id,
-    no_such_job, version_number,
+    JobHeader, JobState, Progress, bulk_error, cannot_change, invalid_property, invalid_state,
+    job_id, no_such_job, version_number,
 };
 
 /// Rows per results page when the client sets no `maxRecords` (simple-salesforce's
@@ -395,12 +395,7 @@ pub async fn abort(
     match wanted.as_str() {
         "Aborted" if !current.is_terminal() => job.header.set_state(JobState::Aborted, now),
         "Aborted" | "UploadComplete" | "Open" | "InProgress" | "JobComplete" | "Failed" => {
-            return invalid_state(format!(
-                "Job {} is {}: it cannot change to {wanted}",
-                job.header.id.as_str(),
-                current.name()
-            ))
-            .into_response();
+            return cannot_change(job.header.id.as_str(), current.name(), &wanted).into_response();
         }
         other => return invalid_property("state", other).into_response(),
     }

@@ -79,6 +79,11 @@ pub struct Picklist {
 /// Salesforce's defaults; `Critical`, `QBR`, `Milestone` and `Churn_Reason__c` are the
 /// product's additions (product-spec section 4). `Opportunity.StageName` is further split by
 /// record type ([`RENEWAL_STAGES`], [`STANDARD_STAGES`]).
+///
+/// Where the generator draws from a list of its own (industries, churn reasons) this table
+/// reuses that list instead of copying it: a copy only repeats a mistake (it once allowed a
+/// churn reason the package does not define). What guards these values is the org itself:
+/// the generated-org test asserts that the emulator's validation refuses no record.
 pub const PICKLISTS: &[Picklist] = &[
     Picklist {
         object: ACCOUNT,
@@ -88,28 +93,7 @@ pub const PICKLISTS: &[Picklist] = &[
     Picklist {
         object: ACCOUNT,
         field: "Industry",
-        values: &[
-            "Banking",
-            "Biotechnology",
-            "Communications",
-            "Consulting",
-            "Education",
-            "Energy",
-            "Engineering",
-            "Finance",
-            "Government",
-            "Healthcare",
-            "Hospitality",
-            "Insurance",
-            "Manufacturing",
-            "Media",
-            "Not For Profit",
-            "Retail",
-            "Technology",
-            "Telecommunications",
-            "Transportation",
-            "Utilities",
-        ],
+        values: super::names::INDUSTRIES,
     },
     Picklist {
         object: ACCOUNT,
@@ -149,16 +133,7 @@ pub const PICKLISTS: &[Picklist] = &[
     Picklist {
         object: OPPORTUNITY,
         field: "Churn_Reason__c",
-        values: &[
-            "Budget",
-            "Competitor",
-            "Product Fit",
-            "Poor Adoption",
-            "Support Experience",
-            "Acquired or Merged",
-            "Champion Left",
-            "Other",
-        ],
+        values: super::names::CHURN_REASONS,
     },
     Picklist {
         object: CASE,
