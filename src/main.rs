@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
-use vitals::config::{self, Config, ModelRef, Period};
-use vitals::domain::{AccountSnapshot, SfId};
+use vitals::config::{self, Config, ModelRef};
+use vitals::domain::{AccountSnapshot, Period, SfId};
 use vitals::salesforce::preflight::{self, Severity};
 use vitals::salesforce::retrier::TokioSleeper;
 use vitals::salesforce::wire::{FieldMap, decode_org_file};
@@ -239,7 +239,12 @@ fn run(command: Command) -> Result<Exit, Failure> {
 /// `VITALS__SECTION__KEY` overrides. On failure the message lists every problem, one per
 /// line, each with its key and where its value came from.
 fn load_config(path: &Path) -> Result<Config, Failure> {
-    Config::load(path, config::process_env(std::env::vars_os())).map_err(|errors| {
+    Config::load(
+        path,
+        config::process_env(std::env::vars_os()),
+        FieldMap::check_config,
+    )
+    .map_err(|errors| {
         Failure::bad_input(format!(
             "invalid configuration in {}:\n{}",
             path.display(),
@@ -266,7 +271,7 @@ fn field_map(config: Option<&Config>, model: &Model) -> Result<FieldMap, Failure
     let Some(config) = config else {
         return Ok(FieldMap::default());
     };
-    config.field_map(&model.category_keys()).map_err(|errors| {
+    FieldMap::from_config(&config.fields, &model.category_keys()).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         Failure::bad_input(format!(
             "invalid configuration in {}:\n{}",

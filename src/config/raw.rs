@@ -194,9 +194,8 @@ pub(crate) struct LoadContext {
 
 /// The merged configuration before validation: the shape is checked, the values are not.
 ///
-/// `Config::load` builds one from the layers and validates it with `Config::try_from`,
-/// which needs the origins the loader records; a `RawConfig` deserialized by other means
-/// validates too, but its errors cannot say where a value came from.
+/// `Config::load` builds one from the layers and validates it, naming for each problem the
+/// layer its value came from, which the loader records in its `LoadContext`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {

@@ -4,9 +4,9 @@
 use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::json;
-use vitals::config::Secret;
 use vitals::emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME};
 use vitals::salesforce::{Credentials, SalesforceError};
+use vitals::secret::Secret;
 
 use crate::common::Org;
 use crate::common::sf::{
