@@ -18,7 +18,8 @@
 //! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
 //!   explanation. No I/O, no clock.
 //!
-//! `ARCHITECTURE.md` at the repository root describes the invariants between them.
+//! The `vitals` binary's commands live in `src/cli/`, one module per command, outside this
+//! library. `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
 pub mod config;
 pub mod domain;
