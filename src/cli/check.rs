@@ -27,7 +27,9 @@ fn salesforce_failure(error: &SalesforceError) -> Failure {
         } else {
             Exit::FailedRecords
         },
-        message: error.to_string(),
+        // The admin who ran the check reads this answer, so it keeps what Salesforce said
+        // (an OAuth error description, an error's message); it is printed, never logged.
+        message: error.for_report(),
     }
 }
 

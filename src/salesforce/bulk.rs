@@ -449,7 +449,8 @@ impl Client {
         error: &SalesforceError,
     ) -> (Vec<RecordOutcome>, Option<String>) {
         let message = format!(
-            "the job was started but its outcome could not be read ({error}); check the job in Setup > Bulk Data Load Jobs"
+            "the job was started but its outcome could not be read ({}); check the job in Setup > Bulk Data Load Jobs",
+            error.for_report()
         );
         let outcomes = rows
             .iter()
