@@ -292,12 +292,11 @@ fn loopback_urls_may_use_plain_http_for_the_emulator() {
         "https://acme.my.salesforce.com",
         "https://test.salesforce.com",
     ] {
-        assert!(
-            Toml::jwt()
-                .set("salesforce.login_url", &format!("{url:?}"))
-                .load()
-                .is_ok()
-        );
+        let config = Toml::jwt()
+            .set("salesforce.login_url", &format!("{url:?}"))
+            .load()
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(config.salesforce.login_url.as_str(), format!("{url}/"));
     }
 }
 
@@ -427,7 +426,17 @@ fn the_jwt_key_file_must_be_an_unencrypted_pem_private_key() {
     let errors = base.clone().set(key, r#""keys/not-a-key.txt""#).errors();
     assert!(!errors.to_string().contains("password"), "{errors}");
     // Text that `openssl pkcs12` puts before the key does not matter.
-    assert!(base.set(key, r#""keys/exported.pem""#).load().is_ok());
+    let config = base
+        .set(key, r#""keys/exported.pem""#)
+        .load()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Auth::Jwt { private_key, .. } = &config.salesforce.auth else {
+        panic!("expected the jwt flow")
+    };
+    assert!(
+        private_key.expose().contains("-----BEGIN PRIVATE KEY-----"),
+        "the key is read whole"
+    );
 }
 
 #[test]

@@ -766,7 +766,11 @@ mod tests {
                 ..
             }
         ));
-        assert!(matches!(outcomes[1].result, WriteResult::Errored { .. }));
+        assert!(
+            matches!(&outcomes[1].result, WriteResult::Errored { errors } if errors[0].code == "UNABLE_TO_LOCK_ROW"),
+            "{:?}",
+            outcomes[1]
+        );
         assert!(matches!(
             outcomes[2].result,
             WriteResult::Delivered {

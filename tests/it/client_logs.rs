@@ -10,6 +10,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing_subscriber::fmt::MakeWriter;
+use vitals::domain::SfId;
 use vitals::salesforce::SalesforceError;
 use vitals::salesforce::records::{WriteKind, WriteRecord, WriteResult, WriteValue};
 
@@ -161,58 +162,69 @@ async fn a_failing_query_logs_its_code_and_keeps_salesforces_message_for_the_rep
 #[tokio::test]
 async fn rejected_rows_log_their_code_and_id_and_keep_the_value_for_the_report() {
     let buffer = capture();
-    let org = Org::with(org_config(accounts(3))).await;
+    let org = Org::with(org_config(accounts(4))).await;
     let (rest, _) = client(settings(&org, client_credentials()));
     let mut bulk_settings = settings(&org, client_credentials());
     bulk_settings.bulk_write_threshold = 1;
     let (bulk, _) = client(bulk_settings);
     let ids = account_ids(&rest).await;
-    // Name holds 255 characters: Salesforce's STRING_TOO_LONG message quotes the whole value.
-    let too_long = format!("Confidential {}", "x".repeat(300));
-    let rows = |ids: &[vitals::domain::SfId]| -> Vec<WriteRecord> {
-        ids.iter()
-            .map(|id| {
-                WriteRecord::new()
-                    .set("Id", WriteValue::Text(id.to_string()))
-                    .set("Name", WriteValue::Text(too_long.clone()))
-            })
-            .collect()
+    let renamed = |id: &SfId, name: &str| {
+        WriteRecord::new()
+            .set("Id", WriteValue::Text(id.to_string()))
+            .set("Name", WriteValue::Text(name.to_owned()))
     };
-
-    // One row through sObject Collections...
-    let report = rest
-        .write("Account", &WriteKind::Update, &rows(&ids[..1]))
+    // Name holds 255 characters: Salesforce's STRING_TOO_LONG message quotes the whole
+    // value, and this validation rule's message quotes it too.
+    let too_long = format!("Confidential {}", "x".repeat(300));
+    org.faults("validation=Account:Name:Confidential Partner:Confidential Partner is taken")
         .await;
+
+    // Two rows through sObject Collections...
+    let rows = [
+        renamed(&ids[0], &too_long),
+        renamed(&ids[1], "Confidential Partner"),
+    ];
+    let report = rest.write("Account", &WriteKind::Update, &rows).await;
     assert!(!report.bulk);
     // ...and two through a Bulk ingest job, whose failed-rows file echoes the values too.
-    let bulk_report = bulk
-        .write("Account", &WriteKind::Update, &rows(&ids[1..]))
-        .await;
+    let rows = [renamed(&ids[2], &too_long), renamed(&ids[3], &too_long)];
+    let bulk_report = bulk.write("Account", &WriteKind::Update, &rows).await;
     assert!(bulk_report.bulk);
 
-    for outcome in report.outcomes.iter().chain(&bulk_report.outcomes) {
+    let outcomes: Vec<_> = report
+        .outcomes
+        .iter()
+        .chain(&bulk_report.outcomes)
+        .collect();
+    assert_eq!(outcomes.len(), 4);
+    let expected = [
+        "STRING_TOO_LONG",
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "STRING_TOO_LONG",
+        "STRING_TOO_LONG",
+    ];
+    for ((outcome, code), id) in outcomes.iter().zip(expected).zip(&ids) {
         let WriteResult::Rejected { errors } = &outcome.result else {
             panic!("expected a rejected row, got {outcome:?}");
         };
-        assert_eq!(errors[0].code, "STRING_TOO_LONG", "{errors:?}");
-        assert_eq!(errors[0].fields, vec!["Name"], "{errors:?}");
+        assert_eq!(errors[0].code, code, "{errors:?}");
         assert_absent(&errors[0].to_string(), NEVER);
+        // The report keeps Salesforce's message, and with it the value.
         assert!(
             errors[0].for_report().contains("Confidential"),
             "{errors:?}"
         );
-    }
-    assert_eq!(report.outcomes.len() + bulk_report.outcomes.len(), 3);
-
-    let logs = buffer.text();
-    for id in &ids {
+        let logs = buffer.text();
         let line = logs
             .lines()
             .find(|line| line.contains("A row was not written") && line.contains(&id.to_string()))
             .unwrap_or_else(|| panic!("no log line names {id}:\n{logs}"));
-        assert!(line.contains("STRING_TOO_LONG (fields: Name)"), "{line}");
+        assert!(line.contains(&errors[0].to_string()), "{line}");
+        assert!(line.contains(code), "{line}");
         assert!(line.contains("state=\"rejected\""), "{line}");
     }
+
+    let logs = buffer.text();
     assert!(logs.contains("Some rows were not written"), "{logs}");
     assert_absent(&logs, NEVER);
     assert_absent(&logs, &["xxxxxxxxxx"]);
