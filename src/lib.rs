@@ -5,19 +5,25 @@
 //! back. The crate is organised as a functional core and an imperative shell:
 //!
 //! - [`config`]: `vitals.toml` plus `VITALS__*` overrides, validated into one section per
-//!   module. Secrets only as [`config::Secret`].
-//! - [`domain`]: typed records, Ids and picklist values. No I/O.
-//! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
+//!   module. It never imports the client: the `[fields]` overrides are checked by the
+//!   client's field table, which the caller passes in.
+//! - [`secret`]: [`secret::Secret`], the one type secrets travel in; it never prints.
+//! - [`domain`]: typed records, Ids, picklist values and the shared words [`domain::Period`]
+//!   and [`domain::Playbook`]. No I/O.
+//! - [`salesforce`]: the client, and the Salesforce side of the vocabulary: API names, value
+//!   formats and the field map built from `[fields]` ([`salesforce::wire`]).
 //! - [`emulator`]: the Salesforce API emulator on loopback that tests, the demo and
 //!   `vitals emulator` run against; [`emulator::soql`] is its SOQL engine and
 //!   [`emulator::generate`] streams the records of a generated org.
 //! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
 //!   explanation. No I/O, no clock.
 //!
-//! `ARCHITECTURE.md` at the repository root describes the invariants between them.
+//! The `vitals` binary's commands live in `src/cli/`, one module per command, outside this
+//! library. `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
 pub mod config;
 pub mod domain;
 pub mod emulator;
 pub mod salesforce;
 pub mod scoring;
+pub mod secret;

@@ -12,9 +12,9 @@ use url::{Host, Url};
 use super::error::Origin;
 use super::layers::env_var_name;
 use super::raw::{RawSalesforce, RawValue};
-use super::secret::Secret;
 use super::sections::Auth;
 use super::validate::Checker;
+use crate::secret::Secret;
 
 /// Secret files and private keys larger than this are refused: a real one is a few
 /// kilobytes, so a bigger file is almost certainly the wrong path.

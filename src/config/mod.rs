@@ -6,22 +6,25 @@
 //!    `config` crate, reports every unknown key at once and records which layer set each
 //!    key, giving a [`RawConfig`];
 //! 2. `validate` turns the [`RawConfig`] into a [`Config`] of real types (`Url`,
-//!    `Duration`, cron schedules, [`Secret`]s), collecting every problem rather than the
-//!    first; `credentials` is the part of it that checks the OAuth flow and reads secrets;
-//! 3. [`Config::field_map`] checks the `[fields]` overrides of category score fields once
-//!    the scoring model's categories are known.
+//!    `Duration`, cron schedules, [`Secret`](crate::secret::Secret)s), collecting every problem rather than the
+//!    first; `credentials` is the part of it that checks the OAuth flow and reads secrets.
 //!
-//! There is no global configuration: `main` loads a [`Config`] and hands each module its
-//! own section (`config.salesforce`, `config.schedule`, ...). This module must never log,
-//! and never put a secret into an error message or a `Debug` output; secrets live only in
-//! [`Secret`]. The example file `config/vitals.example.toml` documents every key, and a
-//! test loads it.
+//! The `[fields]` overrides are kept as the operator wrote them ([`FieldsConfig`]): which
+//! fields exist is the Salesforce client's knowledge, and this module never imports the
+//! client. The caller of [`Config::load`] passes the client's check of them in, so their
+//! problems join the one list with every other; the client builds its field map from the
+//! section once the scoring model's categories are known.
+//!
+//! There is no global configuration: the command line loads a [`Config`] and hands each
+//! module its own section (`config.salesforce`, `config.schedule`, ...). This module must
+//! never log, and never put a secret into an error message or a `Debug` output; secrets
+//! live only in [`Secret`](crate::secret::Secret). The example file `config/vitals.example.toml` documents every
+//! key, and a test loads it.
 
 mod credentials;
 mod error;
 mod layers;
 mod raw;
-mod secret;
 mod sections;
 mod validate;
 
@@ -33,19 +36,19 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// `scoring.period`'s type, named here too because scoring's tests and the scoring
+/// fixtures import it from `config`; new code imports [`crate::domain::Period`].
+pub use crate::domain::Period;
 pub use error::{ConfigError, ConfigErrors, Origin};
 pub use raw::{
     RawConfig, RawDaemon, RawPlaybooks, RawRenewals, RawSalesforce, RawSchedule, RawScoring,
     RawState, RawValue,
 };
-pub use secret::Secret;
 pub use sections::{
     ApiVersion, Auth, BulkConfig, CronSchedule, DaemonConfig, FieldsConfig, MODEL_PRESETS,
-    ModelRef, Period, Playbook, PlaybooksConfig, RenewalsConfig, RetryConfig, SalesforceConfig,
-    ScheduleConfig, ScoringConfig, StateConfig,
+    ModelRef, PlaybooksConfig, RenewalsConfig, RetryConfig, SalesforceConfig, ScheduleConfig,
+    ScoringConfig, StateConfig,
 };
-
-use crate::salesforce::wire::FieldMap;
 
 /// The validated configuration. Hand each module its own section, never the whole.
 #[derive(Debug, Clone)]
@@ -64,7 +67,7 @@ pub struct Config {
     pub renewals: RenewalsConfig,
     /// `[playbooks]`, for the playbooks.
     pub playbooks: PlaybooksConfig,
-    /// `[fields]`, for the field map (see [`Config::field_map`]).
+    /// `[fields]`, from which the Salesforce client builds its field map.
     pub fields: FieldsConfig,
     /// The file this was loaded from.
     pub file: PathBuf,
@@ -75,13 +78,17 @@ impl Config {
     ///
     /// `env` is the environment to read; the binary passes the process environment (see
     /// [`process_env`]), tests pass their own. Relative paths in the file are resolved
-    /// against the file's directory.
+    /// against the file's directory. `check_fields` checks the `[fields]` overrides against
+    /// the field table this module does not know (the binary passes
+    /// `salesforce::wire::FieldMap::check_config`); its problems are reported with all the
+    /// others, each keyed `fields.<object>.<field>` by [`FieldsConfig::error`].
     ///
     /// # Errors
     /// Every problem found, each naming its key and the layer that set it.
     pub fn load(
         path: &Path,
         env: impl IntoIterator<Item = (String, String)>,
+        check_fields: impl Fn(&FieldsConfig) -> Vec<ConfigError>,
     ) -> Result<Self, ConfigErrors> {
         let text = fs::read_to_string(path).map_err(|error| {
             ConfigErrors(vec![ConfigError::new(
@@ -90,7 +97,7 @@ impl Config {
                 format!("cannot read the configuration file: {error}"),
             )])
         })?;
-        Self::from_toml(&text, path, env)
+        Self::from_toml(&text, path, env, check_fields)
     }
 
     /// Like [`Config::load`], with the file's text given; `path` names it in messages and
@@ -102,9 +109,10 @@ impl Config {
         text: &str,
         path: &Path,
         env: impl IntoIterator<Item = (String, String)>,
+        check_fields: impl Fn(&FieldsConfig) -> Vec<ConfigError>,
     ) -> Result<Self, ConfigErrors> {
         let (raw, mut errors) = layers::merge(text, path, env).map_err(ConfigErrors)?;
-        match Config::try_from(raw) {
+        match validate::validate(raw, &check_fields) {
             Ok(config) if errors.is_empty() => Ok(config),
             Ok(_) => Err(ConfigErrors(errors)),
             Err(more) => {
@@ -112,15 +120,6 @@ impl Config {
                 Err(ConfigErrors(errors))
             }
         }
-    }
-
-    /// The field map for a scoring model with these category keys: the `[fields]`
-    /// overrides, all of them checked, category score fields included.
-    ///
-    /// # Errors
-    /// Every bad override, keyed `fields.<object>.<field>`.
-    pub fn field_map(&self, categories: &[&str]) -> Result<FieldMap, Vec<ConfigError>> {
-        self.fields.field_map(categories)
     }
 }
 

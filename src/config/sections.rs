@@ -10,13 +10,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use url::Url;
 
 use super::error::{ConfigError, Origin};
-use super::secret::Secret;
-use crate::salesforce::wire::{FieldMap, FieldMapError};
+use crate::domain::{Period, Playbook};
+use crate::secret::Secret;
 
 /// `[salesforce]`: how to reach and authenticate to the org, and how hard to push it.
 #[derive(Debug, Clone)]
@@ -209,107 +208,11 @@ pub enum ModelRef {
     File(PathBuf),
 }
 
-/// The history granularity (`scoring.period`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Period {
-    /// One record per day.
-    Daily,
-    /// One record per ISO week.
-    Weekly,
-    /// One record per calendar month.
-    Monthly,
-}
-
-impl Period {
-    /// Every period, in the order the docs list them.
-    pub const ALL: [Period; 3] = [Period::Daily, Period::Weekly, Period::Monthly];
-
-    /// The configuration value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Period::Daily => "daily",
-            Period::Weekly => "weekly",
-            Period::Monthly => "monthly",
-        }
-    }
-
-    /// Reads a configuration value.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
-    }
-
-    /// The first day of the period that contains `day`: the day itself, the Monday of its
-    /// ISO week, or the first of its month.
-    pub fn start_of(self, day: NaiveDate) -> NaiveDate {
-        match self {
-            Period::Daily => day,
-            Period::Weekly => {
-                day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()))
-            }
-            Period::Monthly => day.with_day(1).unwrap_or(day),
-        }
-    }
-}
-
 /// `[renewals]`: renewal opportunities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RenewalsConfig {
     /// Create the renewal this many days before the contract ends (1..=730).
     pub create_days_before_end: u32,
-}
-
-/// The playbooks of product-spec section 6.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Playbook {
-    /// `health-review`.
-    HealthReview,
-    /// `escalation`.
-    Escalation,
-    /// `renewal-preparation`.
-    RenewalPreparation,
-    /// `low-engagement`.
-    LowEngagement,
-    /// `expansion`.
-    Expansion,
-    /// `onboarding`.
-    Onboarding,
-    /// `qbr-cadence`.
-    QbrCadence,
-    /// `re-engagement`.
-    ReEngagement,
-}
-
-impl Playbook {
-    /// Every playbook, in the spec's order.
-    pub const ALL: [Playbook; 8] = [
-        Playbook::HealthReview,
-        Playbook::Escalation,
-        Playbook::RenewalPreparation,
-        Playbook::LowEngagement,
-        Playbook::Expansion,
-        Playbook::Onboarding,
-        Playbook::QbrCadence,
-        Playbook::ReEngagement,
-    ];
-
-    /// The name used in `playbooks.enabled`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Playbook::HealthReview => "health-review",
-            Playbook::Escalation => "escalation",
-            Playbook::RenewalPreparation => "renewal-preparation",
-            Playbook::LowEngagement => "low-engagement",
-            Playbook::Expansion => "expansion",
-            Playbook::Onboarding => "onboarding",
-            Playbook::QbrCadence => "qbr-cadence",
-            Playbook::ReEngagement => "re-engagement",
-        }
-    }
-
-    /// Reads a name from `playbooks.enabled`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
-    }
 }
 
 /// `[playbooks]`: which playbooks create tasks.
@@ -326,88 +229,30 @@ impl PlaybooksConfig {
     }
 }
 
-/// `[fields]`: API-name overrides, flattened to `object.field` keys.
+/// `[fields]`: API-name overrides, flattened to `object.field` keys, as the layers set them.
 ///
-/// Overrides of category score fields (`account.health_<category>`, `history.<category>`)
-/// can only be checked against a scoring model, so [`FieldsConfig::field_map`] checks them
-/// when the model is known.
+/// The configuration checks only their shape: each is text, given once. Which keys name a
+/// field Vitals maps, and what an API name may look like, belongs to the Salesforce client,
+/// whose `wire::FieldMap::from_config` builds the field map from this section and names
+/// every bad override by its key and the layer that set it (see [`FieldsConfig::error`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldsConfig {
     /// `account.arr` -> `Annual_Contract_Value__c`.
     pub overrides: BTreeMap<String, String>,
     /// Which layer set each override, keyed like `overrides`.
-    pub(crate) origins: BTreeMap<String, Origin>,
+    pub(super) origins: BTreeMap<String, Origin>,
 }
 
 impl FieldsConfig {
-    /// The field map for a scoring model with these category keys.
-    ///
-    /// # Errors
-    /// Every bad override, including those of category score fields, each keyed
-    /// `fields.<object>.<field>`.
-    pub fn field_map(&self, categories: &[&str]) -> Result<FieldMap, Vec<ConfigError>> {
-        FieldMap::with_overrides(
-            self.overrides.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            categories,
-        )
-        .map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| self.to_config_error(e, categories))
-                .collect()
-        })
+    /// Which layer set the override of `key` (`account.arr`).
+    pub fn origin(&self, key: &str) -> Origin {
+        self.origins.get(key).cloned().unwrap_or(Origin::Unset)
     }
 
-    pub(crate) fn to_config_error(&self, error: FieldMapError, categories: &[&str]) -> ConfigError {
-        let (key, message) = match error {
-            FieldMapError::UnknownField { key } => {
-                let categories = if categories.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ", or account.health_<category> / history.<category> for the model's categories ({})",
-                        categories.join(", ")
-                    )
-                };
-                let message = format!(
-                    "Vitals has no field {key:?}; keys are <object>.<field> as listed in config/vitals.example.toml{categories}"
-                );
-                (key, message)
-            }
-            FieldMapError::BadApiName { key, value } => (
-                key,
-                format!("{value:?} is not a Salesforce field API name: {API_NAME_RULE}"),
-            ),
-            FieldMapError::Clash {
-                key,
-                api,
-                object,
-                other,
-            } => (key, format!("{api:?} is already used for {object}.{other}")),
-        };
-        let origin = self.origins.get(&key).cloned().unwrap_or(Origin::Unset);
-        ConfigError::new(format!("fields.{key}"), origin, message)
-    }
-}
-
-/// What a field API name may look like, for messages.
-pub(crate) const API_NAME_RULE: &str = "letters, digits and single underscores, starting with a letter, at most 80 characters (e.g. Annual_Contract_Value__c)";
-
-#[cfg(test)]
-mod period_tests {
-    use super::*;
-
-    #[test]
-    fn periods_start_on_the_first_day_of_the_day_week_or_month() {
-        let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(); // a Thursday
-        assert_eq!(Period::Daily.start_of(day), day);
-        assert_eq!(
-            Period::Weekly.start_of(day),
-            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-        );
-        assert_eq!(
-            Period::Monthly.start_of(day),
-            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
-        );
+    /// A problem with the override of `key` (`account.arr`), reported as
+    /// `fields.account.arr` with the layer that set it, like every other configuration
+    /// problem.
+    pub fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::new(format!("fields.{key}"), self.origin(key), message)
     }
 }

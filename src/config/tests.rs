@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::layers::DEFAULTS;
 use super::raw::SECTIONS;
 use super::*;
-use crate::salesforce::wire::{DEFAULT_FIELDS, SObject};
+use crate::domain::Playbook;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config")
@@ -19,6 +19,13 @@ fn fixtures() -> PathBuf {
 /// paths resolve against its directory, `fixtures/config/`.
 fn file() -> PathBuf {
     fixtures().join("vitals.toml")
+}
+
+/// The check of `[fields]` against the field table belongs to the Salesforce client and is
+/// tested there (`salesforce::wire::overrides`); these tests check the configuration's own
+/// rules, so they pass a check that finds nothing.
+fn no_field_table(_: &FieldsConfig) -> Vec<ConfigError> {
+    Vec::new()
 }
 
 /// A configuration as `section.key = value` lines, rendered to TOML with one table per
@@ -91,7 +98,7 @@ impl Toml {
     }
 
     fn load_with(&self, env: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
-        Config::from_toml(&self.render(), &file(), env_of(env))
+        Config::from_toml(&self.render(), &file(), env_of(env), no_field_table)
     }
 
     fn errors(&self) -> ConfigErrors {
@@ -285,12 +292,11 @@ fn loopback_urls_may_use_plain_http_for_the_emulator() {
         "https://acme.my.salesforce.com",
         "https://test.salesforce.com",
     ] {
-        assert!(
-            Toml::jwt()
-                .set("salesforce.login_url", &format!("{url:?}"))
-                .load()
-                .is_ok()
-        );
+        let config = Toml::jwt()
+            .set("salesforce.login_url", &format!("{url:?}"))
+            .load()
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(config.salesforce.login_url.as_str(), format!("{url}/"));
     }
 }
 
@@ -420,7 +426,17 @@ fn the_jwt_key_file_must_be_an_unencrypted_pem_private_key() {
     let errors = base.clone().set(key, r#""keys/not-a-key.txt""#).errors();
     assert!(!errors.to_string().contains("password"), "{errors}");
     // Text that `openssl pkcs12` puts before the key does not matter.
-    assert!(base.set(key, r#""keys/exported.pem""#).load().is_ok());
+    let config = base
+        .set(key, r#""keys/exported.pem""#)
+        .load()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Auth::Jwt { private_key, .. } = &config.salesforce.auth else {
+        panic!("expected the jwt flow")
+    };
+    assert!(
+        private_key.expose().contains("-----BEGIN PRIVATE KEY-----"),
+        "the key is read whole"
+    );
 }
 
 #[test]
@@ -761,10 +777,10 @@ fn playbooks_are_named_once_each() {
 }
 
 #[test]
-fn field_overrides_are_flattened_and_checked() {
+fn field_overrides_are_flattened_and_must_be_text_given_once() {
     let config = Toml::jwt()
         .set("fields.account.arr", r#""Annual_Contract_Value__c""#)
-        .set("fields.history.adoption", r#""Usage__c""#)
+        .set("fields.history", r#"{ adoption = "Usage__c" }"#)
         .load()
         .unwrap();
     assert_eq!(
@@ -777,82 +793,62 @@ fn field_overrides_are_flattened_and_checked() {
             ("history.adoption".to_owned(), "Usage__c".to_owned()),
         ])
     );
-    let map = config.field_map(&["adoption"]).unwrap();
-    assert_eq!(map.api(SObject::Account, "arr"), "Annual_Contract_Value__c");
-    assert_eq!(
-        map.category_api(SObject::HealthHistory, "adoption")
-            .as_deref(),
-        Some("Usage__c")
-    );
+    assert_eq!(config.fields.origin("account.arr"), Origin::File(file()));
 
     let base = Toml::jwt();
-    check_rejects(
-        &base,
-        "fields.account.acv",
-        r#""X__c""#,
-        "fields.account.acv",
-        "Vitals has no field \"account.acv\"",
-    );
-    check_rejects(
-        &base,
-        "fields.account.arr",
-        r#""not a name""#,
-        "fields.account.arr",
-        "is not a Salesforce field API name",
-    );
-    check_rejects(
-        &base,
-        "fields.account.license_seats",
-        r#""Active_Users__c""#,
-        "fields.account.license_seats",
-        "\"Active_Users__c\" is already used for account.active_users",
-    );
     check_rejects(
         &base,
         "fields.account.arr",
         "5",
         "fields.account.arr",
-        "found the number 5",
+        "must be a Salesforce field API name in quotes, found the number 5",
     );
-    check_rejects(
-        &base,
-        "fields.arr",
-        r#""X__c""#,
-        "fields.arr",
-        "has no field",
+    let twice = base
+        .set("fields.\"account.arr\"", r#""A__c""#)
+        .set("fields.account", r#"{ arr = "B__c" }"#)
+        .errors();
+    assert_eq!(
+        error_for(&twice, "fields.account.arr").message,
+        "is given twice (as a dotted key and as a table)"
     );
-    // A category score override gets its value checked at load time...
-    check_rejects(
-        &base,
-        "fields.account.health_adoption",
-        r#""bad name""#,
-        "fields.account.health_adoption",
-        "is not a Salesforce field API name",
-    );
+    assert_eq!(twice.len(), 1, "{twice}");
 }
 
 #[test]
-fn category_overrides_are_checked_once_the_model_is_known() {
-    let config = Toml::jwt()
-        .set("fields.account.health_adoptoin", r#""Usage_Score__c""#)
-        .set("fields.history.adoption", r#""Score__c""#)
-        .load()
-        .unwrap();
-    let errors = config.field_map(&["adoption", "case_health"]).unwrap_err();
-    assert_eq!(errors.len(), 2, "{errors:?}");
-    let typo = errors
+fn problems_of_the_field_check_join_the_list_with_their_key_and_origin() {
+    // A check that refuses every override it is given, as the field table refuses
+    // unknown fields.
+    let refuse_all = |fields: &FieldsConfig| -> Vec<ConfigError> {
+        fields
+            .overrides
+            .keys()
+            .map(|key| fields.error(key, "is refused"))
+            .collect()
+    };
+    let text = Toml::jwt()
+        .set("salesforce.max_api_share", "2")
+        .set("fields.account.acv", r#""X__c""#)
+        .set("fields.account.arr", "5")
+        .render();
+    let env = env_of(&[("VITALS__FIELDS__CASE__PRIORITY", "Urgency__c")]);
+    let errors = Config::from_toml(&text, &file(), env, refuse_all).unwrap_err();
+    let found: Vec<(&str, &Origin, &str)> = errors
         .iter()
-        .find(|e| e.key == "fields.account.health_adoptoin")
-        .unwrap();
-    assert!(typo.message.contains("adoption, case_health"), "{typo}");
-    assert_eq!(typo.origin, Origin::File(file()));
-    let clash = errors
-        .iter()
-        .find(|e| e.key == "fields.history.adoption")
-        .unwrap();
-    assert!(
-        clash.message.contains("already used for history.score"),
-        "{clash}"
+        .map(|e| (e.key.as_str(), &e.origin, e.message.as_str()))
+        .collect();
+    let priority = Origin::Env("VITALS__FIELDS__CASE__PRIORITY".into());
+    // The override that is not text never reaches the check; the others do, in key order,
+    // after every other section's problems.
+    assert_eq!(found.len(), 4, "{errors}");
+    assert_eq!(found[0].0, "salesforce.max_api_share", "{errors}");
+    assert_eq!(found[1].0, "fields.account.arr", "{errors}");
+    assert_eq!(
+        found[2..],
+        [
+            ("fields.account.acv", &Origin::File(file()), "is refused"),
+            ("fields.case.priority", &priority, "is refused"),
+        ],
+        "{errors}"
     );
 }
 
@@ -869,7 +865,7 @@ fn every_problem_is_reported_at_once() {
         .set("scoring.period", r#""yearly""#)
         .set("renewals.create_days_before_end", "1000")
         .set("playbooks.enabled", r#"["nope"]"#)
-        .set("fields.account.acv", r#""X__c""#)
+        .set("fields.account.arr", "5")
         .set("salesforce.colour", r#""blue""#)
         .errors();
     let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
@@ -887,7 +883,7 @@ fn every_problem_is_reported_at_once() {
             "scoring.period",
             "renewals.create_days_before_end",
             "playbooks.enabled",
-            "fields.account.acv",
+            "fields.account.arr",
         ],
         "{errors}"
     );
@@ -920,7 +916,7 @@ endpoint = "https://example.com"
 listen = "127.0.0.1:9184"
 port = 9184
 "#;
-    let errors = Config::from_toml(text, &file(), Vec::new()).unwrap_err();
+    let errors = Config::from_toml(text, &file(), Vec::new(), no_field_table).unwrap_err();
     let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(
         keys,
@@ -958,7 +954,7 @@ port = 9184
 #[test]
 fn a_section_must_be_a_table() {
     let text = format!("state = \"/tmp/state.db\"\n{}", Toml::jwt().render());
-    let errors = Config::from_toml(&text, &file(), Vec::new()).unwrap_err();
+    let errors = Config::from_toml(&text, &file(), Vec::new(), no_field_table).unwrap_err();
     let error = error_for(&errors, "state");
     assert!(
         error.message.contains("must be a table ([state])"),
@@ -968,7 +964,13 @@ fn a_section_must_be_a_table() {
 
 #[test]
 fn syntax_errors_name_the_file_and_position() {
-    let errors = Config::from_toml("[salesforce\nauth = 1\n", &file(), Vec::new()).unwrap_err();
+    let errors = Config::from_toml(
+        "[salesforce\nauth = 1\n",
+        &file(),
+        Vec::new(),
+        no_field_table,
+    )
+    .unwrap_err();
     assert_eq!(errors.len(), 1);
     let error = &errors.0[0];
     assert_eq!(error.key, "");
@@ -980,7 +982,8 @@ fn syntax_errors_name_the_file_and_position() {
         )),
         "{error}"
     );
-    let missing = Config::load(&fixtures().join("absent.toml"), Vec::new()).unwrap_err();
+    let missing =
+        Config::load(&fixtures().join("absent.toml"), Vec::new(), no_field_table).unwrap_err();
     assert!(
         missing.0[0]
             .message
@@ -1050,6 +1053,7 @@ fn the_environment_alone_can_supply_required_keys() {
             ("VITALS__SALESFORCE__CLIENT_ID", "3MVG9fixture"),
             ("VITALS__SALESFORCE__CLIENT_SECRET", "env-secret"),
         ]),
+        no_field_table,
     )
     .unwrap();
     let Auth::ClientCredentials { client_secret } = &config.salesforce.auth else {
@@ -1067,7 +1071,6 @@ fn errors_in_environment_values_name_the_variable() {
             ("VITALS__SALESFORCE__MAX_ATTEMPTS", "five"),
             ("VITALS__PLAYBOOKS__ENABLED", "escalation,nope"),
             ("VITALS__SALESFORCE__COLOUR", "blue"),
-            ("VITALS__FIELDS__ACCOUNT__ACV", "X__c"),
             // Names differ only in case: the second one sorted is the one reported.
             ("vitals__daemon__listen", "127.0.0.1:1"),
             ("VITALS__DAEMON__LISTEN", "127.0.0.1:2"),
@@ -1084,7 +1087,6 @@ fn errors_in_environment_values_name_the_variable() {
         ),
         ("playbooks.enabled", env("VITALS__PLAYBOOKS__ENABLED")),
         ("salesforce.colour", env("VITALS__SALESFORCE__COLOUR")),
-        ("fields.account.acv", env("VITALS__FIELDS__ACCOUNT__ACV")),
         ("daemon.listen", env("vitals__daemon__listen")),
     ];
     assert_eq!(errors.len(), expected.len(), "{errors}");
@@ -1173,6 +1175,7 @@ fn the_example_file_loads() {
             "VITALS__SALESFORCE__PRIVATE_KEY_FILE",
             key.to_str().unwrap(),
         )]),
+        no_field_table,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.salesforce.auth.name(), "jwt");
@@ -1197,19 +1200,6 @@ fn the_example_file_documents_every_key() {
                 "{section}.{key} is not documented"
             );
         }
-    }
-    // Every field Vitals maps is listed under [fields] with its default API name.
-    for field in DEFAULT_FIELDS {
-        let line = format!(
-            "# {}.{} = \"{}\"",
-            field.object.key(),
-            field.name,
-            field.api
-        );
-        assert!(
-            lines.iter().any(|(s, l)| s == "fields" && l == &line),
-            "{line} missing under [fields]"
-        );
     }
 }
 
@@ -1250,9 +1240,14 @@ fn the_example_file_states_the_true_defaults() {
         "VITALS__SALESFORCE__PRIVATE_KEY_FILE",
         key.to_str().unwrap(),
     )]);
-    let explicit = Config::from_toml(&rewritten.join("\n"), &example_path(), env.clone())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let implicit = Config::load(&example_path(), env).unwrap();
+    let explicit = Config::from_toml(
+        &rewritten.join("\n"),
+        &example_path(),
+        env.clone(),
+        no_field_table,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let implicit = Config::load(&example_path(), env, no_field_table).unwrap();
     assert_eq!(format!("{explicit:?}"), format!("{implicit:?}"));
 }
 

@@ -20,73 +20,73 @@ use super::error::{ConfigError, ConfigErrors, Origin};
 use super::layers::env_var_name;
 use super::raw::{LoadContext, RawConfig, RawPlaybooks, RawSalesforce, RawValue, SECRET_KEYS};
 use super::sections::{
-    API_NAME_RULE, ApiVersion, BulkConfig, CronSchedule, DaemonConfig, FieldsConfig, MODEL_PRESETS,
-    ModelRef, Period, Playbook, PlaybooksConfig, RenewalsConfig, RetryConfig, SalesforceConfig,
-    ScheduleConfig, ScoringConfig, StateConfig,
+    ApiVersion, BulkConfig, CronSchedule, DaemonConfig, FieldsConfig, MODEL_PRESETS, ModelRef,
+    PlaybooksConfig, RenewalsConfig, RetryConfig, SalesforceConfig, ScheduleConfig, ScoringConfig,
+    StateConfig,
 };
-use crate::salesforce::wire::{DEFAULT_FIELDS, FieldMap, SObject, is_api_name};
+use crate::domain::{Period, Playbook};
 
 /// What a duration may look like, for messages.
 const DURATION_RULE: &str = "a positive duration: a whole number with the unit ms, s, m or h, such as \"500ms\", \"30s\", \"5m\" or \"2h\"";
 
-impl TryFrom<RawConfig> for Config {
-    type Error = ConfigErrors;
-
-    /// Validates every key and converts it to its real type.
-    ///
-    /// # Errors
-    /// Every problem found, each naming its key and origin.
-    fn try_from(raw: RawConfig) -> Result<Self, Self::Error> {
-        let mut c = Checker {
-            context: &raw.context,
-            errors: Vec::new(),
-        };
-        let salesforce = c.salesforce(&raw.salesforce);
-        let state = c
-            .state_path("state.path", raw.state.path.as_ref())
-            .map(|path| StateConfig { path });
-        let schedule = c.schedule(&raw);
-        let daemon = c.daemon(&raw);
-        let scoring = c.scoring(&raw);
-        let renewals = c
-            .integer(
-                "renewals.create_days_before_end",
-                raw.renewals.create_days_before_end.as_ref(),
-                1..=730,
-                "a whole number of days from 1 to 730",
-            )
-            .and_then(|days| u32::try_from(days).ok())
-            .map(|create_days_before_end| RenewalsConfig {
-                create_days_before_end,
-            });
-        let playbooks = c.playbooks(&raw.playbooks);
-        let fields = c.fields(&raw.fields);
-        let errors = c.errors;
-        match (
-            salesforce, state, schedule, daemon, scoring, renewals, playbooks, fields,
-        ) {
-            (
-                Some(salesforce),
-                Some(state),
-                Some(schedule),
-                Some(daemon),
-                Some(scoring),
-                Some(renewals),
-                Some(playbooks),
-                Some(fields),
-            ) if errors.is_empty() => Ok(Config {
-                salesforce,
-                state,
-                schedule,
-                daemon,
-                scoring,
-                renewals,
-                playbooks,
-                fields,
-                file: raw.context.file.clone(),
-            }),
-            _ => Err(ConfigErrors(errors)),
-        }
+/// Validates every key and converts it to its real type; `check_fields` adds the problems
+/// of the `[fields]` overrides that only the field table can find.
+///
+/// # Errors
+/// Every problem found, each naming its key and origin.
+pub(super) fn validate(
+    raw: RawConfig,
+    check_fields: &dyn Fn(&FieldsConfig) -> Vec<ConfigError>,
+) -> Result<Config, ConfigErrors> {
+    let mut c = Checker {
+        context: &raw.context,
+        errors: Vec::new(),
+    };
+    let salesforce = c.salesforce(&raw.salesforce);
+    let state = c
+        .state_path("state.path", raw.state.path.as_ref())
+        .map(|path| StateConfig { path });
+    let schedule = c.schedule(&raw);
+    let daemon = c.daemon(&raw);
+    let scoring = c.scoring(&raw);
+    let renewals = c
+        .integer(
+            "renewals.create_days_before_end",
+            raw.renewals.create_days_before_end.as_ref(),
+            1..=730,
+            "a whole number of days from 1 to 730",
+        )
+        .and_then(|days| u32::try_from(days).ok())
+        .map(|create_days_before_end| RenewalsConfig {
+            create_days_before_end,
+        });
+    let playbooks = c.playbooks(&raw.playbooks);
+    let fields = c.fields(&raw.fields, check_fields);
+    let errors = c.errors;
+    match (
+        salesforce, state, schedule, daemon, scoring, renewals, playbooks, fields,
+    ) {
+        (
+            Some(salesforce),
+            Some(state),
+            Some(schedule),
+            Some(daemon),
+            Some(scoring),
+            Some(renewals),
+            Some(playbooks),
+            Some(fields),
+        ) if errors.is_empty() => Ok(Config {
+            salesforce,
+            state,
+            schedule,
+            daemon,
+            scoring,
+            renewals,
+            playbooks,
+            fields,
+            file: raw.context.file.clone(),
+        }),
+        _ => Err(ConfigErrors(errors)),
     }
 }
 
@@ -620,19 +620,19 @@ impl Checker<'_> {
         (self.errors.len() == before).then_some(PlaybooksConfig { enabled })
     }
 
-    /// Flattens `[fields]` and checks every override that does not depend on the scoring
-    /// model. Category score overrides get only their value checked here; the rest waits
-    /// for [`FieldsConfig::field_map`].
-    fn fields(&mut self, raw: &BTreeMap<String, RawValue>) -> Option<FieldsConfig> {
+    /// Flattens `[fields]`, checks that each override is text given once, and adds the
+    /// problems `check_fields` finds against the field table.
+    fn fields(
+        &mut self,
+        raw: &BTreeMap<String, RawValue>,
+        check_fields: &dyn Fn(&FieldsConfig) -> Vec<ConfigError>,
+    ) -> Option<FieldsConfig> {
         let before = self.errors.len();
         let mut flat = Vec::new();
         for (key, value) in raw {
             flatten(key, value, &mut flat);
         }
-        let mut fields = FieldsConfig {
-            overrides: BTreeMap::new(),
-            origins: BTreeMap::new(),
-        };
+        let mut fields = FieldsConfig::default();
         for (key, value) in flat {
             let path = format!("fields.{key}");
             fields.origins.insert(key.clone(), self.origin(&path));
@@ -645,31 +645,14 @@ impl Checker<'_> {
                 }
                 other => {
                     let found = other.describe(false);
-                    self.fail::<()>(&path, format!("must be a Salesforce field API name in quotes: {API_NAME_RULE}; found {found}"));
+                    self.fail::<()>(
+                        &path,
+                        format!("must be a Salesforce field API name in quotes, found {found}"),
+                    );
                 }
             }
         }
-        let (category, plain): (Vec<_>, Vec<_>) = fields
-            .overrides
-            .iter()
-            .partition(|(key, _)| is_category_key(key));
-        for (key, api) in category {
-            if !is_api_name(api) {
-                self.fail::<()>(
-                    &format!("fields.{key}"),
-                    format!("{api:?} is not a Salesforce field API name: {API_NAME_RULE}"),
-                );
-            }
-        }
-        if let Err(errors) =
-            FieldMap::with_overrides(plain.iter().map(|(k, v)| (k.as_str(), v.as_str())), &[])
-        {
-            let converted: Vec<ConfigError> = errors
-                .into_iter()
-                .map(|e| fields.to_config_error(e, &[]))
-                .collect();
-            self.errors.extend(converted);
-        }
+        self.errors.extend(check_fields(&fields));
         (self.errors.len() == before).then_some(fields)
     }
 }
@@ -683,21 +666,6 @@ fn flatten<'r>(prefix: &str, value: &'r RawValue, out: &mut Vec<(String, &'r Raw
             }
         }
         leaf => out.push((prefix.to_owned(), leaf)),
-    }
-}
-
-/// Whether a `[fields]` key can only be a category score field (`account.health_<c>` or
-/// `history.<c>` that is not a fixed field), which needs the scoring model to check.
-fn is_category_key(key: &str) -> bool {
-    let fixed = |object: SObject, name: &str| {
-        DEFAULT_FIELDS
-            .iter()
-            .any(|f| f.object == object && f.name == name)
-    };
-    match key.split_once('.') {
-        Some(("account", name)) => name.starts_with("health_") && !fixed(SObject::Account, name),
-        Some(("history", name)) => !name.contains('.') && !fixed(SObject::HealthHistory, name),
-        _ => false,
     }
 }
 

@@ -2,19 +2,24 @@
 //!
 //! This module does no I/O and knows no Salesforce API names; `salesforce::wire` converts
 //! API records into these types. Field names that scoring models may use are catalogued in
-//! [`fields`].
+//! [`fields`]. The words the configuration, scoring and the playbooks share, [`Period`]
+//! and [`Playbook`], live here too, so that none of those modules imports another for them.
 
 pub mod fields;
 pub mod id;
+pub mod period;
 pub mod picklists;
+pub mod playbook;
 pub mod records;
 pub mod snapshot;
 
 pub use fields::{FieldAccess, FieldDef, FieldValue, ObjectKind, ValueKind};
 pub use id::{IdError, SfId};
+pub use period::Period;
 pub use picklists::{
     ActivityType, CasePriority, ContractStatus, HealthStatus, HealthTrend, Sentiment,
 };
+pub use playbook::Playbook;
 pub use records::{
     Account, Case, Contract, CurrentHealth, Event, HistoryRecord, Opportunity, Task,
 };

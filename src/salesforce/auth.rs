@@ -30,7 +30,7 @@ use url::Url;
 use super::error::SalesforceError;
 use super::retrier::Retrier;
 use super::retry::Idempotency;
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// How Vitals logs in.
 #[derive(Clone)]

@@ -237,20 +237,27 @@ mod tests {
             budget.before_call().unwrap();
             budget.after_call(Some("api-usage=501/40"));
         }
-        let error = budget.before_call().unwrap_err();
-        assert!(matches!(
-            error,
-            SalesforceError::BudgetExhausted {
-                used: 10,
-                allowed: 10,
-                max: 40,
-                ..
-            }
-        ));
+        assert_eq!(
+            refusal(budget.before_call().unwrap_err()),
+            (10, 10, 40, 0.25)
+        );
         let report = budget.report();
         assert_eq!(report.calls, 10);
         assert_eq!(report.org_used_at_start, Some(500));
         assert_eq!(report.allowed, Some(10));
+    }
+
+    /// The budget error's figures: (used, allowed, max, share).
+    fn refusal(error: SalesforceError) -> (u64, u64, u64, f64) {
+        match error {
+            SalesforceError::BudgetExhausted {
+                used,
+                allowed,
+                max,
+                share,
+            } => (used, allowed, max, share),
+            other => panic!("expected the budget to refuse, got {other:?}"),
+        }
     }
 
     #[test]
@@ -259,13 +266,18 @@ mod tests {
         budget.before_call().unwrap();
         budget.after_call(Some("api-usage=0/20"));
         // 9 earlier + 1 now = 10 = 50% of 20.
-        assert!(budget.before_call().is_err());
+        assert_eq!(
+            refusal(budget.before_call().unwrap_err()),
+            (10, 10, 20, 0.5)
+        );
 
+        // The app's own counter says 10, though this process made one call.
         let app = ApiBudget::new(0.5, 0);
         app.before_call().unwrap();
         app.after_call(Some(
             "api-usage=0/20; per-app-api-usage=10/250(appName=vitals)",
         ));
-        assert!(app.before_call().is_err());
+        assert_eq!(refusal(app.before_call().unwrap_err()), (10, 10, 20, 0.5));
+        assert_eq!(app.report().calls, 1);
     }
 }

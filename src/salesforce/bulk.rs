@@ -449,7 +449,8 @@ impl Client {
         error: &SalesforceError,
     ) -> (Vec<RecordOutcome>, Option<String>) {
         let message = format!(
-            "the job was started but its outcome could not be read ({error}); check the job in Setup > Bulk Data Load Jobs"
+            "the job was started but its outcome could not be read ({}); check the job in Setup > Bulk Data Load Jobs",
+            error.for_report()
         );
         let outcomes = rows
             .iter()
@@ -765,7 +766,11 @@ mod tests {
                 ..
             }
         ));
-        assert!(matches!(outcomes[1].result, WriteResult::Errored { .. }));
+        assert!(
+            matches!(&outcomes[1].result, WriteResult::Errored { errors } if errors[0].code == "UNABLE_TO_LOCK_ROW"),
+            "{:?}",
+            outcomes[1]
+        );
         assert!(matches!(
             outcomes[2].result,
             WriteResult::Delivered {

@@ -4,6 +4,13 @@
 //! which may carry record data) and keeps everything Salesforce said: the HTTP status and
 //! the whole `[{errorCode, message, fields}]` array, not just the first code. Tokens and
 //! secrets never appear here.
+//!
+//! Salesforce's own texts (an error's `message`, the start of a non-JSON body, an OAuth
+//! `error_description`, a Bulk job's `errorMessage`) quote SOQL and record values: "No such
+//! column ... SELECT ... WHERE Name = 'Acme'", "data value too large: <the value>". So
+//! `Display`, which is what reaches log lines, shows only error codes, field names, objects,
+//! paths and Ids; the texts stay in the error and are shown only by the explicit
+//! `for_report`, for a report an admin reads (a row's outcome, `vitals check`'s answer).
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,7 +29,8 @@ pub struct ApiError {
     /// `errorCode` or `statusCode`, e.g. `INVALID_FIELD`.
     #[serde(alias = "errorCode", alias = "statusCode", default)]
     pub code: String,
-    /// The human-readable message.
+    /// The human-readable message. It can quote SOQL and record values, so it is shown only
+    /// by [`ApiError::for_report`], never by `Display`.
     #[serde(default)]
     pub message: String,
     /// The fields involved; absent in many errors.
@@ -30,13 +38,30 @@ pub struct ApiError {
     pub fields: Vec<String>,
 }
 
+/// The code and the fields, without the message: safe for a log line.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)?;
+        f.write_str(&self.code)?;
         if !self.fields.is_empty() {
             write!(f, " (fields: {})", self.fields.join(", "))?;
         }
         Ok(())
+    }
+}
+
+impl ApiError {
+    /// The code, Salesforce's message and the fields, for a report an admin reads; never
+    /// for a log line, because the message can quote SOQL and record values.
+    pub fn for_report(&self) -> String {
+        let mut text = self.code.clone();
+        if !self.message.is_empty() {
+            text.push_str(": ");
+            text.push_str(&self.message);
+        }
+        if !self.fields.is_empty() {
+            text.push_str(&format!(" (fields: {})", self.fields.join(", ")));
+        }
+        text
     }
 }
 
@@ -81,7 +106,7 @@ pub enum SalesforceError {
         source: Arc<reqwest::Error>,
     },
     /// Salesforce answered with an error status.
-    #[error("{method} {path}: HTTP {status}: {}", describe(errors, excerpt.as_deref()))]
+    #[error("{method} {path}: HTTP {status}: {}", describe(errors, excerpt.as_deref(), Detail::Codes))]
     Api {
         /// HTTP method.
         method: String,
@@ -91,13 +116,14 @@ pub enum SalesforceError {
         status: u16,
         /// Every error in the body.
         errors: Vec<ApiError>,
-        /// The start of a body that was not a JSON error array (e.g. HTML from the edge).
+        /// The start of a body that was not a JSON error array (e.g. HTML from the edge);
+        /// shown only by [`SalesforceError::for_report`].
         excerpt: Option<String>,
         /// A `Retry-After` the response carried (Salesforce sends none; a proxy might).
         retry_after: Option<Duration>,
     },
     /// The token endpoint refused to issue a token.
-    #[error("login to {token_url} with the {grant} flow failed: {error}: {description}")]
+    #[error("login to {token_url} with the {grant} flow failed: {error}")]
     Auth {
         /// The grant used.
         grant: &'static str,
@@ -105,7 +131,7 @@ pub enum SalesforceError {
         token_url: String,
         /// OAuth `error`, e.g. `invalid_grant`.
         error: String,
-        /// OAuth `error_description`.
+        /// OAuth `error_description`; shown only by [`SalesforceError::for_report`].
         description: String,
     },
     /// The session was rejected again right after a fresh token was issued.
@@ -125,7 +151,8 @@ pub enum SalesforceError {
     Decode {
         /// What was being read.
         context: String,
-        /// What was wrong.
+        /// What was wrong, by position and kind, never quoting the body (see
+        /// [`json_problem`]).
         message: String,
     },
     /// Vitals' own share of the daily API allocation is spent.
@@ -145,18 +172,18 @@ pub enum SalesforceError {
     /// The org's whole daily allocation is spent (`REQUEST_LIMIT_EXCEEDED` /
     /// `TotalRequests Limit exceeded.`).
     #[error(
-        "{method} {path}: the org's daily API request limit is exhausted ({message}); the run stops here and resumes on the next schedule"
+        "{method} {path}: the org's daily API request limit is exhausted (REQUEST_LIMIT_EXCEEDED); the run stops here and resumes on the next schedule"
     )]
     DailyLimitExceeded {
         /// HTTP method.
         method: String,
         /// Path without the query string.
         path: String,
-        /// Salesforce's message.
+        /// Salesforce's message; shown only by [`SalesforceError::for_report`].
         message: String,
     },
     /// A Bulk API 2.0 job ended in `Failed` or `Aborted`.
-    #[error("bulk job {job_id} ({object}) ended {state}: {message}")]
+    #[error("bulk job {job_id} ({object}) ended {state}")]
     BulkJob {
         /// Job Id.
         job_id: String,
@@ -164,7 +191,8 @@ pub enum SalesforceError {
         object: String,
         /// Final state.
         state: String,
-        /// `errorMessage` of the job.
+        /// `errorMessage` of the job, which can quote the query; shown only by
+        /// [`SalesforceError::for_report`].
         message: String,
     },
     /// A Bulk API 2.0 job did not finish in time and was aborted.
@@ -243,18 +271,44 @@ impl TransportKind {
     }
 }
 
-fn describe(errors: &[ApiError], excerpt: Option<&str>) -> String {
+/// How much of what Salesforce said an error text shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Codes and fields only: safe for a log line.
+    Codes,
+    /// Salesforce's messages and body excerpts too: for a report an admin reads.
+    Report,
+}
+
+fn describe(errors: &[ApiError], excerpt: Option<&str>, detail: Detail) -> String {
     if errors.is_empty() {
-        return match excerpt {
-            Some(text) => format!("non-JSON body: {text}"),
-            None => "no error details".to_owned(),
+        return match (excerpt, detail) {
+            (Some(text), Detail::Report) => format!("non-JSON body: {text}"),
+            (Some(_), Detail::Codes) => "a non-JSON body".to_owned(),
+            (None, _) => "no error details".to_owned(),
         };
     }
     errors
         .iter()
-        .map(ToString::to_string)
+        .map(|e| match detail {
+            Detail::Codes => e.to_string(),
+            Detail::Report => e.for_report(),
+        })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// What is wrong with a JSON body, by kind and position only. serde's own messages quote
+/// the value they could not read (`invalid type: string "Acme", expected u64`), and a body
+/// can be a record, so they are never passed on.
+pub(crate) fn json_problem(error: &serde_json::Error) -> String {
+    let kind = match error.classify() {
+        serde_json::error::Category::Io => "it could not be read",
+        serde_json::error::Category::Syntax => "it is not valid JSON",
+        serde_json::error::Category::Data => "it does not have the documented shape",
+        serde_json::error::Category::Eof => "it ends early",
+    };
+    format!("{kind} (line {}, column {})", error.line(), error.column())
 }
 
 impl SalesforceError {
@@ -307,6 +361,37 @@ impl SalesforceError {
         }
     }
 
+    /// This error with what Salesforce itself said: the `message` of every error entry,
+    /// the start of a non-JSON body, the OAuth `error_description`, a Bulk job's
+    /// `errorMessage`. Those texts can quote SOQL and record values, so this is for a
+    /// report an admin reads (a row's outcome, `vitals check`'s answer), never for a log
+    /// line; `Display` leaves them out.
+    pub fn for_report(&self) -> String {
+        match self {
+            SalesforceError::Api {
+                method,
+                path,
+                status,
+                errors,
+                excerpt,
+                ..
+            } => format!(
+                "{method} {path}: HTTP {status}: {}",
+                describe(errors, excerpt.as_deref(), Detail::Report)
+            ),
+            SalesforceError::Auth {
+                description: said, ..
+            }
+            | SalesforceError::DailyLimitExceeded { message: said, .. }
+            | SalesforceError::BulkJob { message: said, .. }
+                if !said.is_empty() =>
+            {
+                format!("{self} (Salesforce said: {said})")
+            }
+            _ => self.to_string(),
+        }
+    }
+
     /// The first error code in an API error, if any.
     pub fn error_code(&self) -> Option<&str> {
         match self {
@@ -344,7 +429,7 @@ mod tests {
     }
 
     #[test]
-    fn api_errors_display_every_entry() {
+    fn api_errors_display_every_code_and_report_every_message() {
         let error = SalesforceError::Api {
             method: "GET".into(),
             path: "/services/data/v66.0/query".into(),
@@ -352,12 +437,12 @@ mod tests {
             errors: vec![
                 ApiError {
                     code: "INVALID_FIELD".into(),
-                    message: "No such column".into(),
+                    message: "\nSELECT Foo__c FROM Account WHERE Name = 'Acme'\n       ^\nERROR at Row:1:Column:8\nNo such column 'Foo__c'".into(),
                     fields: vec!["Foo__c".into()],
                 },
                 ApiError {
                     code: "MALFORMED_QUERY".into(),
-                    message: "unexpected token".into(),
+                    message: "unexpected token: 'Acme'".into(),
                     fields: vec![],
                 },
             ],
@@ -366,7 +451,82 @@ mod tests {
         };
         assert_eq!(
             error.to_string(),
-            "GET /services/data/v66.0/query: HTTP 400: INVALID_FIELD: No such column (fields: Foo__c); MALFORMED_QUERY: unexpected token"
+            "GET /services/data/v66.0/query: HTTP 400: INVALID_FIELD (fields: Foo__c); MALFORMED_QUERY"
+        );
+        let report = error.for_report();
+        assert!(
+            report.starts_with("GET /services/data/v66.0/query: HTTP 400: INVALID_FIELD: \nSELECT Foo__c FROM Account WHERE Name = 'Acme'"),
+            "{report}"
+        );
+        assert!(
+            report.ends_with("(fields: Foo__c); MALFORMED_QUERY: unexpected token: 'Acme'"),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn salesforces_own_texts_are_kept_for_the_report_and_out_of_display() {
+        let cases = [
+            SalesforceError::Api {
+                method: "POST".into(),
+                path: "/services/data/v66.0/composite/sobjects".into(),
+                status: 502,
+                errors: vec![],
+                excerpt: Some("<html>Bad gateway for Name=Acme</html>".into()),
+                retry_after: None,
+            },
+            SalesforceError::Auth {
+                grant: "jwt",
+                token_url: "https://login.salesforce.com/services/oauth2/token".into(),
+                error: "invalid_grant".into(),
+                description: "user hasn't approved this consumer Acme".into(),
+            },
+            SalesforceError::DailyLimitExceeded {
+                method: "GET".into(),
+                path: "/services/data/v66.0/query".into(),
+                message: "TotalRequests Limit exceeded for Acme".into(),
+            },
+            SalesforceError::BulkJob {
+                job_id: "750D000000000001AAA".into(),
+                object: "Account".into(),
+                state: "Failed".into(),
+                message: "InvalidBatch : SELECT Name FROM Account WHERE Name = 'Acme'".into(),
+            },
+        ];
+        let displayed = [
+            "POST /services/data/v66.0/composite/sobjects: HTTP 502: a non-JSON body",
+            "login to https://login.salesforce.com/services/oauth2/token with the jwt flow failed: invalid_grant",
+            "GET /services/data/v66.0/query: the org's daily API request limit is exhausted (REQUEST_LIMIT_EXCEEDED); the run stops here and resumes on the next schedule",
+            "bulk job 750D000000000001AAA (Account) ended Failed",
+        ];
+        for (error, shown) in cases.iter().zip(displayed) {
+            assert_eq!(error.to_string(), shown);
+            let report = error.for_report();
+            assert!(
+                report.starts_with(shown.trim_end_matches("a non-JSON body")),
+                "{report}"
+            );
+            assert!(report.contains("Acme"), "{report}");
+        }
+    }
+
+    #[test]
+    fn json_problems_name_the_position_never_the_value() {
+        #[derive(Debug, Deserialize)]
+        struct Page {
+            #[serde(rename = "totalSize")]
+            _total_size: u64,
+        }
+        let error = serde_json::from_str::<Page>(r#"{"totalSize": "Acme"}"#).unwrap_err();
+        assert!(error.to_string().contains("Acme"), "serde quotes the value");
+        assert_eq!(
+            json_problem(&error),
+            "it does not have the documented shape (line 1, column 20)"
+        );
+        let error = serde_json::from_str::<Page>(r#"{"totalSize": Acme}"#).unwrap_err();
+        assert_eq!(
+            json_problem(&error),
+            "it is not valid JSON (line 1, column 15)"
         );
     }
 }

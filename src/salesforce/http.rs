@@ -8,7 +8,9 @@
 //!
 //! Every request has a timeout, the client asks for gzip, and each attempt is a tracing span
 //! `sf_request{method, path, status, attempt}`. The path is logged without its query string,
-//! because a SOQL query can carry record data; tokens are never logged.
+//! because a SOQL query can carry record data; an error answer is logged by its codes and
+//! fields only, because Salesforce's messages quote the query and the values; tokens are
+//! never logged.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +25,7 @@ use url::Url;
 use super::auth::{Credentials, Session, TokenManager};
 use super::budget::{ApiBudget, UsageReport};
 use super::csv_stream::{CsvStream, CsvTable};
-use super::error::{SalesforceError, parse_error_body};
+use super::error::{SalesforceError, json_problem, parse_error_body};
 use super::retrier::{Retrier, RetryStats, Sleeper};
 use super::retry::{Idempotency, Jitter, Observed, RetryClass, RetryPolicy, classify};
 use crate::config::{Auth, SalesforceConfig};
@@ -255,7 +257,7 @@ impl ApiResponse {
     ) -> Result<T, SalesforceError> {
         serde_json::from_slice(&self.bytes).map_err(|e| SalesforceError::Decode {
             context: context.to_owned(),
-            message: e.to_string(),
+            message: json_problem(&e),
         })
     }
 
@@ -516,7 +518,6 @@ impl Client {
             let response = builder.send().await.map_err(transport)?;
             let status = response.status().as_u16();
             tracing::Span::current().record("status", status);
-            tracing::debug!(status, "Salesforce answered.");
             let headers = response.headers().clone();
             if authorise {
                 self.inner.budget.after_call(
@@ -528,8 +529,12 @@ impl Client {
             if !(200..300).contains(&status) && status != 304 {
                 let retry_after = retry_after(&headers);
                 let body = read_capped(response).await.map_err(transport)?;
-                return Err(self.status_error(&method, &path, status, &body, retry_after));
+                let error = self.status_error(&method, &path, status, &body, retry_after);
+                // The error's Display carries codes and fields, never Salesforce's messages.
+                tracing::debug!(status, answer = %error, "Salesforce answered.");
+                return Err(error);
             }
+            tracing::debug!(status, "Salesforce answered.");
             match request.expect {
                 Expect::Bytes => {
                     let bytes = response.bytes().await.map_err(transport)?.to_vec();

@@ -17,7 +17,7 @@ use super::error::SalesforceError;
 use super::http::Client;
 use super::rest::{DescribeField, ObjectDescribe};
 use super::wire::{Access, CATEGORY_FIELD_TYPE, DEFAULT_FIELDS, FieldMap, FieldType, SObject};
-use crate::config::Playbook;
+use crate::domain::Playbook;
 use crate::domain::{HealthStatus, HealthTrend};
 
 /// One field Vitals needs.

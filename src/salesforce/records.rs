@@ -230,9 +230,10 @@ pub fn request_error_for_rows(error: &super::error::SalesforceError) -> ApiError
         E::Decode { .. } => "UNEXPECTED_RESPONSE",
         E::VersionUnavailable { .. } | E::Request { .. } => "REQUEST_FAILED",
     };
+    // The row's message is read in the run report, so it keeps what Salesforce said.
     ApiError {
         code: code.to_owned(),
-        message: error.to_string(),
+        message: error.for_report(),
         fields: vec![],
     }
 }

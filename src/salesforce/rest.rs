@@ -687,7 +687,12 @@ mod tests {
             outcomes[1].result,
             WriteResult::Delivered { id, created: None }
         );
-        assert!(stopped.is_some());
+        assert_eq!(
+            stopped.as_deref(),
+            Some(
+                "PATCH /x: the org's daily API request limit is exhausted (REQUEST_LIMIT_EXCEEDED); the run stops here and resumes on the next schedule"
+            )
+        );
     }
 
     #[test]

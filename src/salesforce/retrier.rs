@@ -280,15 +280,17 @@ mod tests {
             excerpt: None,
             retry_after: Some(Duration::from_secs(secs)),
         };
-        let _ = retrier
+        let attempt = retrier
             .run(Idempotency::Idempotent, |n| async move {
                 match n {
-                    1 => Err::<(), _>(throttled(0)),
+                    1 => Err::<u32, _>(throttled(0)),
                     2 => Err(throttled(60)),
-                    _ => Ok(()),
+                    n => Ok(n),
                 }
             })
-            .await;
+            .await
+            .unwrap();
+        assert_eq!(attempt, 3);
         // A zero Retry-After keeps the backoff; a long one is cut to the 250 ms cap.
         assert_eq!(
             sleeper.delays(),
@@ -301,7 +303,7 @@ mod tests {
         let sleeper = Arc::new(RecordingSleeper::default());
         let retrier = retrier(sleeper.clone());
         let mut calls = 0;
-        let _ = retrier
+        let error = retrier
             .run(Idempotency::Idempotent, |_| {
                 calls += 1;
                 async {
@@ -319,8 +321,11 @@ mod tests {
                     })
                 }
             })
-            .await;
+            .await
+            .unwrap_err();
         assert_eq!(calls, 2);
+        assert_eq!(error.error_code(), Some("QUERY_TIMEOUT"));
+        assert_eq!(sleeper.delays(), vec![Duration::from_millis(100)]);
     }
 
     #[tokio::test]
@@ -328,13 +333,16 @@ mod tests {
         let sleeper = Arc::new(RecordingSleeper::default());
         let retrier = retrier(sleeper.clone());
         let mut calls = 0;
-        let _ = retrier
+        let error = retrier
             .run(Idempotency::NonIdempotent, |_| {
                 calls += 1;
                 async { Err::<(), _>(unavailable()) }
             })
-            .await;
+            .await
+            .unwrap_err();
         assert_eq!(calls, 1);
+        assert_eq!(error.error_code(), Some("SERVER_UNAVAILABLE"));
+        assert_eq!(retrier.stats().failures, 1);
         assert!(sleeper.delays().is_empty());
     }
 }

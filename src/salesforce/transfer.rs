@@ -4,14 +4,20 @@
 //! volume, and use Bulk above `bulk_read_threshold` rows; writes use Bulk ingest above
 //! `bulk_write_threshold` records and sObject Collections below it. Both paths yield the
 //! same [`Record`] pages and the same per-row [`WriteReport`].
+//!
+//! A write logs the rows it could not deliver by row number, record Id, error codes and
+//! fields only; Salesforce's messages, which quote the values, stay in the report.
 
 use super::bulk::BulkQueryPager;
 use super::error::ApiError;
 use super::error::SalesforceError;
 use super::http::Client;
-use super::records::{Record, RecordOutcome, WriteKind, WriteRecord, WriteReport, WriteResult};
+use super::records::{
+    Record, RecordOutcome, WriteKind, WriteRecord, WriteReport, WriteResult, WriteValue,
+};
 use super::rest::QueryPager;
 use super::soql::Soql;
+use crate::domain::SfId;
 
 /// A read in progress, REST or Bulk.
 #[derive(Debug)]
@@ -121,6 +127,57 @@ impl Client {
             });
         }
         report.outcomes.sort_by_key(|o| o.index);
+        log_undelivered(object, records, &report);
         report
+    }
+}
+
+/// Logs every row that was not delivered, then a summary. A row is named by its number and,
+/// when it carries one, its record Id; its errors by code and fields (`ApiError`'s Display),
+/// never by Salesforce's message, which can quote the row's values.
+fn log_undelivered(object: &str, records: &[WriteRecord], report: &WriteReport) {
+    let (mut errored, mut rejected) = (0_usize, 0_usize);
+    for outcome in &report.outcomes {
+        let (state, errors) = match &outcome.result {
+            WriteResult::Delivered { .. } => continue,
+            WriteResult::Errored { errors } => {
+                errored += 1;
+                ("errored", errors)
+            }
+            WriteResult::Rejected { errors } => {
+                rejected += 1;
+                ("rejected", errors)
+            }
+        };
+        let id = records
+            .get(outcome.index)
+            .and_then(row_id)
+            .map_or_else(|| "none".to_owned(), |id| id.to_string());
+        let codes: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        tracing::debug!(
+            object,
+            row = outcome.index,
+            id,
+            state,
+            errors = codes.join("; "),
+            "A row was not written."
+        );
+    }
+    if errored + rejected > 0 {
+        tracing::warn!(
+            object,
+            delivered = report.delivered(),
+            errored,
+            rejected,
+            "Some rows were not written; the report gives each one's outcome."
+        );
+    }
+}
+
+/// The record Id a row to write carries (updates do), if it is a well-formed one.
+fn row_id(record: &WriteRecord) -> Option<SfId> {
+    match record.get("Id") {
+        Some(WriteValue::Text(text)) => SfId::parse(text).ok(),
+        _ => None,
     }
 }

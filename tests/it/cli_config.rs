@@ -133,3 +133,33 @@ fn a_missing_config_file_is_reported_by_path() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_category_override_the_model_lacks_is_named_once_the_model_is_known() {
+    // The key passes loading (it could be a category of some model), and the field map of
+    // csm-nine, the example's model, refuses it with its origin.
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/vitals.example.toml");
+    let key = fixtures().join("keys/jwt.pem");
+    let output = vitals(
+        &["run", "--config", file.to_str().unwrap()],
+        &[
+            (
+                "VITALS__SALESFORCE__PRIVATE_KEY_FILE",
+                key.to_str().unwrap(),
+            ),
+            ("VITALS__FIELDS__ACCOUNT__HEALTH_ADOPTOIN", "Usage_Score__c"),
+        ],
+    );
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let expected = format!(
+        "error: invalid configuration in {}:\n  fields.account.health_adoptoin: Vitals has no field \"account.health_adoptoin\";",
+        file.display()
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert!(
+        stderr.contains("(from environment variable VITALS__FIELDS__ACCOUNT__HEALTH_ADOPTOIN)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("is not available"), "{stderr}");
+}

@@ -4,9 +4,9 @@
 use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::json;
-use vitals::config::Secret;
 use vitals::emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME};
 use vitals::salesforce::{Credentials, SalesforceError};
+use vitals::secret::Secret;
 
 use crate::common::Org;
 use crate::common::sf::{
@@ -97,6 +97,7 @@ async fn a_refused_login_is_an_auth_error_sent_once() {
         .count("SELECT COUNT() FROM Account", false)
         .await
         .unwrap_err();
+    let report = error.for_report();
     match &error {
         SalesforceError::Auth {
             grant,
@@ -107,6 +108,8 @@ async fn a_refused_login_is_an_auth_error_sent_once() {
             assert_eq!(*grant, "client_credentials");
             assert_eq!(error, "invalid_client");
             assert!(!description.is_empty());
+            // Salesforce's description is for the admin's report, not for Display.
+            assert!(report.ends_with(&format!("(Salesforce said: {description})")));
         }
         other => panic!("expected an auth error, got {other:?}"),
     }

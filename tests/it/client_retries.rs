@@ -125,9 +125,11 @@ async fn a_non_idempotent_create_is_not_retried_after_a_503() {
     let report = client.write("Task", &WriteKind::Insert, &rows).await;
     assert_eq!(org.request_count(CREATE).await, 1);
     assert!(sleeper.delays().is_empty());
+    assert_eq!(report.outcomes.len(), 2);
     for outcome in &report.outcomes {
         assert!(
-            matches!(outcome.result, WriteResult::Errored { .. }),
+            matches!(&outcome.result, WriteResult::Errored { errors }
+                if errors.len() == 1 && errors[0].code == "SERVER_UNAVAILABLE"),
             "{outcome:?}"
         );
     }

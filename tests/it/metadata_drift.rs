@@ -37,7 +37,7 @@ fn preset_categories() -> Vec<(&'static str, Vec<String>)> {
 /// The playbook keys Vitals writes to `Playbook__c` (product spec, section 6), as the
 /// configuration knows them.
 fn playbook_keys() -> Vec<&'static str> {
-    vitals::config::Playbook::ALL
+    vitals::domain::Playbook::ALL
         .iter()
         .map(|p| p.name())
         .collect()

@@ -1,6 +1,7 @@
 //! Decoding API records, from REST JSON or Bulk CSV, into `domain` types. A value that cannot
 //! be read is an error naming the object, the record Id and the field; one bad record never
-//! hides the others.
+//! hides the others. An error never quotes the value itself, only what kind of value it
+//! was: decode errors reach logs and warnings, and a value is customer data.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -59,7 +60,8 @@ impl ApiRecord for Map<String, Value> {
     }
 }
 
-/// What was wrong with a value.
+/// What was wrong with a value. It says what was allowed and what kind of value was
+/// found, never the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeProblem {
     /// A number outside what the field can mean (a CSAT of 7, negative seats). The value
@@ -67,8 +69,6 @@ pub enum DecodeProblem {
     OutOfRange {
         /// What is allowed.
         allowed: &'static str,
-        /// The value found.
-        found: String,
     },
     /// A required field is empty.
     Missing,
@@ -76,8 +76,8 @@ pub enum DecodeProblem {
     WrongType {
         /// What was expected.
         expected: &'static str,
-        /// The value, cut short.
-        found: String,
+        /// What kind of value was found: `text`, `another number`, `a boolean`, ...
+        found: &'static str,
     },
 }
 
@@ -87,7 +87,7 @@ pub enum DecodeProblem {
 pub struct DecodeError {
     /// The object's API name.
     pub object: &'static str,
-    /// The record's Id, or `(no Id)`.
+    /// The record's Id, or `(no Id)` when it has no valid one.
     pub record: String,
     /// The field's API name.
     pub field: String,
@@ -99,8 +99,8 @@ impl fmt::Display for DecodeProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DecodeProblem::Missing => f.write_str("is required but empty"),
-            DecodeProblem::OutOfRange { allowed, found } => {
-                write!(f, "{found} is outside {allowed}; the value is ignored")
+            DecodeProblem::OutOfRange { allowed } => {
+                write!(f, "the value is outside {allowed} and is ignored")
             }
             DecodeProblem::WrongType { expected, found } => {
                 write!(f, "expected {expected}, found {found}")
@@ -132,8 +132,9 @@ struct Reader<'a, R: ApiRecord> {
 impl<'a, R: ApiRecord> Reader<'a, R> {
     fn new(record: &'a R, object: SObject, map: &'a FieldMap) -> Self {
         let id_field = map.api(object, "id");
+        // Only a well-formed Id names the record: anything else in the Id field is a value.
         let record_id = match record.raw(id_field) {
-            Raw::Str(s) => s.to_owned(),
+            Raw::Str(s) if SfId::parse(s).is_ok() => s.to_owned(),
             _ => "(no Id)".to_owned(),
         };
         Self {
@@ -156,11 +157,11 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
 
     fn wrong(&self, api: &str, expected: &'static str, raw: Raw<'_>) -> DecodeError {
         let found = match raw {
-            Raw::Null => "null".to_owned(),
-            Raw::Str(s) => format!("{:?}", s.chars().take(40).collect::<String>()),
-            Raw::Num(n) => n.to_string(),
-            Raw::Bool(b) => b.to_string(),
-            Raw::Other => "an object or array".to_owned(),
+            Raw::Null => "nothing",
+            Raw::Str(_) => "text",
+            Raw::Num(_) => "another number",
+            Raw::Bool(_) => "a boolean",
+            Raw::Other => "an object or array",
         };
         self.error(api, DecodeProblem::WrongType { expected, found })
     }
@@ -240,13 +241,7 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         match value {
             Some(n) if n < min || n > max => {
                 let api = self.map.api(self.object, name).to_owned();
-                let error = self.error(
-                    &api,
-                    DecodeProblem::OutOfRange {
-                        allowed,
-                        found: n.to_string(),
-                    },
-                );
+                let error = self.error(&api, DecodeProblem::OutOfRange { allowed });
                 self.warnings.borrow_mut().push(error);
                 Ok(None)
             }
@@ -287,7 +282,6 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
                     &api,
                     DecodeProblem::OutOfRange {
                         allowed: "0 to 20160 minutes (14 days)",
-                        found: n.to_string(),
                     },
                 );
                 self.warnings.borrow_mut().push(error);
@@ -368,7 +362,6 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
                         &api,
                         DecodeProblem::OutOfRange {
                             allowed: "0 to 100",
-                            found: score.to_string(),
                         },
                     );
                     self.warnings.borrow_mut().push(error);
@@ -731,7 +724,34 @@ mod tests {
         assert_eq!(error.field, "CSAT_Score__c");
         assert_eq!(
             error.to_string(),
-            "Case 500D000000IRFmaIAH: field CSAT_Score__c: expected a number, found \"five\""
+            "Case 500D000000IRFmaIAH: field CSAT_Score__c: expected a number, found text"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_kind_of_value_never_the_value() {
+        let record = object(json!({
+            "Id": "Confidential Corp",
+            "CreatedDate": "2026-10-01T12:00:00.000+0000",
+            "IsClosed": "Confidential",
+            "CSAT_Score__c": 4
+        }));
+        let error = decode_case(&record, &FieldMap::default()).unwrap_err();
+        // An Id field that holds no Id is a value too: the record is "(no Id)".
+        assert_eq!(
+            error.to_string(),
+            "Case (no Id): field Id: expected a 15- or 18-character record Id, found text"
+        );
+        let record = object(json!({
+            "Id": "500D000000IRFmaIAH",
+            "CreatedDate": "2026-10-01T12:00:00.000+0000",
+            "IsClosed": "Confidential",
+            "CSAT_Score__c": 4.5e1
+        }));
+        let error = decode_case(&record, &FieldMap::default()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Case 500D000000IRFmaIAH: field IsClosed: expected true or false, found text"
         );
     }
 
@@ -844,7 +864,7 @@ mod tests {
         );
         assert_eq!(
             decoded.warnings[0].to_string(),
-            "Account 001D000000IRFmaIAH: field License_Seats__c: -5 is outside 0 or more; the value is ignored"
+            "Account 001D000000IRFmaIAH: field License_Seats__c: the value is outside 0 or more and is ignored"
         );
 
         let case = object(json!({

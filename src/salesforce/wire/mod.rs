@@ -2,7 +2,8 @@
 //!
 //! This is the only module that knows Salesforce field names. [`DEFAULT_FIELDS`] is the one
 //! table from Vitals' field names (`account.arr`) to API names (`ARR__c`); [`FieldMap`]
-//! (in [`field_map`]) is that table after the `[fields]` overrides of the configuration;
+//! (in [`field_map`]) is that table after the `[fields]` overrides of the configuration,
+//! which `overrides` checks and turns into a map, naming each bad one by its key;
 //! [`decode`] turns an API record, from REST JSON or Bulk CSV, into a `domain` type and names
 //! the record and field of any value it cannot read; [`format`] reads and writes Salesforce's
 //! date and dateTime forms. Nothing here does I/O.
@@ -10,6 +11,7 @@
 mod decode;
 mod field_map;
 mod format;
+mod overrides;
 
 pub use decode::{
     ApiRecord, DecodeError, DecodeProblem, Decoded, OrgFile, OrgFileError, Raw, decode_account,

@@ -8,12 +8,12 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
-use vitals::config::Secret;
 use vitals::emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME};
 use vitals::emulator::{DataSource, EmulatorConfig, MetadataSource};
 use vitals::salesforce::retrier::RecordingSleeper;
 use vitals::salesforce::retry::{Jitter, RetryPolicy};
 use vitals::salesforce::{Client, ClientSettings, Credentials};
+use vitals::secret::Secret;
 
 use super::{Org, start_time};
 

@@ -1,9 +1,13 @@
 //! [`Secret`]: a string that never prints.
 //!
-//! Client secrets, refresh tokens and private keys travel through the program only inside
-//! this type. Its `Debug` and `Display` print `[redacted]`, so a secret cannot reach a log
-//! line or an error message by accident; the one way to read it is the explicit
-//! [`Secret::expose`], which the OAuth code calls when it builds a request.
+//! Client secrets, refresh tokens, private keys and access tokens travel through the
+//! program only inside this type. Its `Debug` and `Display` print `[redacted]`, so a secret
+//! cannot reach a log line or an error message by accident; the one way to read it is the
+//! explicit [`Secret::expose`], which the OAuth code calls when it builds a request.
+//!
+//! It has a module of its own because both sides use it: the configuration reads secrets
+//! into it and the Salesforce client sends them, and neither should import the other for
+//! it. This module must never gain a way to print or serialise the value.
 
 use std::fmt;
 
