@@ -2,23 +2,28 @@
 //!
 //! This module does no I/O and knows no Salesforce API names; `salesforce::wire` converts
 //! API records into these types. Field names that scoring models may use are catalogued in
-//! [`fields`].
+//! [`fields`]; the objects the sync replicates are [`SyncedObject`]; the writes Vitals plans
+//! are [`plan`].
 
 pub mod fields;
 pub mod id;
 pub mod picklists;
+pub mod plan;
 pub mod records;
 pub mod snapshot;
+pub mod synced;
 
 pub use fields::{FieldAccess, FieldDef, FieldValue, ObjectKind, ValueKind};
 pub use id::{IdError, SfId};
 pub use picklists::{
     ActivityType, CasePriority, ContractStatus, HealthStatus, HealthTrend, Sentiment,
 };
+pub use plan::{Outcome, Plan, PlannedWrite, RecordError, Target, Value, WriteKind};
 pub use records::{
     Account, Case, Contract, CurrentHealth, Event, HistoryRecord, Opportunity, Task,
 };
 pub use snapshot::{AccountSnapshot, Records, Unattached};
+pub use synced::{DomainRecord, SyncedObject};
 
 /// Fully populated sample records for unit tests across the crate.
 #[cfg(test)]
