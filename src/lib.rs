@@ -13,6 +13,8 @@
 //!   [`emulator::generate`] streams the records of a generated org.
 //! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
 //!   explanation. No I/O, no clock.
+//! - [`store`]: the state store (embedded SQLite): replica, sync state, outbox, key
+//!   ledger, budget and runs, behind the [`store::StateStore`] trait. The only SQL.
 //!
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
@@ -21,3 +23,4 @@ pub mod domain;
 pub mod emulator;
 pub mod salesforce;
 pub mod scoring;
+pub mod store;
