@@ -26,6 +26,9 @@ pub mod replica;
 pub mod runs;
 pub mod sqlite;
 
+#[cfg(test)]
+mod suite;
+
 use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::path::Path;
