@@ -132,7 +132,7 @@ pub trait StateStore: Send + Sync {
         writes: &[PlannedWrite],
     ) -> Result<EnqueueStats, StoreError>;
     /// Marks up to `limit` pending entries of these kinds as sending under the stamp's
-    /// epoch, oldest first, and returns them.
+    /// epoch, oldest first, and returns them. No kinds claim nothing.
     fn claim(
         &self,
         stamp: &RunStamp,
@@ -142,7 +142,10 @@ pub trait StateStore: Send + Sync {
     /// Up to `limit` entries left sending: their writes may or may not have reached the org.
     fn in_doubt(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
     /// Records what became of sending entries: Delivered updates the values last written
-    /// and the ledger; Rejected is final; Errored puts the entry back to pending.
+    /// and the ledger; Rejected is final; Errored puts the entry back to pending (or
+    /// supersedes it when a newer plan for the record waits). The current holder may settle
+    /// entries claimed under an older epoch (in doubt after a restart or takeover); outcomes
+    /// for entries not sending are counted as ignored.
     fn record_outcomes(
         &self,
         stamp: &RunStamp,
