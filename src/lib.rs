@@ -17,6 +17,8 @@
 //!   [`emulator::generate`] streams the records of a generated org.
 //! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
 //!   explanation. No I/O, no clock.
+//! - [`store`]: the state store (embedded SQLite): replica, sync state, outbox, key
+//!   ledger, budget and runs, behind the [`store::StateStore`] trait. The only SQL.
 //!
 //! The `vitals` binary's commands live in `src/cli/`, one module per command, outside this
 //! library. `ARCHITECTURE.md` at the repository root describes the invariants between them.
@@ -27,3 +29,4 @@ pub mod emulator;
 pub mod salesforce;
 pub mod scoring;
 pub mod secret;
+pub mod store;

@@ -3,15 +3,19 @@
 //! This module does no I/O and knows no Salesforce API names; `salesforce::wire` converts
 //! API records into these types. Field names that scoring models may use are catalogued in
 //! [`fields`]. The words the configuration, scoring and the playbooks share, [`Period`]
-//! and [`Playbook`], live here too, so that none of those modules imports another for them.
+//! and [`Playbook`], live here too, so that none of those modules imports another for them;
+//! the objects the sync replicates are [`SyncedObject`]; the writes Vitals plans
+//! are [`plan`].
 
 pub mod fields;
 pub mod id;
 pub mod period;
 pub mod picklists;
 pub mod playbook;
+pub mod plan;
 pub mod records;
 pub mod snapshot;
+pub mod synced;
 
 pub use fields::{FieldAccess, FieldDef, FieldValue, ObjectKind, ValueKind};
 pub use id::{IdError, SfId};
@@ -20,10 +24,12 @@ pub use picklists::{
     ActivityType, CasePriority, ContractStatus, HealthStatus, HealthTrend, Sentiment,
 };
 pub use playbook::Playbook;
+pub use plan::{Outcome, Plan, PlannedWrite, RecordError, Target, Value, WriteKind};
 pub use records::{
     Account, Case, Contract, CurrentHealth, Event, HistoryRecord, Opportunity, Task,
 };
 pub use snapshot::{AccountSnapshot, Records, Unattached};
+pub use synced::{DomainRecord, SyncedObject};
 
 /// Fully populated sample records for unit tests across the crate.
 #[cfg(test)]

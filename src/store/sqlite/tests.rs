@@ -1,0 +1,279 @@
+//! The backend suite on SQLite, and what only a state file can show: migrations, a newer
+//! or foreign or damaged file, reopening, two processes on one file.
+
+use std::fs;
+use std::path::Path;
+
+use proptest::prelude::*;
+use rusqlite::Connection;
+
+use super::{SqliteStore, schema};
+use crate::domain::{DomainRecord, WriteKind, test_records};
+use crate::store::suite::{self, Fresh, account_id, at};
+use crate::store::{NewRun, RunStamp, RunTrigger, StateStore, StoreError};
+
+fn fresh() -> Fresh {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("state.db")).unwrap();
+    Fresh::new(Box::new(store), dir)
+}
+
+suite::backend_suite!(fresh);
+
+fn raw_version(path: &Path) -> i64 {
+    let conn = Connection::open(path).unwrap();
+    schema::user_version(&conn).unwrap()
+}
+
+#[test]
+fn an_empty_file_is_migrated_to_the_current_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.schema_version().unwrap(),
+        super::schema_version_known()
+    );
+    drop(store);
+    assert_eq!(raw_version(&path), super::schema_version_known());
+    // Opening again migrates nothing and keeps the data.
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.current_epoch().unwrap().0, 0);
+}
+
+#[test]
+fn migrations_apply_in_order_and_a_failure_applies_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let first = "CREATE TABLE one (x INTEGER);";
+    let second = "INSERT INTO one VALUES (1); CREATE TABLE two (y INTEGER);";
+    let broken = "CREATE TABLE three (z INTEGER); THIS IS NOT SQL;";
+
+    let mut conn = Connection::open(&path).unwrap();
+    schema::migrate(&mut conn, &path, &[first]).unwrap();
+    schema::migrate(&mut conn, &path, &[first, second]).unwrap();
+    assert_eq!(schema::user_version(&conn).unwrap(), 2);
+    let rows: i64 = conn
+        .query_row("SELECT COUNT(*) FROM one", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1, "the first script ran once");
+
+    let failed = schema::migrate(&mut conn, &path, &[first, second, broken]);
+    assert!(
+        matches!(
+            failed,
+            Err(StoreError::Database {
+                operation: "migrate",
+                ..
+            })
+        ),
+        "{failed:?}"
+    );
+    assert_eq!(schema::user_version(&conn).unwrap(), 2);
+    let three: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'three'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        three, 0,
+        "the failed script's first statement was rolled back"
+    );
+}
+
+#[test]
+fn a_file_from_a_newer_vitals_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let newer = super::schema_version_known() + 1;
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", newer)
+        .unwrap();
+
+    let refused = SqliteStore::open(&path).err().unwrap();
+    let StoreError::NewerSchema { found, known, .. } = &refused else {
+        panic!("expected NewerSchema, got {refused:?}");
+    };
+    assert_eq!((*found, *known), (newer, super::schema_version_known()));
+    let message = refused.to_string();
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    assert!(message.contains(&format!("version {newer}")), "{message}");
+    assert!(message.contains(&format!("up to {}", known)), "{message}");
+    assert_eq!(raw_version(&path), newer);
+}
+
+fn assert_corrupt(path: &Path) -> String {
+    let refused = SqliteStore::open(path).err().unwrap();
+    assert!(matches!(refused, StoreError::Corrupt { .. }), "{refused:?}");
+    let message = refused.to_string();
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    message
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    fs::write(
+        &path,
+        "[sync]\nthis is a TOML file, not a state file\n".repeat(200),
+    )
+    .unwrap();
+    assert_corrupt(&path);
+}
+
+#[test]
+fn a_damaged_database_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let accounts: Vec<_> = (1..=200)
+        .map(|n| DomainRecord::Account(suite::account(n)))
+        .collect();
+    let rows = suite::rows(accounts, at(0));
+    store
+        .put_page(crate::domain::SyncedObject::Account, None, &rows, &[], None)
+        .unwrap();
+    drop(store);
+    // Overwrite the schema table on page 1, after the 100-byte file header.
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[100..4096].fill(0xA5);
+    fs::write(&path, bytes).unwrap();
+    assert_corrupt(&path);
+}
+
+#[test]
+fn another_programs_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY);")
+        .unwrap();
+    let message = assert_corrupt(&path);
+    assert!(message.contains("another program"), "{message}");
+}
+
+#[test]
+fn an_unreachable_path_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing-directory").join("state.db");
+    let refused = SqliteStore::open(&path).err().unwrap();
+    assert!(matches!(refused, StoreError::Open { .. }), "{refused:?}");
+    assert!(refused.to_string().contains(&path.display().to_string()));
+}
+
+fn stamp(store: &dyn StateStore, minute: i64) -> RunStamp {
+    let new = NewRun {
+        trigger: RunTrigger::Manual,
+        holder: "test".into(),
+        started_at: at(minute),
+    };
+    let run = store.begin_run(&new).unwrap();
+    let lease = store.acquire_lease("test", at(minute)).unwrap().unwrap();
+    RunStamp {
+        run,
+        epoch: lease.epoch,
+        at: at(minute),
+    }
+}
+
+fn health_write(account: u64) -> crate::domain::PlannedWrite {
+    crate::domain::PlannedWrite {
+        kind: WriteKind::AccountHealth,
+        target: crate::domain::Target::Id(account_id(account)),
+        account_id: account_id(account),
+        fields: vec![(
+            "health_status".into(),
+            crate::domain::Value::Text("Watch".into()),
+        )],
+        reason: "status changed".into(),
+    }
+}
+
+#[test]
+fn a_claim_survives_the_process_and_a_second_process_fences_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let first = SqliteStore::open(&path).unwrap();
+    let old = stamp(&first, 0);
+    first
+        .enqueue(&old, &[health_write(1), health_write(2)])
+        .unwrap();
+    let claimed = first.claim(&old, &WriteKind::ALL, 1).unwrap();
+
+    // A second process opens the file and takes the lease while the first still runs.
+    let second = SqliteStore::open(&path).unwrap();
+    let new = stamp(&second, 5);
+    assert_eq!(second.in_doubt(10).unwrap(), claimed);
+    let fenced = first.claim(&old, &WriteKind::ALL, 10);
+    assert!(
+        matches!(fenced, Err(StoreError::Fenced { .. })),
+        "{fenced:?}"
+    );
+    drop(first);
+
+    let rest = second.claim(&new, &WriteKind::ALL, 10).unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].write.account_id, account_id(2));
+}
+
+/// Records of every object for up to seven accounts, some accounts absent, some records
+/// without an account, every Id distinct.
+fn replica_records() -> impl Strategy<Value = Vec<DomainRecord>> {
+    let accounts = proptest::collection::btree_set(1u64..8, 0..6);
+    let related =
+        proptest::collection::vec((0u8..6, proptest::option::of(1u64..10), 1u32..13), 0..40);
+    (accounts, related).prop_map(|(accounts, related)| {
+        let mut records: Vec<_> = accounts
+            .into_iter()
+            .map(|n| DomainRecord::Account(suite::account(n)))
+            .collect();
+        for (serial, (object, account, month)) in (1u64..).zip(related) {
+            records.push(related_record(serial, object, account, month));
+        }
+        records
+    })
+}
+
+fn related_record(serial: u64, object: u8, account: Option<u64>, month: u32) -> DomainRecord {
+    let account_ref = account.map(account_id);
+    match object {
+        0 => DomainRecord::Contract(crate::domain::Contract {
+            id: crate::domain::SfId::from_parts("800", serial),
+            account_id: account_id(account.unwrap_or(9)),
+            ..test_records::contract()
+        }),
+        1 => DomainRecord::Case(suite::case(serial, account)),
+        2 => DomainRecord::Opportunity(crate::domain::Opportunity {
+            id: crate::domain::SfId::from_parts("006", serial),
+            account_id: account_ref,
+            ..test_records::opportunity()
+        }),
+        3 => DomainRecord::Event(crate::domain::Event {
+            id: crate::domain::SfId::from_parts("00U", serial),
+            account_id: account_ref,
+            ..test_records::event()
+        }),
+        4 => DomainRecord::Task(suite::task(serial, account)),
+        _ => DomainRecord::History(suite::history(
+            serial,
+            account.unwrap_or(9),
+            suite::day(2026, month, 1),
+        )),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn streaming_snapshots_equals_grouping_in_memory(records in replica_records()) {
+        let fresh = fresh();
+        suite::stream_equals_grouping(fresh.store.as_ref(), records);
+    }
+}
