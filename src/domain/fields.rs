@@ -105,7 +105,7 @@ pub enum FieldValue<'a> {
     Bool(bool),
 }
 
-impl FieldValue<'_> {
+impl<'a> FieldValue<'a> {
     /// The number, when the value is one.
     pub fn as_number(&self) -> Option<f64> {
         match self {
@@ -124,9 +124,17 @@ impl FieldValue<'_> {
     }
 
     /// The text of a text, picklist or Id value.
-    pub fn as_text(&self) -> Option<&str> {
+    pub fn as_text(&self) -> Option<&'a str> {
         match self {
             FieldValue::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The state of a checkbox, when the value is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            FieldValue::Bool(b) => Some(*b),
             _ => None,
         }
     }

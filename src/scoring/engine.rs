@@ -30,7 +30,7 @@ pub fn score_account(
     as_of: DateTime<Utc>,
     previous: &Previous,
 ) -> AccountScore {
-    let at = AsOf::new(as_of);
+    let at = AsOf::new(as_of).read_at(snapshot.read_at);
     let (profile, profile_reason) = select_profile(model, snapshot, &at);
 
     let mut categories = Vec::with_capacity(model.categories.len());

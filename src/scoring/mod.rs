@@ -102,7 +102,9 @@
 //! `behind_scores[stages behind]` (the last entry for anything further), no opportunity
 //! counts as no stage reached, and a stage in `at_risk_stages` scores 0. A stage not in
 //! the schedule counts as no stage reached (with a diagnostic), and so does the unknown
-//! stage of a renewal that closed after `as_of` (see the as-of rules below).
+//! stage of a renewal that closed after `as_of` (see the as-of rules below). A closed
+//! renewal is closed whatever its `CloseDate`: won (`IsWon`) scores `behind_scores[0]`
+//! (on track), lost scores 0 with a reason that says it was lost.
 //!
 //! `recency`: the latest date over every source counts, so two sources on one object
 //! date a record by the later of two fields (csm-nine dates a completed task by the later
@@ -140,7 +142,11 @@
 //! `view` applies two rules to every record: records that begin after `as_of` (created,
 //! started) do not exist, and facts dated after it are not known yet: a case or task
 //! closed later reads as open, a milestone completed later as not completed, and an
-//! opportunity closed after `as_of` (its `CloseDate` later) as open at an unknown stage.
+//! opportunity closed after `as_of` as open at an unknown stage. An opportunity closed
+//! after `as_of` when its `CloseDate` lies after it and not after the day the records were
+//! read (`AccountSnapshot::read_at`; `None` is the scoring instant, a live run): a
+//! `CloseDate` after the reading is not the day it closed (an org keeps a lost renewal's
+//! future date), so it is read as it stands.
 //! Fields without a date are read as they stand now, because Salesforce gives Vitals no
 //! history of them: a case's `Priority`, `IsEscalated` and `SLA_Breached__c`, an open
 //! opportunity's stage, and every account field. Backfill can therefore see a case as
@@ -158,9 +164,12 @@
 //! - **Case health**: "in the last 90 days" for SLA breaches and escalations, whose flags
 //!   carry no date, means the case was open at some time in the window: it is open, or was
 //!   closed or opened within 90 days. A case matching several rules pays each.
-//! - **Renewal readiness**: Early Review by 120 days left, Stakeholder Confirmed by 90,
-//!   Terms Agreed by 30, Closed Won by 0; "behind" counts schedule stages between the
-//!   expected one and the renewal's (none or an unknown stage: no stage reached).
+//! - **Renewal readiness**: the playbook's timings (Early Review 120 to 90 days out,
+//!   Stakeholder Confirmed 90 to 60, Terms Agreed 60 to 30, Closed Won on or before the
+//!   renewal date, At Risk from any stage) as Early Review by 120 days left, Stakeholder
+//!   Confirmed by 90, Terms Agreed by 60, Closed Won by 0; "behind" counts schedule stages
+//!   between the expected one and the renewal's (none or an unknown stage: no stage
+//!   reached); a closed renewal is won (on track) or lost (0).
 //! - **Project surveys**: a score between steps takes the lower step (2.5 scores 0), and
 //!   the detractor flag fires below 3, for every survey that scores 0.
 

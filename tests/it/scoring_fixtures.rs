@@ -42,7 +42,16 @@ fn run(path: &Path) -> Result<(Value, AccountScore), String> {
         ));
     }
     let (snapshots, _) = file.records.into_snapshots();
-    let snapshot = snapshots.values().next().ok_or("no account in input")?;
+    let mut snapshot = snapshots
+        .into_values()
+        .next()
+        .ok_or("no account in input")?;
+    // Backfill fixtures say when their records were read; others are read at as_of.
+    if let Some(read_at) = fixture.get("read_at") {
+        let read_at = read_at.as_str().ok_or("read_at is not a string")?;
+        snapshot.read_at = Some(read_at.parse().map_err(|e| format!("read_at: {e}"))?);
+    }
+    let snapshot = &snapshot;
     let previous = match fixture.get("previous") {
         Some(previous) => serde_json::from_value::<Previous>(previous.clone())
             .map_err(|e| format!("previous: {e}"))?,
@@ -173,6 +182,14 @@ fn differences(expect: &Value, got: &AccountScore) -> Vec<String> {
             .collect();
         if want != have {
             differ("change_drivers", &Value::from(want), format!("{have:?}"));
+        }
+    }
+    if let Some(reasons) = expect["reasons"].as_object() {
+        for (key, expected) in reasons {
+            let reason = got.category(key).map_or("", |c| c.reason.as_str());
+            if !expected.as_str().is_some_and(|want| reason.contains(want)) {
+                differ(&format!("reasons.{key}"), expected, format!("{reason:?}"));
+            }
         }
     }
     if let Some(evidence) = expect["evidence"].as_object() {

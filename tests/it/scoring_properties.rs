@@ -295,6 +295,7 @@ fn snapshot() -> impl Strategy<Value = AccountSnapshot> {
                 events,
                 tasks,
                 history: Vec::new(),
+                read_at: None,
             },
         )
 }

@@ -13,10 +13,12 @@ use crate::domain::{AccountSnapshot, ObjectKind, SfId};
 
 use super::filter::{matches, window_start};
 use super::model::{
-    Condition, CountRule, DatedSource, DueSource, FieldRef, FlagOn, Measure, MeasureKind, Renewal,
-    Scale, StepDirection, Steps,
+    Condition, CountRule, DatedSource, DueSource, FieldRef, FlagOn, Measure, MeasureKind, Scale,
+    StepDirection, Steps,
 };
 use super::view::{self, AsOf, Rec};
+
+mod renewal;
 
 /// The result of one measure.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,8 +27,11 @@ pub(crate) struct Outcome {
     pub score: Option<f64>,
     /// The value the score came from (utilisation %, days since, mean CSAT, ...).
     pub value: Option<f64>,
-    /// Plain words.
+    /// Plain words: what was measured and the rule that fired.
     pub reason: String,
+    /// What was measured, in plain words and without the rule (`last QBR 121 days ago
+    /// (2026-03-01)`): what a flag's message says it saw.
+    pub fact: String,
     /// Records behind the score.
     pub evidence: Vec<SfId>,
     /// Flags raised: `(code, message)`.
@@ -119,7 +124,7 @@ pub(crate) fn evaluate(measure: &Measure, snapshot: &AccountSnapshot, at: &AsOf)
             sources,
             window_days,
         } => on_time(snapshot, sources, *window_days, label, at),
-        MeasureKind::Renewal(params) => renewal(snapshot, params, label, at),
+        MeasureKind::Renewal(params) => renewal::evaluate(snapshot, params, label, at),
         MeasureKind::Average { parts } => average(snapshot, parts, label, at),
     };
     // Guard the promise that scores stay within 0..=100 whatever a scale produced.
@@ -559,161 +564,6 @@ fn on_time(
         value: Some(score),
         reason,
         evidence,
-        ..Outcome::default()
-    }
-}
-
-fn renewal(snapshot: &AccountSnapshot, params: &Renewal, label: &str, at: &AsOf) -> Outcome {
-    // The active contract: a listed status, started, not yet ended; the one ending first.
-    let mut active: Option<(NaiveDate, Rec<'_>)> = None;
-    view::each(snapshot, ObjectKind::Contract, at, |rec| {
-        let Rec::Contract(contract) = rec else {
-            return;
-        };
-        let status_ok = contract
-            .status
-            .as_ref()
-            .is_some_and(|s| params.contract_statuses.iter().any(|p| p == s.as_api()));
-        if let Some(end) = contract.end_date
-            && status_ok
-            && end >= at.date
-            && active.is_none_or(|(best, _)| end < best)
-        {
-            active = Some((end, rec));
-        }
-    });
-    let Some((end, contract_rec)) = active else {
-        return Outcome::no_data(format!("{label}: no active contract"));
-    };
-    let contract_id = contract_rec.id();
-    let contract_name = match contract_rec {
-        Rec::Contract(c) => c
-            .contract_number
-            .as_deref()
-            .map_or_else(|| contract_id.to_string(), |n| format!("contract {n}")),
-        _ => contract_id.to_string(),
-    };
-    let days_left = (end - at.date).num_days();
-    if days_left > params.window_days {
-        return Outcome {
-            score: Some(100.0),
-            value: Some(f64::from(i32::try_from(days_left).unwrap_or(i32::MAX))),
-            reason: format!(
-                "{contract_name} ends {end}, {days_left} days away: outside the {}-day renewal window, scores 100",
-                params.window_days
-            ),
-            evidence: vec![contract_id],
-            ..Outcome::default()
-        };
-    }
-
-    // The renewal: linked to this contract, or unlinked with a close date near its end.
-    let mut best: Option<(bool, Option<chrono::DateTime<chrono::Utc>>, Rec<'_>)> = None;
-    view::each(snapshot, ObjectKind::Opportunity, at, |rec| {
-        let Rec::Opportunity(opp) = rec else {
-            return;
-        };
-        if !matches(&rec, &params.renewal_filter, at) {
-            return;
-        }
-        let linked = opp.contract_id == Some(contract_id);
-        let near = opp.contract_id.is_none()
-            && (opp.close_date - end).num_days().abs() <= params.window_days;
-        if !(linked || near) {
-            return;
-        }
-        let candidate = (linked, opp.created_date, rec);
-        let better = match &best {
-            None => true,
-            Some((best_linked, best_created, _)) => {
-                (linked, opp.created_date) > (*best_linked, *best_created)
-            }
-        };
-        if better {
-            best = Some(candidate);
-        }
-    });
-
-    let expected = params
-        .schedule
-        .iter()
-        .rposition(|s| days_left <= s.by_days_left);
-    let expected_name = expected
-        .and_then(|i| params.schedule.get(i))
-        .map_or("no stage yet", |s| s.stage.as_str());
-    let mut evidence = vec![contract_id];
-    let mut diagnostics = Vec::new();
-    let head = format!("{contract_name} ends {end}, {days_left} days away");
-    let days_f = f64::from(i32::try_from(days_left).unwrap_or(i32::MAX));
-
-    let (actual, stage_words) = match best {
-        None => (None, "no renewal opportunity".to_owned()),
-        Some((_, _, rec)) => {
-            evidence.push(rec.id());
-            // Read through the view: a renewal that closed after `as_of` has no known stage
-            // then, and counts as one not in the schedule (not started).
-            match rec.read("stage_name", at).as_text() {
-                None => {
-                    let closed = match rec {
-                        Rec::Opportunity(o) => format!(" on {}", o.close_date),
-                        _ => String::new(),
-                    };
-                    (
-                        None,
-                        format!(
-                            "the renewal closed later{closed}, so its stage on {} is unknown (not in the schedule)",
-                            at.date
-                        ),
-                    )
-                }
-                Some(stage) if params.at_risk_stages.iter().any(|s| s == stage) => {
-                    return Outcome {
-                        score: Some(0.0),
-                        value: Some(days_f),
-                        reason: format!("{head}; the renewal is at stage {stage}, scores 0"),
-                        evidence,
-                        ..Outcome::default()
-                    };
-                }
-                Some(stage) => match params.schedule.iter().position(|s| s.stage == stage) {
-                    Some(i) => (Some(i), format!("the renewal is at {stage}")),
-                    None => {
-                        diagnostics.push(format!(
-                            "{label}: stage {stage:?} is not in the model's renewal schedule; counted as not started"
-                        ));
-                        (
-                            None,
-                            format!("the renewal is at {stage} (not in the schedule)"),
-                        )
-                    }
-                },
-            }
-        }
-    };
-    // Ranks count from 1 so that "no renewal yet" is rank 0.
-    let expected_rank = expected.map_or(0, |i| i + 1);
-    let actual_rank = actual.map_or(0, |i| i + 1);
-    let behind = expected_rank.saturating_sub(actual_rank);
-    let score = params
-        .behind_scores
-        .get(behind)
-        .or(params.behind_scores.last())
-        .copied()
-        .unwrap_or(0.0);
-    let verdict = match behind {
-        0 => "on track".to_owned(),
-        1 => "1 stage behind".to_owned(),
-        n => format!("{n} stages behind"),
-    };
-    Outcome {
-        score: Some(score),
-        value: Some(days_f),
-        reason: format!(
-            "{head}; {stage_words}, expected {expected_name} by now: {verdict}, scores {}",
-            num(score)
-        ),
-        evidence,
-        diagnostics,
         ..Outcome::default()
     }
 }
