@@ -158,9 +158,13 @@
 //!
 //! - **Engagement recency**: "the last Event/Task" is the last event other than a
 //!   milestone (a milestone's date is a due date, not contact) or completed task (open
-//!   tasks are to-dos, including Vitals' own). A completed task counts on the later of its
+//!   tasks are to-dos). A completed task counts on the later of its
 //!   due date (`ActivityDate`) and its completion (`CompletedDateTime`), so a follow-up
 //!   done late, or without a due date, still counts. No activity ever scores 0, flagged.
+//!   Vitals' own playbook tasks are never customer contact: every activity source of
+//!   every engagement measure (recency, QBRs, meeting depth) requires `vitals_key` and
+//!   `playbook` to be empty. This is model data (two `where` conditions), not a rule of
+//!   `view`, so a model says what it counts; the presets all carry it.
 //! - **Case health**: "in the last 90 days" for SLA breaches and escalations, whose flags
 //!   carry no date, means the case was open at some time in the window: it is open, or was
 //!   closed or opened within 90 days. A case matching several rules pays each.
