@@ -210,6 +210,7 @@ defs! {
     Event.milestone_completed_on: Date,
     Event.vitals_key: Text,
     Event.playbook: Picklist,
+    Event.with_economic_buyer: Bool,
     Task.id: Id,
     Task.subject: Text,
     Task.task_type: Picklist,
@@ -222,6 +223,7 @@ defs! {
     Task.milestone_completed_on: Date,
     Task.vitals_key: Text,
     Task.playbook: Picklist,
+    Task.with_economic_buyer: Bool,
 }
 
 /// Looks a field up by object and name.
@@ -384,6 +386,7 @@ impl FieldAccess for Event {
             "milestone_completed_on" => date(self.milestone_completed_on),
             "vitals_key" => text(self.vitals_key.as_deref()),
             "playbook" => text(self.playbook.as_deref()),
+            "with_economic_buyer" => FieldValue::Bool(self.with_economic_buyer),
             _ => return None,
         })
     }
@@ -410,6 +413,7 @@ impl FieldAccess for Task {
             "milestone_completed_on" => date(self.milestone_completed_on),
             "vitals_key" => text(self.vitals_key.as_deref()),
             "playbook" => text(self.playbook.as_deref()),
+            "with_economic_buyer" => FieldValue::Bool(self.with_economic_buyer),
             _ => return None,
         })
     }

@@ -119,6 +119,7 @@ pub(crate) mod test_records {
             milestone_completed_on: None,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }
     }
 
@@ -139,6 +140,7 @@ pub(crate) mod test_records {
             milestone_completed_on: None,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }
     }
 }

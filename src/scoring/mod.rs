@@ -177,6 +177,7 @@
 //! - **Project surveys**: a score between steps takes the lower step (2.5 scores 0), and
 //!   the detractor flag fires below 3, for every survey that scores 0.
 
+mod drivers;
 mod engine;
 mod explain;
 mod filter;
@@ -188,12 +189,13 @@ mod result;
 mod schema;
 mod view;
 
+pub use drivers::health_drivers;
 pub use engine::{BELOW_THRESHOLD, score_account, status_with_hysteresis};
 pub use explain::render;
 pub use model::{
     Bands, Category, Comparison, Condition, CountRule, DatedSource, DueSource, FieldRef, FlagOn,
-    FlagRule, Literal, Measure, MeasureKind, Model, ModelError, ModelIssue, Profile, ProfileRule,
-    Renewal, Scale, ScheduledStage, Step, StepDirection, Steps,
+    FlagRule, Literal, Measure, MeasureKind, Model, ModelError, ModelIssue, OverallFlag, Profile,
+    ProfileRule, Renewal, Scale, ScheduledStage, Step, StepDirection, Steps,
 };
 pub use presets::NAMES as PRESET_NAMES;
 pub use previous::{Periods, Previous};

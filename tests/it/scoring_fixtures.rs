@@ -35,10 +35,25 @@ fn run(path: &Path) -> Result<(Value, AccountScore), String> {
     let input = serde_json::to_string(&fixture["input"]).map_err(|e| e.to_string())?;
     let file = decode_org_file(&input, &FieldMap::default(), &model.category_keys())
         .map_err(|e| e.to_string())?;
-    if !file.skipped.is_empty() || !file.ignored.is_empty() {
+    if !file.skipped.is_empty() {
+        return Err(format!("input does not decode: {:?}", file.skipped));
+    }
+    // Values the decoder dropped (keeping their records) must be the ones the fixture
+    // expects, named as `Object Id Field`.
+    let dropped: Vec<String> = file
+        .ignored
+        .iter()
+        .map(|w| format!("{} {} {}", w.object, w.record, w.field))
+        .collect();
+    let expected: Vec<&str> = fixture["expect"]["dropped_values"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if dropped != expected {
         return Err(format!(
-            "input does not decode: {:?} {:?}",
-            file.skipped, file.ignored
+            "dropped values: expected {expected:?}, got {dropped:?}"
         ));
     }
     let (snapshots, _) = file.records.into_snapshots();
@@ -164,13 +179,29 @@ fn differences(expect: &Value, got: &AccountScore) -> Vec<String> {
     {
         differ("profile", expected, got.profile.clone());
     }
-    if let Some(expected) = expect["flags"].as_array() {
-        let mut want: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
-        let mut have: Vec<&str> = got.flags.iter().map(|f| f.code.as_str()).collect();
-        want.sort_unstable();
-        have.sort_unstable();
-        if want != have {
-            differ("flags", &Value::from(want), format!("{have:?}"));
+    // Every fixture lists its flags, none included: `category/code` for a category's flag,
+    // `code` for a flag on the customer as a whole.
+    match expect["flags"].as_array() {
+        None => differ(
+            "flags",
+            &Value::Null,
+            "a fixture must list its flags".into(),
+        ),
+        Some(expected) => {
+            let mut want: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
+            let mut have: Vec<String> = got
+                .flags
+                .iter()
+                .map(|f| match &f.category {
+                    Some(category) => format!("{category}/{}", f.code),
+                    None => f.code.clone(),
+                })
+                .collect();
+            want.sort_unstable();
+            have.sort_unstable();
+            if want != have {
+                differ("flags", &Value::from(want), format!("{have:?}"));
+            }
         }
     }
     if let Some(expected) = expect["change_drivers"].as_array() {

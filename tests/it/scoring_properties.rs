@@ -166,6 +166,7 @@ prop_compose! {
             milestone_completed_on: completed.map(day),
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }
     }
 }
@@ -199,6 +200,7 @@ prop_compose! {
             milestone_completed_on: None,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }
     }
 }
@@ -340,6 +342,16 @@ fn future_records() -> impl Strategy<Value = AccountSnapshot> {
         })
 }
 
+/// Marks an activity as Vitals' own: `which` 0 sets the key, 1 the playbook, 2 both.
+fn mark_as_vitals(key: &mut Option<String>, playbook: &mut Option<String>, which: usize) {
+    if which != 1 {
+        *key = Some("re-engagement:001:2026-06".into());
+    }
+    if which != 0 {
+        *playbook = Some("re-engagement".into());
+    }
+}
+
 fn score(snapshot: &AccountSnapshot, model: &Model) -> AccountScore {
     score_account(snapshot, model, as_of(), &Previous::default())
 }
@@ -412,6 +424,7 @@ fn add_activity(snapshot: &mut AccountSnapshot, days: i64, form: Activity) {
         milestone_completed_on: None,
         vitals_key: None,
         playbook: None,
+        with_economic_buyer: false,
     };
     match form {
         Activity::Event(kind) => snapshot.events.push(Event {
@@ -429,6 +442,7 @@ fn add_activity(snapshot: &mut AccountSnapshot, days: i64, form: Activity) {
             milestone_completed_on: None,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }),
         Activity::TaskDue => snapshot.tasks.push(task(Some(days), None)),
         Activity::TaskCompletedLate(n) => snapshot.tasks.push(task(Some(days + n), Some(days))),
@@ -517,6 +531,102 @@ proptest! {
             "{form:?} {days} days old: engagement {after:?}, expected at least {floor}: {}",
             result.category("engagement_recency").map_or("", |c| c.reason.as_str())
         );
+    }
+
+    #[test]
+    fn vitals_own_activities_change_no_score(
+        snapshot in snapshot(),
+        days in -20i64..200,
+        form in activity(),
+        keyed in 0usize..3,
+    ) {
+        // An activity Vitals created carries Vitals_Key__c, Playbook__c or both; whatever
+        // its form and age, it is not customer contact and moves no score of any preset.
+        // Milestones are due dates, not contact (Vitals creates none), so they stay out.
+        let mut own = snapshot.clone();
+        own.events.retain(|e| e.event_type != Some(ActivityType::Milestone));
+        add_activity(&mut own, days, form);
+        for task in &mut own.tasks {
+            mark_as_vitals(&mut task.vitals_key, &mut task.playbook, keyed);
+        }
+        for event in &mut own.events {
+            mark_as_vitals(&mut event.vitals_key, &mut event.playbook, keyed);
+        }
+        let mut base = snapshot.clone();
+        base.tasks.clear();
+        base.events.clear();
+        for model in presets() {
+            let with = score(&own, &model);
+            let without = score(&base, &model);
+            for (a, b) in with.categories.iter().zip(&without.categories) {
+                prop_assert_eq!(a.score, b.score, "{}: {} ({} | {})", model.name, a.key, a.reason, b.reason);
+            }
+            prop_assert_eq!(with.overall, without.overall, "{}", model.name);
+        }
+    }
+
+    #[test]
+    fn a_closed_renewal_is_won_or_lost_whatever_its_close_date(
+        snapshot in snapshot(),
+        days_left in 0i64..=120,
+        close in -200i64..200,
+        won in any::<bool>(),
+    ) {
+        // One active contract ending `days_left` days after the scoring date and one linked
+        // renewal, closed; nothing else that could be the contract or its renewal.
+        let model = Model::load_preset("csm-nine").unwrap();
+        let mut closed = snapshot.clone();
+        closed.contracts = vec![Contract {
+            id: SfId::from_parts("800", 900),
+            account_id: account_id(),
+            status: Some(ContractStatus::Activated),
+            start_date: Some(day(400)),
+            end_date: Some(day(-days_left)),
+            term_months: None,
+            owner_id: None,
+            contract_number: None,
+        }];
+        closed.opportunities = vec![Opportunity {
+            id: SfId::from_parts("006", 900),
+            account_id: Some(account_id()),
+            name: "Renewal".into(),
+            stage_name: if won { "Closed Won" } else { "Closed Lost" }.into(),
+            close_date: day(close),
+            amount: None,
+            opportunity_type: Some("Renewal".into()),
+            is_closed: true,
+            is_won: won,
+            record_type: Some("Renewal".into()),
+            contract_id: Some(SfId::from_parts("800", 900)),
+            owner_id: None,
+            created_date: Some(instant(300)),
+            vitals_key: None,
+            churn_reason: None,
+            renewal_risk: false,
+            health_at_creation: None,
+        }];
+        let result = score(&closed, &model);
+        let renewal = result.category("renewal_readiness");
+        let expected = if won { 100.0 } else { 0.0 };
+        prop_assert_eq!(renewal.and_then(|c| c.score), Some(expected), "{:?}", renewal.map(|c| &c.reason));
+        let words = if won { "the renewal was won" } else { "the renewal was lost" };
+        prop_assert!(renewal.is_some_and(|c| c.reason.contains(words)), "{:?}", renewal.map(|c| &c.reason));
+    }
+
+    #[test]
+    fn evidence_names_each_record_once(snapshot in snapshot()) {
+        for model in presets() {
+            for c in &score(&snapshot, &model).categories {
+                let mut ids = c.evidence.clone();
+                ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+                ids.dedup();
+                prop_assert_eq!(ids.len(), c.evidence.len(), "{}: {} {:?}", model.name, c.key, c.evidence);
+                let mut fields = c.fields.clone();
+                fields.sort_unstable();
+                fields.dedup();
+                prop_assert_eq!(fields.len(), c.fields.len(), "{}: {} {:?}", model.name, c.key, c.fields);
+            }
+        }
     }
 
     #[test]

@@ -552,6 +552,7 @@ pub fn decode_event(
         milestone_completed_on: r.date("milestone_completed_on")?,
         vitals_key: r.text("vitals_key")?,
         playbook: r.text("playbook")?,
+        with_economic_buyer: r.boolean("with_economic_buyer")?,
     };
     Ok(r.finish(record))
 }
@@ -578,6 +579,7 @@ pub fn decode_task(record: &impl ApiRecord, map: &FieldMap) -> Result<Decoded<Ta
         milestone_completed_on: r.date("milestone_completed_on")?,
         vitals_key: r.text("vitals_key")?,
         playbook: r.text("playbook")?,
+        with_economic_buyer: r.boolean("with_economic_buyer")?,
     };
     Ok(r.finish(record))
 }
