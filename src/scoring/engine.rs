@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{AccountSnapshot, HealthStatus, HealthTrend, ObjectKind};
 
+use super::display::{from_tenths, largest_remainder, tenths};
 use super::drivers::health_drivers;
 use super::measures::{self, num, signed};
 use super::model::{Bands, Category, Measure, Model, Profile};
@@ -43,7 +44,7 @@ pub fn score_account(
     let overall = weighed.overall;
     // A tiny tolerance keeps 50.0 % from reading as 49.999... % below a 50 % minimum.
     let insufficient = overall.is_none() || weighed.coverage_raw + 1e-9 < model.min_coverage;
-    let (status, status_reason) = status_of(&weighed, insufficient, &categories, model, previous);
+    let (status, status_reason) = status_of(&weighed, insufficient, model, previous);
     let status_since = if previous.status.as_ref() == Some(&status) {
         previous.status_since.unwrap_or(at.date)
     } else {
@@ -231,7 +232,6 @@ fn weigh(categories: &mut [CategoryScore], diagnostics: &mut Vec<String>) -> Wei
 fn status_of(
     weighed: &Weighed,
     insufficient: bool,
-    categories: &[CategoryScore],
     model: &Model,
     previous: &Previous,
 ) -> (HealthStatus, String) {
@@ -246,22 +246,16 @@ fn status_of(
             HealthStatus::InsufficientData,
             "the model's weights do not give a finite score (see the diagnostics)".to_owned(),
         ),
-        _ => {
-            let missing: Vec<&str> = categories
-                .iter()
-                .filter(|c| c.in_profile && c.score.is_none())
-                .map(|c| c.label.as_str())
-                .collect();
-            (
-                HealthStatus::InsufficientData,
-                format!(
-                    "only {}% of the model's weight had data (minimum {}%); no data for {}",
-                    num(weighed.coverage),
-                    num(model.min_coverage),
-                    missing.join(", ")
-                ),
-            )
-        }
+        // Which inputs are missing is told by the categories without data (their reasons
+        // say what is missing), so the status reason only states the rule.
+        _ => (
+            HealthStatus::InsufficientData,
+            format!(
+                "only {}% of the model's weight had data (minimum {}%)",
+                num(weighed.coverage),
+                num(model.min_coverage)
+            ),
+        ),
     }
 }
 
@@ -489,19 +483,35 @@ fn band_words(bands: &Bands, rank: usize) -> String {
     }
 }
 
-/// Categories that moved the score most, weighted by this period's effective weight.
+/// The categories that moved the score most since the previous period, largest first.
+/// A category's impact is its change weighted by this period's share; the impacts are
+/// rounded together to one decimal (largest remainder, see `display`), so the drivers
+/// shown add up to what the categories moved in all.
 fn change_drivers(categories: &[CategoryScore], previous: &Previous) -> Vec<ChangeDriver> {
-    let mut drivers: Vec<ChangeDriver> = categories
+    let data_weight: f64 = categories
+        .iter()
+        .filter(|c| c.score.is_some())
+        .map(|c| c.weight)
+        .sum();
+    let moved: Vec<(&CategoryScore, f64, f64, f64)> = categories
         .iter()
         .filter_map(|c| {
             let current = c.score?;
             let before = *previous.categories.get(&c.key)?;
-            let impact = round2((current - before) * c.effective_weight / 100.0);
-            if impact.abs() < 0.05 {
-                return None;
-            }
+            let exact = (current - before) * c.weight / data_weight;
+            exact.is_finite().then_some((c, before, current, exact))
+        })
+        .collect();
+    let exact: Vec<f64> = moved.iter().map(|m| m.3).collect();
+    let shown = largest_remainder(&exact, tenths(exact.iter().sum()));
+    let mut drivers: Vec<ChangeDriver> = moved
+        .iter()
+        .zip(shown)
+        .filter(|(_, impact)| *impact != 0)
+        .map(|(&(c, before, current, _), impact)| {
+            let impact = from_tenths(impact);
             let verb = if current > before { "rose" } else { "fell" };
-            Some(ChangeDriver {
+            ChangeDriver {
                 category: c.key.clone(),
                 previous: before,
                 current,
@@ -513,7 +523,7 @@ fn change_drivers(categories: &[CategoryScore], previous: &Previous) -> Vec<Chan
                     num(current),
                     signed(impact)
                 ),
-            })
+            }
         })
         .collect();
     drivers.sort_by(|a, b| {

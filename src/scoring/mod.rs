@@ -177,6 +177,7 @@
 //! - **Project surveys**: a score between steps takes the lower step (2.5 scores 0), and
 //!   the detractor flag fires below 3, for every survey that scores 0.
 
+mod display;
 mod drivers;
 mod engine;
 mod explain;
@@ -189,7 +190,8 @@ mod result;
 mod schema;
 mod view;
 
-pub use drivers::health_drivers;
+pub use display::{Displayed, Shown, displayed};
+pub use drivers::{HEALTH_DRIVERS_MAX, health_drivers};
 pub use engine::{BELOW_THRESHOLD, score_account, status_with_hysteresis};
 pub use explain::render;
 pub use model::{

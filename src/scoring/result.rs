@@ -130,7 +130,8 @@ pub struct ChangeDriver {
     pub previous: f64,
     /// This period's.
     pub current: f64,
-    /// Points of overall score this moved, at this period's effective weight.
+    /// Points of overall score this moved, at this period's share, one decimal (rounded
+    /// together with the other categories' so that the shown impacts add up).
     pub impact: f64,
     /// Plain words.
     pub text: String,

@@ -10,14 +10,14 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use vitals::config::Period;
 use vitals::salesforce::wire::{FieldMap, decode_org_file};
-use vitals::scoring::{AccountScore, Model, Periods, Previous, score_account};
+use vitals::scoring::{AccountScore, Model, Periods, Previous, Shown, displayed, score_account};
 
-fn fixtures_dir() -> PathBuf {
+pub(crate) fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scoring")
 }
 
 /// Scores one fixture; `Err` when the fixture itself cannot be used.
-fn run(path: &Path) -> Result<(Value, AccountScore), String> {
+pub(crate) fn run(path: &Path) -> Result<(Value, AccountScore), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let fixture: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let model_name = fixture["model"].as_str().ok_or("no model")?;
@@ -215,6 +215,9 @@ fn differences(expect: &Value, got: &AccountScore) -> Vec<String> {
             differ("change_drivers", &Value::from(want), format!("{have:?}"));
         }
     }
+    if let Some(shown) = expect.get("shown") {
+        shown_differences(shown, got, &mut differ);
+    }
     if let Some(reasons) = expect["reasons"].as_object() {
         for (key, expected) in reasons {
             let reason = got.category(key).map_or("", |c| c.reason.as_str());
@@ -241,6 +244,40 @@ fn differences(expect: &Value, got: &AccountScore) -> Vec<String> {
         }
     }
     out
+}
+
+/// Compares the points and shares shown to people (`vitals explain`), exactly.
+fn shown_differences(
+    shown: &Value,
+    got: &AccountScore,
+    differ: &mut impl FnMut(&str, &Value, String),
+) {
+    let numbers = displayed(got);
+    for (what, pick) in [
+        ("points", (|s: &Shown| s.points) as fn(&Shown) -> f64),
+        ("shares", |s: &Shown| s.share),
+    ] {
+        let Some(expected) = shown[what].as_object() else {
+            continue;
+        };
+        let have: serde_json::Map<String, Value> = got
+            .categories
+            .iter()
+            .zip(&numbers.categories)
+            .filter_map(|(c, n)| Some((c.key.clone(), Value::from(pick(&(*n)?)))))
+            .collect();
+        let equal = expected.len() == have.len()
+            && expected
+                .iter()
+                .all(|(k, v)| have.get(k).and_then(Value::as_f64) == v.as_f64());
+        if !equal {
+            differ(
+                &format!("shown.{what}"),
+                &Value::Object(expected.clone()),
+                Value::Object(have).to_string(),
+            );
+        }
+    }
 }
 
 #[test]

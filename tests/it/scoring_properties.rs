@@ -8,11 +8,15 @@ use std::ops::Range;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
+use vitals::domain::HealthStatus;
 use vitals::domain::{
     Account, AccountSnapshot, ActivityType, Case, CasePriority, Contract, ContractStatus,
     CurrentHealth, Event, Opportunity, Sentiment, SfId, Task,
 };
-use vitals::scoring::{AccountScore, Model, PRESET_NAMES, Previous, score_account};
+use vitals::scoring::{
+    AccountScore, HEALTH_DRIVERS_MAX, Model, PRESET_NAMES, Previous, displayed, health_drivers,
+    render, score_account,
+};
 
 fn as_of() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 30, 12, 0, 0).unwrap()
@@ -352,6 +356,30 @@ fn mark_as_vitals(key: &mut Option<String>, playbook: &mut Option<String>, which
     }
 }
 
+prop_compose! {
+    /// What a score is compared with: a previous score and category scores for any of the
+    /// presets' keys, or nothing.
+    fn previous()(
+        score in proptest::option::of(0.0..=100.0f64),
+        categories in proptest::collection::btree_map(
+            prop::sample::select(vec![
+                "adoption", "case_health", "engagement_recency", "business_reviews",
+                "product_engagement", "stakeholder_engagement", "usage", "support",
+            ]),
+            0.0..=100.0f64,
+            0..6,
+        ),
+    ) -> Previous {
+        Previous {
+            score: score.map(|s| (s * 10.0).round() / 10.0),
+            categories: categories.into_iter().map(|(k, v)| (k.to_owned(), (v * 10.0).round() / 10.0)).collect(),
+            period: Some(NaiveDate::from_ymd_opt(2026, 5, 1).unwrap()),
+            status: None,
+            status_since: None,
+        }
+    }
+}
+
 fn score(snapshot: &AccountSnapshot, model: &Model) -> AccountScore {
     score_account(snapshot, model, as_of(), &Previous::default())
 }
@@ -625,6 +653,46 @@ proptest! {
                 fields.sort_unstable();
                 fields.dedup();
                 prop_assert_eq!(fields.len(), c.fields.len(), "{}: {} {:?}", model.name, c.key, c.fields);
+            }
+        }
+    }
+
+    #[test]
+    fn shown_points_add_up_to_the_shown_overall_and_shares_to_100(
+        snapshot in snapshot(),
+        previous in previous(),
+    ) {
+        for model in presets() {
+            let result = score_account(&snapshot, &model, as_of(), &previous);
+            let shown = displayed(&result);
+            let tenths = |x: f64| (x * 10.0).round() as i64;
+            match shown.overall {
+                Some(overall) => {
+                    prop_assert_ne!(&result.status, &HealthStatus::InsufficientData);
+                    prop_assert_eq!(Some(overall), result.overall);
+                    let points: i64 = shown.categories.iter().flatten().map(|n| tenths(n.points)).sum();
+                    let shares: i64 = shown.categories.iter().flatten().map(|n| tenths(n.share)).sum();
+                    prop_assert_eq!(points, tenths(overall), "{}: {:?}", model.name, shown);
+                    prop_assert_eq!(shares, 1000, "{}: {:?}", model.name, shown);
+                    for (c, n) in result.categories.iter().zip(&shown.categories) {
+                        prop_assert_eq!(c.score.is_some(), n.is_some(), "{}: {}", model.name, c.key);
+                    }
+                }
+                None => {
+                    prop_assert!(result.status == HealthStatus::InsufficientData || result.overall.is_none());
+                    prop_assert!(shown.categories.iter().all(Option::is_none));
+                }
+            }
+            // The drivers shown never say more than the change, and the text fits its field.
+            let impacts: i64 = result.change_drivers.iter().map(|d| tenths(d.impact)).sum();
+            prop_assert!(result.change.is_some() || impacts == 0);
+            prop_assert!(result.drivers.encode_utf16().count() <= HEALTH_DRIVERS_MAX);
+            prop_assert_eq!(&result.drivers, &health_drivers(&result));
+            if result.status == HealthStatus::InsufficientData {
+                prop_assert!(result.drivers.starts_with("Insufficient data, not scored"), "{}", result.drivers);
+                let text = render(&result);
+                prop_assert!(text.contains("overall: not scored (Insufficient Data)"), "{text}");
+                prop_assert!(!text.contains("\ntotal "), "{text}");
             }
         }
     }

@@ -79,9 +79,9 @@ pub(crate) fn num(x: f64) -> String {
     }
 }
 
-/// A signed number for people: `+3.5`, `-20`.
+/// A signed number for people: `+3.5`, `-20`, and `0` without a sign.
 pub(crate) fn signed(x: f64) -> String {
-    if (x * 10.0).round() >= 0.0 {
+    if (x * 10.0).round() > 0.0 {
         format!("+{}", num(x))
     } else {
         num(x)
@@ -300,6 +300,8 @@ mod tests {
         }
         assert_eq!(signed(-20.0), "-20");
         assert_eq!(signed(3.75), "+3.8");
+        assert_eq!(signed(0.04), "0");
+        assert_eq!(signed(-0.04), "0");
         assert_eq!(join_or(&["a", "b", "c"]), "a, b or c");
     }
 }

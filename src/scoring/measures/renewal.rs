@@ -80,15 +80,15 @@ pub(super) fn evaluate(
             stage_of(rec, params, at)
         }
     };
-    let (score, words) = judge(&stage, params, days_left, at);
+    let (score, seen, rule) = judge(&stage, params, days_left, at);
     if let Stage::Unscheduled(stage) = stage {
         out.diagnostics.push(format!(
             "{label}: stage {stage:?} is not in the model's renewal schedule; counted as not started"
         ));
     }
     out.score = Some(score);
-    out.reason = format!("{head}; {words}");
-    out.fact = out.reason.clone();
+    out.fact = format!("{head}; {seen}");
+    out.reason = format!("{}{rule}", out.fact);
     out
 }
 
@@ -179,28 +179,31 @@ fn stage_of<'a>(rec: Rec<'a>, params: &Renewal, at: &AsOf) -> Stage<'a> {
     }
 }
 
-/// The score and the rule that fired, in words.
-fn judge(stage: &Stage<'_>, params: &Renewal, days_left: i64, at: &AsOf) -> (f64, String) {
+/// The score, what was seen of the renewal, and the rule that fired, in words.
+fn judge(stage: &Stage<'_>, params: &Renewal, days_left: i64, at: &AsOf) -> (f64, String, String) {
     let on_track = params.behind_scores.first().copied().unwrap_or(100.0);
-    let (reached, words) = match stage {
+    let (reached, seen) = match stage {
         Stage::Won(stage, close) => {
             return (
                 on_track,
-                format!(
-                    "the renewal was won ({stage}, close date {close}): on track, scores {}",
-                    num(on_track)
-                ),
+                format!("the renewal was won ({stage}, close date {close})"),
+                format!(": on track, scores {}", num(on_track)),
             );
         }
         Stage::Lost(stage, close, reason) => {
             let why = reason.map_or_else(String::new, |r| format!(", churn reason {r}"));
             return (
                 0.0,
-                format!("the renewal was lost ({stage}, close date {close}{why}), scores 0"),
+                format!("the renewal was lost ({stage}, close date {close}{why})"),
+                ", scores 0".to_owned(),
             );
         }
         Stage::AtRisk(stage) => {
-            return (0.0, format!("the renewal is at stage {stage}, scores 0"));
+            return (
+                0.0,
+                format!("the renewal is at stage {stage}"),
+                ", scores 0".to_owned(),
+            );
         }
         Stage::NoRenewal => (0, "no renewal opportunity".to_owned()),
         Stage::ClosedLater(close) => (
@@ -238,9 +241,7 @@ fn judge(stage: &Stage<'_>, params: &Renewal, days_left: i64, at: &AsOf) -> (f64
     };
     (
         score,
-        format!(
-            "{words}, expected {expected_name} by now: {verdict}, scores {}",
-            num(score)
-        ),
+        format!("{seen}, expected {expected_name} by now: {verdict}"),
+        format!(", scores {}", num(score)),
     )
 }
