@@ -380,6 +380,27 @@ prop_compose! {
     }
 }
 
+/// Fails unless two results of `model` have the same category and overall scores.
+fn same_scores(
+    before: &AccountScore,
+    after: &AccountScore,
+    model: &Model,
+) -> Result<(), TestCaseError> {
+    for (b, a) in before.categories.iter().zip(&after.categories) {
+        prop_assert_eq!(
+            b.score,
+            a.score,
+            "{}: {} ({} | {})",
+            model.name,
+            b.key,
+            b.reason,
+            a.reason
+        );
+    }
+    prop_assert_eq!(before.overall, after.overall, "{}", model.name);
+    Ok(())
+}
+
 fn score(snapshot: &AccountSnapshot, model: &Model) -> AccountScore {
     score_account(snapshot, model, as_of(), &Previous::default())
 }
@@ -584,12 +605,7 @@ proptest! {
         base.tasks.clear();
         base.events.clear();
         for model in presets() {
-            let with = score(&own, &model);
-            let without = score(&base, &model);
-            for (a, b) in with.categories.iter().zip(&without.categories) {
-                prop_assert_eq!(a.score, b.score, "{}: {} ({} | {})", model.name, a.key, a.reason, b.reason);
-            }
-            prop_assert_eq!(with.overall, without.overall, "{}", model.name);
+            same_scores(&score(&base, &model), &score(&own, &model), &model)?;
         }
     }
 
@@ -711,10 +727,7 @@ proptest! {
         for model in presets() {
             let before = score(&snapshot, &model);
             let after = score(&appended, &model);
-            for (b, a) in before.categories.iter().zip(&after.categories) {
-                prop_assert_eq!(b.score, a.score, "{}: {} ({} | {})", model.name, b.key, b.reason, a.reason);
-            }
-            prop_assert_eq!(before.overall, after.overall, "{}", model.name);
+            same_scores(&before, &after, &model)?;
             prop_assert_eq!(before.coverage, after.coverage, "{}", model.name);
             prop_assert_eq!(&before.status, &after.status, "{}", model.name);
             prop_assert_eq!(&before.profile, &after.profile, "{}", model.name);

@@ -1,5 +1,6 @@
 //! Measures of the account's own fields: `value`, `ratio` and `picklist`. Their evidence is
-//! the account and the fields read, whether or not they held a value.
+//! the account and the fields read, whether or not they held a value. They never read
+//! related records.
 
 use crate::domain::AccountSnapshot;
 

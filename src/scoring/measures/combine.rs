@@ -1,6 +1,7 @@
 //! Measures made of measures: `average` (the mean of the parts with data) and `first` (the
 //! first part with data; the rest are fallbacks). Flags and diagnostics of every part are
-//! kept, because what a part saw stays true whichever part scores.
+//! kept, because what a part saw stays true whichever part scores. They never read records
+//! themselves; their parts do.
 
 use crate::domain::AccountSnapshot;
 

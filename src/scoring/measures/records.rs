@@ -1,6 +1,7 @@
 //! Measures of related records: `count`, `recency`, `mean` and `on_time`. Their evidence
 //! is the Ids of the records behind the score (a recency source on the account itself
-//! names the account field instead).
+//! names the account field instead). They read records only through `view`, never
+//! directly from the snapshot.
 
 use chrono::NaiveDate;
 
