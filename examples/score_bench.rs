@@ -268,6 +268,7 @@ fn account_snapshot(n: u64, as_of: DateTime<Utc>) -> AccountSnapshot {
             is_all_day: !timed,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         });
     }
     for k in 0..rng.random_range(8u64..=20) {
@@ -288,6 +289,7 @@ fn account_snapshot(n: u64, as_of: DateTime<Utc>) -> AccountSnapshot {
             milestone_completed_on: None,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         });
     }
     snapshot

@@ -213,6 +213,7 @@ fn event(id: SfId, account_id: SfId, date: NaiveDate) -> Event {
         activity_date: Some(date),
         is_all_day: false,
         milestone_completed_on: None,
+        with_economic_buyer: false,
         vitals_key: None,
         playbook: None,
     }
@@ -233,6 +234,7 @@ fn task(id: SfId, account_id: SfId, date: NaiveDate) -> Task {
         created_date: None,
         completed_at: None,
         milestone_completed_on: None,
+        with_economic_buyer: false,
         vitals_key: None,
         playbook: None,
     }

@@ -105,7 +105,7 @@ pub enum FieldValue<'a> {
     Bool(bool),
 }
 
-impl FieldValue<'_> {
+impl<'a> FieldValue<'a> {
     /// The number, when the value is one.
     pub fn as_number(&self) -> Option<f64> {
         match self {
@@ -124,9 +124,17 @@ impl FieldValue<'_> {
     }
 
     /// The text of a text, picklist or Id value.
-    pub fn as_text(&self) -> Option<&str> {
+    pub fn as_text(&self) -> Option<&'a str> {
         match self {
             FieldValue::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The state of a checkbox, when the value is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            FieldValue::Bool(b) => Some(*b),
             _ => None,
         }
     }
@@ -202,6 +210,7 @@ defs! {
     Event.milestone_completed_on: Date,
     Event.vitals_key: Text,
     Event.playbook: Picklist,
+    Event.with_economic_buyer: Bool,
     Task.id: Id,
     Task.subject: Text,
     Task.task_type: Picklist,
@@ -214,6 +223,7 @@ defs! {
     Task.milestone_completed_on: Date,
     Task.vitals_key: Text,
     Task.playbook: Picklist,
+    Task.with_economic_buyer: Bool,
 }
 
 /// Looks a field up by object and name.
@@ -376,6 +386,7 @@ impl FieldAccess for Event {
             "milestone_completed_on" => date(self.milestone_completed_on),
             "vitals_key" => text(self.vitals_key.as_deref()),
             "playbook" => text(self.playbook.as_deref()),
+            "with_economic_buyer" => FieldValue::Bool(self.with_economic_buyer),
             _ => return None,
         })
     }
@@ -402,6 +413,7 @@ impl FieldAccess for Task {
             "milestone_completed_on" => date(self.milestone_completed_on),
             "vitals_key" => text(self.vitals_key.as_deref()),
             "playbook" => text(self.playbook.as_deref()),
+            "with_economic_buyer" => FieldValue::Bool(self.with_economic_buyer),
             _ => return None,
         })
     }

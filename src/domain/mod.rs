@@ -130,6 +130,7 @@ pub(crate) mod test_records {
             milestone_completed_on: None,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }
     }
 
@@ -150,6 +151,7 @@ pub(crate) mod test_records {
             milestone_completed_on: None,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }
     }
 }

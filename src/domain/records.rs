@@ -198,6 +198,8 @@ pub struct Event {
     pub vitals_key: Option<String>,
     /// `Playbook__c`.
     pub playbook: Option<String>,
+    /// `With_Economic_Buyer__c`: the customer's economic buyer took part.
+    pub with_economic_buyer: bool,
 }
 
 /// A task: calls, emails, to-dos and the playbook tasks Vitals creates.
@@ -233,6 +235,8 @@ pub struct Task {
     pub vitals_key: Option<String>,
     /// `Playbook__c`.
     pub playbook: Option<String>,
+    /// `With_Economic_Buyer__c`: the customer's economic buyer took part.
+    pub with_economic_buyer: bool,
 }
 
 /// A `Health_Score_History__c` record: one account's score for one period.

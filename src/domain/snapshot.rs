@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::id::SfId;
@@ -24,6 +25,13 @@ pub struct AccountSnapshot {
     pub tasks: Vec<Task>,
     /// Its health history, oldest period first.
     pub history: Vec<HistoryRecord>,
+    /// When these records were read from the org. `None` means at the scoring instant, as
+    /// in a live run; backfill, which scores earlier instants from records read later,
+    /// must set it. Scoring needs it for one fact only: a closed opportunity's
+    /// `CloseDate` is the day it closed only when that day is not after the reading (see
+    /// `scoring::view`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<DateTime<Utc>>,
 }
 
 impl AccountSnapshot {
@@ -37,6 +45,7 @@ impl AccountSnapshot {
             events: Vec::new(),
             tasks: Vec::new(),
             history: Vec::new(),
+            read_at: None,
         }
     }
 

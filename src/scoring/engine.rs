@@ -10,8 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{AccountSnapshot, HealthStatus, HealthTrend, ObjectKind};
 
+use super::display::{from_tenths, largest_remainder, tenths};
+use super::drivers::health_drivers;
 use super::measures::{self, num, signed};
-use super::model::{Bands, Measure, Model, Profile};
+use super::model::{Bands, Category, Measure, Model, Profile};
 use super::previous::Previous;
 use super::result::{AccountScore, CategoryScore, ChangeDriver, Flag};
 use super::view::{self, AsOf, Rec};
@@ -30,76 +32,149 @@ pub fn score_account(
     as_of: DateTime<Utc>,
     previous: &Previous,
 ) -> AccountScore {
-    let at = AsOf::new(as_of);
+    let at = AsOf::new(as_of).read_at(snapshot.read_at);
     let (profile, profile_reason) = select_profile(model, snapshot, &at);
-
-    let mut categories = Vec::with_capacity(model.categories.len());
     let mut diagnostics = Vec::new();
-    for category in &model.categories {
-        let dropped = profile.is_some_and(|p| p.drop.contains(&category.key));
-        if let (true, Some(p)) = (dropped, profile) {
-            categories.push(CategoryScore {
-                key: category.key.clone(),
-                label: category.label.clone(),
-                in_profile: false,
-                weight: 0.0,
-                effective_weight: 0.0,
-                score: None,
-                points: 0.0,
-                reason: format!("not used for the {} profile", p.label),
-                evidence: Vec::new(),
-                flags: Vec::new(),
-            });
-            continue;
+    let mut categories: Vec<CategoryScore> = model
+        .categories
+        .iter()
+        .map(|category| score_category(category, model, profile, snapshot, &at, &mut diagnostics))
+        .collect();
+    let weighed = weigh(&mut categories, &mut diagnostics);
+    let overall = weighed.overall;
+    // A tiny tolerance keeps 50.0 % from reading as 49.999... % below a 50 % minimum.
+    let insufficient = overall.is_none() || weighed.coverage_raw + 1e-9 < model.min_coverage;
+    let (status, status_reason) = status_of(&weighed, insufficient, model, previous);
+    let status_since = if previous.status.as_ref() == Some(&status) {
+        previous.status_since.unwrap_or(at.date)
+    } else {
+        at.date
+    };
+    let (change, trend) = trend_of(overall.filter(|_| !insufficient), previous, model);
+    let change_drivers = if change.is_some() {
+        change_drivers(&categories, previous)
+    } else {
+        Vec::new()
+    };
+    let mut flags = overall_flags(model, overall.filter(|_| !insufficient));
+    flags.extend(categories.iter().flat_map(|c| c.flags.clone()));
+    let mut score = AccountScore {
+        account_id: snapshot.account.id,
+        account_name: snapshot.account.name.clone(),
+        model: model.name.clone(),
+        profile: profile.map_or_else(|| "default".to_owned(), |p| p.name.clone()),
+        profile_reason,
+        as_of,
+        categories,
+        overall,
+        status,
+        status_reason,
+        status_since,
+        coverage: weighed.coverage,
+        previous_score: previous.score,
+        previous_period: previous.period,
+        change,
+        trend,
+        change_drivers,
+        flags,
+        drivers: String::new(),
+        diagnostics,
+    };
+    score.drivers = health_drivers(&score);
+    score
+}
+
+/// Evaluates one category under the profile: its score, reason, evidence and flags.
+fn score_category(
+    category: &Category,
+    model: &Model,
+    profile: Option<&Profile>,
+    snapshot: &AccountSnapshot,
+    at: &AsOf,
+    diagnostics: &mut Vec<String>,
+) -> CategoryScore {
+    let mut scored = CategoryScore {
+        key: category.key.clone(),
+        label: category.label.clone(),
+        in_profile: true,
+        weight: category.weight,
+        effective_weight: 0.0,
+        score: None,
+        points: 0.0,
+        reason: String::new(),
+        evidence: Vec::new(),
+        fields: Vec::new(),
+        flags: Vec::new(),
+    };
+    if let Some(p) = profile.filter(|p| p.drop.contains(&category.key)) {
+        scored.in_profile = false;
+        scored.weight = 0.0;
+        scored.reason = format!("not used for the {} profile", p.label);
+        return scored;
+    }
+    if let Some((_, w)) = profile.and_then(|p| p.weights.iter().find(|(k, _)| *k == category.key)) {
+        scored.weight = *w;
+    }
+    let measure: &Measure = profile
+        .and_then(|p| p.measures.iter().find(|(k, _)| *k == category.key))
+        .map_or(&category.measure, |(_, m)| m);
+    let outcome = measures::evaluate(measure, snapshot, at);
+    scored.score = outcome.score.map(round1);
+    scored.reason = outcome.reason;
+    // Parts of a measure may find the same record or field; each is named once.
+    for id in outcome.evidence {
+        if !scored.evidence.contains(&id) {
+            scored.evidence.push(id);
         }
-        let weight = profile
-            .and_then(|p| p.weights.iter().find(|(k, _)| *k == category.key))
-            .map_or(category.weight, |(_, w)| *w);
-        let measure: &Measure = profile
-            .and_then(|p| p.measures.iter().find(|(k, _)| *k == category.key))
-            .map_or(&category.measure, |(_, m)| m);
-        let outcome = measures::evaluate(measure, snapshot, &at);
-        let score = outcome.score.map(round1);
-        let mut flags: Vec<Flag> = outcome
-            .flags
-            .into_iter()
-            .map(|(code, message)| Flag {
-                code,
-                category: category.key.clone(),
-                message,
-            })
-            .collect();
-        if let (Some(s), Some(threshold)) = (score, category.flag_below.or(model.flag_below))
-            && s < threshold
-        {
-            flags.push(Flag {
-                code: BELOW_THRESHOLD.to_owned(),
-                category: category.key.clone(),
-                message: format!(
-                    "{} scores {}, below {}",
-                    category.label,
-                    num(s),
-                    num(threshold)
-                ),
-            });
+    }
+    for field in outcome.fields {
+        let name = field.to_string();
+        if !scored.fields.contains(&name) {
+            scored.fields.push(name);
         }
-        diagnostics.extend(outcome.diagnostics);
-        categories.push(CategoryScore {
-            key: category.key.clone(),
-            label: category.label.clone(),
-            in_profile: true,
-            weight,
-            effective_weight: 0.0,
-            score,
-            points: 0.0,
-            reason: outcome.reason,
-            evidence: outcome.evidence,
-            flags,
+    }
+    scored.flags = outcome
+        .flags
+        .into_iter()
+        .map(|(code, message)| Flag {
+            code,
+            category: Some(category.key.clone()),
+            message,
+        })
+        .collect();
+    if let (Some(s), Some(threshold)) = (scored.score, category.flag_below.or(model.flag_below))
+        && s < threshold
+    {
+        scored.flags.push(Flag {
+            code: BELOW_THRESHOLD.to_owned(),
+            category: Some(category.key.clone()),
+            message: format!(
+                "{} scores {}, below {}",
+                category.label,
+                num(s),
+                num(threshold)
+            ),
         });
     }
+    diagnostics.extend(outcome.diagnostics);
+    scored
+}
 
-    // Weights of categories without data are spread over the rest: the overall score is
-    // the weighted mean over categories with data.
+/// The weighted mean over categories with data, and the coverage.
+struct Weighed {
+    /// Rounded to one decimal; `None` without data or when the sums are not finite.
+    overall: Option<f64>,
+    /// One decimal; 0 when the sums are not finite.
+    coverage: f64,
+    /// Unrounded, for the minimum-coverage rule.
+    coverage_raw: f64,
+    /// Whether the sums were not finite (a `Model` built in code with wild weights).
+    broken: bool,
+}
+
+/// Spreads the weight of categories without data over the rest, setting each category's
+/// share and points.
+fn weigh(categories: &mut [CategoryScore], diagnostics: &mut Vec<String>) -> Weighed {
     let total_weight: f64 = categories
         .iter()
         .filter(|c| c.in_profile)
@@ -111,7 +186,7 @@ pub fn score_account(
         .map(|c| c.weight)
         .sum();
     let mut weighted = 0.0;
-    for c in &mut categories {
+    for c in categories.iter_mut() {
         if let Some(s) = c.score {
             weighted += s * c.weight;
             c.effective_weight = round2(100.0 * c.weight / data_weight);
@@ -140,94 +215,98 @@ pub fn score_account(
         diagnostics.push(format!(
             "the overall score or coverage is not a finite number between 0 and 100 (the weights of the categories with data add up to {data_weight:e}); scored as Insufficient Data"
         ));
-        for c in &mut categories {
+        for c in categories.iter_mut() {
             c.effective_weight = 0.0;
             c.points = 0.0;
         }
     }
-    let coverage = if broken { 0.0 } else { round1(coverage_raw) };
-    let overall = overall_raw.filter(|_| !broken);
+    Weighed {
+        overall: overall_raw.filter(|_| !broken),
+        coverage: if broken { 0.0 } else { round1(coverage_raw) },
+        coverage_raw,
+        broken,
+    }
+}
 
-    // A tiny tolerance keeps 50.0 % from reading as 49.999... % below a 50 % minimum.
-    let insufficient = overall.is_none() || coverage_raw + 1e-9 < model.min_coverage;
-    let (status, status_reason) = match overall {
+/// The status and why, in plain words.
+fn status_of(
+    weighed: &Weighed,
+    insufficient: bool,
+    model: &Model,
+    previous: &Previous,
+) -> (HealthStatus, String) {
+    match weighed.overall {
         Some(score) if !insufficient => status_with_hysteresis(
             score,
             &model.bands,
             model.hysteresis,
             previous.status.as_ref(),
         ),
-        _ if broken => (
+        _ if weighed.broken => (
             HealthStatus::InsufficientData,
             "the model's weights do not give a finite score (see the diagnostics)".to_owned(),
         ),
-        _ => {
-            let missing: Vec<&str> = categories
-                .iter()
-                .filter(|c| c.in_profile && c.score.is_none())
-                .map(|c| c.label.as_str())
-                .collect();
-            (
-                HealthStatus::InsufficientData,
-                format!(
-                    "only {}% of the model's weight had data (minimum {}%); no data for {}",
-                    num(coverage),
-                    num(model.min_coverage),
-                    missing.join(", ")
-                ),
-            )
-        }
-    };
-    let status_since = if previous.status.as_ref() == Some(&status) {
-        previous.status_since.unwrap_or(at.date)
-    } else {
-        at.date
-    };
+        // Which inputs are missing is told by the categories without data (their reasons
+        // say what is missing), so the status reason only states the rule.
+        _ => (
+            HealthStatus::InsufficientData,
+            format!(
+                "only {}% of the model's weight had data (minimum {}%)",
+                num(weighed.coverage),
+                num(model.min_coverage)
+            ),
+        ),
+    }
+}
 
-    let (change, trend) = match (overall, previous.score, insufficient) {
-        (Some(now), Some(before), false) => {
-            let change = round1(now - before);
-            let trend = if change > model.trend_threshold {
-                HealthTrend::Improving
-            } else if change < -model.trend_threshold {
-                HealthTrend::Declining
-            } else {
-                HealthTrend::Stable
-            };
-            (Some(change), trend)
-        }
-        _ => (None, HealthTrend::Stable),
+/// The change since the previous period's score and the trend; no change without both
+/// scores (an Insufficient Data overall is not a score).
+fn trend_of(
+    overall: Option<f64>,
+    previous: &Previous,
+    model: &Model,
+) -> (Option<f64>, HealthTrend) {
+    let (Some(now), Some(before)) = (overall, previous.score) else {
+        return (None, HealthTrend::Stable);
     };
-    let change_drivers = if change.is_some() {
-        change_drivers(&categories, previous)
+    let change = round1(now - before);
+    let trend = if change > model.trend_threshold {
+        HealthTrend::Improving
+    } else if change < -model.trend_threshold {
+        HealthTrend::Declining
     } else {
-        Vec::new()
+        HealthTrend::Stable
     };
-    let flags: Vec<Flag> = categories.iter().flat_map(|c| c.flags.clone()).collect();
-    let mut score = AccountScore {
-        account_id: snapshot.account.id,
-        account_name: snapshot.account.name.clone(),
-        model: model.name.clone(),
-        profile: profile.map_or_else(|| "default".to_owned(), |p| p.name.clone()),
-        profile_reason,
-        as_of,
-        categories,
-        overall,
-        status,
-        status_reason,
-        status_since,
-        coverage,
-        previous_score: previous.score,
-        previous_period: previous.period,
-        change,
-        trend,
-        change_drivers,
-        flags,
-        drivers: String::new(),
-        diagnostics,
+    (Some(change), trend)
+}
+
+/// The flags on the customer as a whole, from the overall score (never on Insufficient
+/// Data, whose overall number is not a score).
+fn overall_flags(model: &Model, overall: Option<f64>) -> Vec<Flag> {
+    let Some(score) = overall else {
+        return Vec::new();
     };
-    score.drivers = drivers_text(&score);
-    score
+    model
+        .overall_flags
+        .iter()
+        .filter(|rule| rule.comparison.holds(score, rule.threshold))
+        .map(|rule| {
+            let measured = format!("the overall score is {}", num(score));
+            let message = match &rule.message {
+                Some(words) => format!("{words}: {measured}"),
+                None => format!(
+                    "{measured}, {} {}",
+                    rule.comparison.words(),
+                    num(rule.threshold)
+                ),
+            };
+            Flag {
+                code: rule.name.clone(),
+                category: None,
+                message,
+            }
+        })
+        .collect()
 }
 
 /// Rounds to one decimal (the `Number(5,1)` fields), never producing `-0`.
@@ -404,19 +483,35 @@ fn band_words(bands: &Bands, rank: usize) -> String {
     }
 }
 
-/// Categories that moved the score most, weighted by this period's effective weight.
+/// The categories that moved the score most since the previous period, largest first.
+/// A category's impact is its change weighted by this period's share; the impacts are
+/// rounded together to one decimal (largest remainder, see `display`), so the drivers
+/// shown add up to what the categories moved in all.
 fn change_drivers(categories: &[CategoryScore], previous: &Previous) -> Vec<ChangeDriver> {
-    let mut drivers: Vec<ChangeDriver> = categories
+    let data_weight: f64 = categories
+        .iter()
+        .filter(|c| c.score.is_some())
+        .map(|c| c.weight)
+        .sum();
+    let moved: Vec<(&CategoryScore, f64, f64, f64)> = categories
         .iter()
         .filter_map(|c| {
             let current = c.score?;
             let before = *previous.categories.get(&c.key)?;
-            let impact = round2((current - before) * c.effective_weight / 100.0);
-            if impact.abs() < 0.05 {
-                return None;
-            }
+            let exact = (current - before) * c.weight / data_weight;
+            exact.is_finite().then_some((c, before, current, exact))
+        })
+        .collect();
+    let exact: Vec<f64> = moved.iter().map(|m| m.3).collect();
+    let shown = largest_remainder(&exact, tenths(exact.iter().sum()));
+    let mut drivers: Vec<ChangeDriver> = moved
+        .iter()
+        .zip(shown)
+        .filter(|(_, impact)| *impact != 0)
+        .map(|(&(c, before, current, _), impact)| {
+            let impact = from_tenths(impact);
             let verb = if current > before { "rose" } else { "fell" };
-            Some(ChangeDriver {
+            ChangeDriver {
                 category: c.key.clone(),
                 previous: before,
                 current,
@@ -428,7 +523,7 @@ fn change_drivers(categories: &[CategoryScore], previous: &Previous) -> Vec<Chan
                     num(current),
                     signed(impact)
                 ),
-            })
+            }
         })
         .collect();
     drivers.sort_by(|a, b| {
@@ -439,58 +534,6 @@ fn change_drivers(categories: &[CategoryScore], previous: &Previous) -> Vec<Chan
     });
     drivers.truncate(TOP);
     drivers
-}
-
-/// The `Health_Drivers__c` text: the change and what drove it, then the categories that
-/// cost the most points, each with its reason.
-fn drivers_text(score: &AccountScore) -> String {
-    let mut lines = Vec::new();
-    if score.status == HealthStatus::InsufficientData {
-        lines.push(format!("Insufficient data: {}.", score.status_reason));
-    }
-    if let Some(change) = score.change {
-        let direction = if change > 0.0 {
-            format!("Up {}", num(change))
-        } else if change < 0.0 {
-            format!("Down {}", num(-change))
-        } else {
-            "No change".to_owned()
-        };
-        let mut line = format!("{direction} since the previous period");
-        if !score.change_drivers.is_empty() {
-            let texts: Vec<&str> = score
-                .change_drivers
-                .iter()
-                .map(|d| d.text.as_str())
-                .collect();
-            line.push_str(&format!(": {}", texts.join("; ")));
-        }
-        lines.push(format!("{line}."));
-    }
-    let mut costs: Vec<(&CategoryScore, f64)> = score
-        .categories
-        .iter()
-        .filter_map(|c| {
-            let s = c.score?;
-            let lost = c.effective_weight * (100.0 - s) / 100.0;
-            (lost > 0.0).then_some((c, lost))
-        })
-        .collect();
-    costs.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.key.cmp(&b.0.key)));
-    for (c, lost) in costs.into_iter().take(TOP) {
-        lines.push(format!(
-            "{} {} (-{} points): {}.",
-            c.label,
-            num(c.score.unwrap_or_default()),
-            num(lost),
-            c.reason
-        ));
-    }
-    if lines.is_empty() {
-        lines.push("Every category scores 100.".to_owned());
-    }
-    // Health_Drivers__c is a long text area of 32,768 characters.
-    lines.join("\n").chars().take(32_000).collect()
 }
 
 #[cfg(test)]

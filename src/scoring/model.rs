@@ -38,6 +38,8 @@ pub struct Model {
     pub trend_threshold: f64,
     /// Flag every category scoring below this (per-category `flag_below` wins).
     pub flag_below: Option<f64>,
+    /// Flags on the customer as a whole, raised from the overall score (`[[overall_flags]]`).
+    pub overall_flags: Vec<OverallFlag>,
     /// The categories, in file order.
     pub categories: Vec<Category>,
     /// Profiles, in file order; the first whose rule matches an account applies.
@@ -155,6 +157,11 @@ pub enum MeasureKind {
         /// The sub-measures.
         parts: Vec<Measure>,
     },
+    /// The first sub-measure that has data: the others are fallbacks, in order.
+    First {
+        /// The sub-measures, preferred first.
+        parts: Vec<Measure>,
+    },
 }
 
 /// A field from `domain::fields::FIELDS`.
@@ -229,6 +236,8 @@ pub struct CountRule {
     pub points: f64,
     /// Which records match.
     pub filter: Vec<Condition>,
+    /// Flags raised on the number of matching records (`on` is always the count).
+    pub flags: Vec<FlagRule>,
 }
 
 /// Dated records for a recency measure.
@@ -338,7 +347,7 @@ pub enum Literal {
 /// A rule that raises a flag.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlagRule {
-    /// The flag's code (`underutilisation`).
+    /// The flag's code (`underutilisation`), stable: playbooks act on it.
     pub name: String,
     /// What is compared.
     pub on: FlagOn,
@@ -346,6 +355,25 @@ pub struct FlagRule {
     pub comparison: Comparison,
     /// Against what.
     pub threshold: f64,
+    /// What the flag means, in plain words (`no QBR in the last 120 days`); the flag's
+    /// message adds what was measured. Without one the message is built from the measure's
+    /// label, value and threshold.
+    pub message: Option<String>,
+}
+
+/// A flag on the customer as a whole, raised when the overall score compares with a
+/// threshold (`[[overall_flags]]`). It never fires on Insufficient Data, whose overall
+/// number is not a score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverallFlag {
+    /// The flag's code, stable: playbooks act on it.
+    pub name: String,
+    /// How the overall score is compared.
+    pub comparison: Comparison,
+    /// Against what.
+    pub threshold: f64,
+    /// What the flag means, in plain words; without one, built from the comparison.
+    pub message: Option<String>,
 }
 
 /// What a flag rule looks at.

@@ -49,7 +49,8 @@ pub struct AccountScore {
     pub trend: HealthTrend,
     /// Categories that moved the score most since the previous period, largest first.
     pub change_drivers: Vec<ChangeDriver>,
-    /// Every flag raised, in category order.
+    /// Every flag raised: flags on the customer as a whole first, then the categories'
+    /// flags in category order.
     pub flags: Vec<Flag>,
     /// The top reasons in plain words, for `Health_Drivers__c`.
     pub drivers: String,
@@ -98,20 +99,25 @@ pub struct CategoryScore {
     pub points: f64,
     /// The rule that fired, in plain words.
     pub reason: String,
-    /// The records behind the score.
+    /// The records behind the score, each once, in the order the measure found them.
     pub evidence: Vec<SfId>,
+    /// The account fields behind the score, by Vitals' name (`account.license_seats`),
+    /// each once: the evidence of a measure that reads the account itself.
+    pub fields: Vec<String>,
     /// Flags this category raised.
     pub flags: Vec<Flag>,
 }
 
-/// A condition the playbook engine can act on.
+/// A condition the playbook engine can act on. Codes are stable (the presets' codes are
+/// listed in the module docs of [`crate::scoring`]); messages are plain words for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flag {
     /// Code (`underutilisation`, `no_recent_engagement`, `below_threshold`, ...).
     pub code: String,
-    /// The category that raised it.
-    pub category: String,
-    /// Plain words.
+    /// The category that raised it; `None` for a flag on the customer as a whole (an
+    /// `[[overall_flags]]` rule).
+    pub category: Option<String>,
+    /// Plain words: what the flag means and what was measured.
     pub message: String,
 }
 
@@ -124,7 +130,8 @@ pub struct ChangeDriver {
     pub previous: f64,
     /// This period's.
     pub current: f64,
-    /// Points of overall score this moved, at this period's effective weight.
+    /// Points of overall score this moved, at this period's share, one decimal (rounded
+    /// together with the other categories' so that the shown impacts add up).
     pub impact: f64,
     /// Plain words.
     pub text: String,

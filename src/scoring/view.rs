@@ -8,10 +8,20 @@
 //!   it: skipped everywhere.
 //! - **Facts dated after `as_of` are not known yet.** A case closed after `as_of` reads as
 //!   open (no closed date, no CSAT); a task completed after it reads as open (no
-//!   completion time); a milestone completed after it reads as not completed; a closed
-//!   opportunity whose `CloseDate` is after it reads as open, not won, with no stage and
-//!   no churn reason: its stage on the scoring date is unknown (Vitals reads no stage
-//!   history), so a renewal that went Closed Won later never counts as closed then.
+//!   completion time); a milestone completed after it reads as not completed; an
+//!   opportunity that closed after it reads as open, not won, with no stage and no churn
+//!   reason: its stage on the scoring date is unknown (Vitals reads no stage history), so a
+//!   renewal that went Closed Won later never counts as closed then.
+//!
+//! **When an opportunity closed.** A closed opportunity's `CloseDate` is the day it closed
+//! only when that day is not after the day its record was read
+//! (`AccountSnapshot::read_at`, by default the scoring instant): an org sets `CloseDate` to
+//! today when an opportunity goes Closed Won with a future `CloseDate`, but keeps a future
+//! date on one closed lost, or one whose date was edited on closing. So a closed
+//! opportunity reads as closed after `as_of` only when its `CloseDate` lies after `as_of`
+//! and not after the reading; in a live run (read at `as_of`) a closed renewal is closed
+//! whatever its `CloseDate`. A `CloseDate` after the reading says nothing about when it
+//! closed, and the opportunity is read as it stands, like the undated fields below.
 //!
 //! Planned dates (a due date, an open opportunity's close date, a contract end) are read as
 //! they are. Account fields are read as they stand now: Salesforce keeps no history of
@@ -31,21 +41,32 @@ use crate::domain::{
     Account, AccountSnapshot, Case, Contract, Event, ObjectKind, Opportunity, SfId, Task,
 };
 
-/// The scoring instant and its calendar date (UTC).
+/// The scoring instant and its calendar date (UTC), and the day the records were read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AsOf {
     /// The instant.
     pub instant: DateTime<Utc>,
     /// Its date.
     pub date: NaiveDate,
+    /// The day the records were read, never before `date`: only a `CloseDate` up to this
+    /// day can be the day an opportunity closed.
+    pub read_on: NaiveDate,
 }
 
 impl AsOf {
+    /// The scoring instant of records read at that instant (a live run).
     pub(crate) fn new(instant: DateTime<Utc>) -> Self {
         Self {
             instant,
             date: instant.date_naive(),
+            read_on: instant.date_naive(),
         }
+    }
+
+    /// The scoring instant of records read at `read_at` (`None`: at the scoring instant).
+    pub(crate) fn read_at(self, read_at: Option<DateTime<Utc>>) -> Self {
+        let read_on = read_at.map_or(self.date, |t| t.date_naive().max(self.date));
+        Self { read_on, ..self }
     }
 
     /// Whether a field value lies after the scoring instant.
@@ -142,10 +163,13 @@ impl<'a> Rec<'a> {
 }
 
 /// Whether an opportunity closed after the scoring date: it is closed now and its
-/// `CloseDate` (for a closed opportunity, the day it closed) lies after `as_of`. Until then
-/// it was open, at a stage Vitals cannot know.
+/// `CloseDate`, the day it closed, lies after `as_of`. Until then it was open, at a stage
+/// Vitals cannot know. A `CloseDate` after the day the records were read cannot be the day
+/// it closed (see the module docs), so it never makes a closed opportunity open.
 pub(crate) fn closed_after(opportunity: &Opportunity, at: &AsOf) -> bool {
-    opportunity.is_closed && opportunity.close_date > at.date
+    opportunity.is_closed
+        && opportunity.close_date > at.date
+        && opportunity.close_date <= at.read_on
 }
 
 /// Calls `f` with every record of `object` in the snapshot that existed at `at`.
@@ -207,7 +231,9 @@ mod tests {
         opp.is_won = true;
         opp.close_date = NaiveDate::from_ymd_opt(2026, 8, 15).unwrap();
         let rec = Rec::Opportunity(&opp);
-        let before = at(2026, 6, 29);
+        // Backfill: scored on 2026-06-29 from records read on 2026-09-01.
+        let read = Utc.with_ymd_and_hms(2026, 9, 1, 6, 0, 0).unwrap();
+        let before = at(2026, 6, 29).read_at(Some(read));
         assert_eq!(rec.read("is_closed", &before), FieldValue::Bool(false));
         assert_eq!(rec.read("is_won", &before), FieldValue::Bool(false));
         assert_eq!(rec.read("stage_name", &before), FieldValue::Null);
@@ -217,6 +243,19 @@ mod tests {
             rec.read("stage_name", &on_the_day),
             FieldValue::Text("Closed Won")
         );
+        // Read on the scoring date (a live run), or before the CloseDate, the opportunity
+        // is closed: a CloseDate after the reading is not the day it closed.
+        for read in [
+            None,
+            Some(Utc.with_ymd_and_hms(2026, 8, 14, 6, 0, 0).unwrap()),
+        ] {
+            let live = at(2026, 6, 29).read_at(read);
+            assert_eq!(rec.read("is_closed", &live), FieldValue::Bool(true));
+            assert_eq!(
+                rec.read("stage_name", &live),
+                FieldValue::Text("Closed Won")
+            );
+        }
         // An open opportunity's close date is a plan: its stage is read as it is.
         let open = test_records::opportunity();
         assert_eq!(

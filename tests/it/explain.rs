@@ -60,9 +60,9 @@ fn explain_prints_the_breakdown_of_an_account_by_name_or_id() {
         "trend: Declining: -12.5 against 84.5 in the previous period (from 2026-05-01)",
         "    Business reviews fell from 100 to 50 (-5 points)",
     ];
-    // The case with CSAT "five" is reported, without its value, and left out; the rest
-    // still scores.
-    let warning = "warning: skipped a record that could not be decoded: Case 500000000000003AAA: field CSAT_Score__c: expected a number, found text";
+    // The CSAT "five" is reported, named by record and field, and read as empty; the case
+    // itself is kept (a bad value drops the value, not the record).
+    let warning = "warning: ignored a value: Case 500000000000003AAA: field CSAT_Score__c: expected a number, found text";
     for account in ["Acme Corporation", "001000000001001", "001000000001001AAA"] {
         check(
             &[

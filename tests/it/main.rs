@@ -34,6 +34,7 @@ mod emulator_rest;
 mod emulator_robustness;
 mod emulator_writes;
 mod explain;
+mod explain_snapshots;
 mod metadata_drift;
 mod scoring_fixtures;
 mod scoring_properties;

@@ -10,14 +10,14 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use vitals::config::Period;
 use vitals::salesforce::wire::{FieldMap, decode_org_file};
-use vitals::scoring::{AccountScore, Model, Periods, Previous, score_account};
+use vitals::scoring::{AccountScore, Model, Periods, Previous, Shown, displayed, score_account};
 
-fn fixtures_dir() -> PathBuf {
+pub(crate) fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scoring")
 }
 
 /// Scores one fixture; `Err` when the fixture itself cannot be used.
-fn run(path: &Path) -> Result<(Value, AccountScore), String> {
+pub(crate) fn run(path: &Path) -> Result<(Value, AccountScore), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let fixture: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let model_name = fixture["model"].as_str().ok_or("no model")?;
@@ -35,14 +35,38 @@ fn run(path: &Path) -> Result<(Value, AccountScore), String> {
     let input = serde_json::to_string(&fixture["input"]).map_err(|e| e.to_string())?;
     let file = decode_org_file(&input, &FieldMap::default(), &model.category_keys())
         .map_err(|e| e.to_string())?;
-    if !file.skipped.is_empty() || !file.ignored.is_empty() {
+    if !file.skipped.is_empty() {
+        return Err(format!("input does not decode: {:?}", file.skipped));
+    }
+    // Values the decoder dropped (keeping their records) must be the ones the fixture
+    // expects, named as `Object Id Field`.
+    let dropped: Vec<String> = file
+        .ignored
+        .iter()
+        .map(|w| format!("{} {} {}", w.object, w.record, w.field))
+        .collect();
+    let expected: Vec<&str> = fixture["expect"]["dropped_values"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if dropped != expected {
         return Err(format!(
-            "input does not decode: {:?} {:?}",
-            file.skipped, file.ignored
+            "dropped values: expected {expected:?}, got {dropped:?}"
         ));
     }
     let (snapshots, _) = file.records.into_snapshots();
-    let snapshot = snapshots.values().next().ok_or("no account in input")?;
+    let mut snapshot = snapshots
+        .into_values()
+        .next()
+        .ok_or("no account in input")?;
+    // Backfill fixtures say when their records were read; others are read at as_of.
+    if let Some(read_at) = fixture.get("read_at") {
+        let read_at = read_at.as_str().ok_or("read_at is not a string")?;
+        snapshot.read_at = Some(read_at.parse().map_err(|e| format!("read_at: {e}"))?);
+    }
+    let snapshot = &snapshot;
     let previous = match fixture.get("previous") {
         Some(previous) => serde_json::from_value::<Previous>(previous.clone())
             .map_err(|e| format!("previous: {e}"))?,
@@ -155,13 +179,29 @@ fn differences(expect: &Value, got: &AccountScore) -> Vec<String> {
     {
         differ("profile", expected, got.profile.clone());
     }
-    if let Some(expected) = expect["flags"].as_array() {
-        let mut want: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
-        let mut have: Vec<&str> = got.flags.iter().map(|f| f.code.as_str()).collect();
-        want.sort_unstable();
-        have.sort_unstable();
-        if want != have {
-            differ("flags", &Value::from(want), format!("{have:?}"));
+    // Every fixture lists its flags, none included: `category/code` for a category's flag,
+    // `code` for a flag on the customer as a whole.
+    match expect["flags"].as_array() {
+        None => differ(
+            "flags",
+            &Value::Null,
+            "a fixture must list its flags".into(),
+        ),
+        Some(expected) => {
+            let mut want: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
+            let mut have: Vec<String> = got
+                .flags
+                .iter()
+                .map(|f| match &f.category {
+                    Some(category) => format!("{category}/{}", f.code),
+                    None => f.code.clone(),
+                })
+                .collect();
+            want.sort_unstable();
+            have.sort_unstable();
+            if want != have {
+                differ("flags", &Value::from(want), format!("{have:?}"));
+            }
         }
     }
     if let Some(expected) = expect["change_drivers"].as_array() {
@@ -173,6 +213,17 @@ fn differences(expect: &Value, got: &AccountScore) -> Vec<String> {
             .collect();
         if want != have {
             differ("change_drivers", &Value::from(want), format!("{have:?}"));
+        }
+    }
+    if let Some(shown) = expect.get("shown") {
+        shown_differences(shown, got, &mut differ);
+    }
+    if let Some(reasons) = expect["reasons"].as_object() {
+        for (key, expected) in reasons {
+            let reason = got.category(key).map_or("", |c| c.reason.as_str());
+            if !expected.as_str().is_some_and(|want| reason.contains(want)) {
+                differ(&format!("reasons.{key}"), expected, format!("{reason:?}"));
+            }
         }
     }
     if let Some(evidence) = expect["evidence"].as_object() {
@@ -193,6 +244,40 @@ fn differences(expect: &Value, got: &AccountScore) -> Vec<String> {
         }
     }
     out
+}
+
+/// Compares the points and shares shown to people (`vitals explain`), exactly.
+fn shown_differences(
+    shown: &Value,
+    got: &AccountScore,
+    differ: &mut impl FnMut(&str, &Value, String),
+) {
+    let numbers = displayed(got);
+    for (what, pick) in [
+        ("points", (|s: &Shown| s.points) as fn(&Shown) -> f64),
+        ("shares", |s: &Shown| s.share),
+    ] {
+        let Some(expected) = shown[what].as_object() else {
+            continue;
+        };
+        let have: serde_json::Map<String, Value> = got
+            .categories
+            .iter()
+            .zip(&numbers.categories)
+            .filter_map(|(c, n)| Some((c.key.clone(), Value::from(pick(&(*n)?)))))
+            .collect();
+        let equal = expected.len() == have.len()
+            && expected
+                .iter()
+                .all(|(k, v)| have.get(k).and_then(Value::as_f64) == v.as_f64());
+        if !equal {
+            differ(
+                &format!("shown.{what}"),
+                &Value::Object(expected.clone()),
+                Value::Object(have).to_string(),
+            );
+        }
+    }
 }
 
 #[test]

@@ -8,11 +8,15 @@ use std::ops::Range;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
+use vitals::domain::HealthStatus;
 use vitals::domain::{
     Account, AccountSnapshot, ActivityType, Case, CasePriority, Contract, ContractStatus,
     CurrentHealth, Event, Opportunity, Sentiment, SfId, Task,
 };
-use vitals::scoring::{AccountScore, Model, PRESET_NAMES, Previous, score_account};
+use vitals::scoring::{
+    AccountScore, HEALTH_DRIVERS_MAX, Model, PRESET_NAMES, Previous, displayed, health_drivers,
+    render, score_account,
+};
 
 fn as_of() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 30, 12, 0, 0).unwrap()
@@ -166,6 +170,7 @@ prop_compose! {
             milestone_completed_on: completed.map(day),
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }
     }
 }
@@ -199,6 +204,7 @@ prop_compose! {
             milestone_completed_on: None,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }
     }
 }
@@ -295,6 +301,7 @@ fn snapshot() -> impl Strategy<Value = AccountSnapshot> {
                 events,
                 tasks,
                 history: Vec::new(),
+                read_at: None,
             },
         )
 }
@@ -337,6 +344,61 @@ fn future_records() -> impl Strategy<Value = AccountSnapshot> {
             later.tasks = tasks;
             later
         })
+}
+
+/// Marks an activity as Vitals' own: `which` 0 sets the key, 1 the playbook, 2 both.
+fn mark_as_vitals(key: &mut Option<String>, playbook: &mut Option<String>, which: usize) {
+    if which != 1 {
+        *key = Some("re-engagement:001:2026-06".into());
+    }
+    if which != 0 {
+        *playbook = Some("re-engagement".into());
+    }
+}
+
+prop_compose! {
+    /// What a score is compared with: a previous score and category scores for any of the
+    /// presets' keys, or nothing.
+    fn previous()(
+        score in proptest::option::of(0.0..=100.0f64),
+        categories in proptest::collection::btree_map(
+            prop::sample::select(vec![
+                "adoption", "case_health", "engagement_recency", "business_reviews",
+                "product_engagement", "stakeholder_engagement", "usage", "support",
+            ]),
+            0.0..=100.0f64,
+            0..6,
+        ),
+    ) -> Previous {
+        Previous {
+            score: score.map(|s| (s * 10.0).round() / 10.0),
+            categories: categories.into_iter().map(|(k, v)| (k.to_owned(), (v * 10.0).round() / 10.0)).collect(),
+            period: Some(NaiveDate::from_ymd_opt(2026, 5, 1).unwrap()),
+            status: None,
+            status_since: None,
+        }
+    }
+}
+
+/// Fails unless two results of `model` have the same category and overall scores.
+fn same_scores(
+    before: &AccountScore,
+    after: &AccountScore,
+    model: &Model,
+) -> Result<(), TestCaseError> {
+    for (b, a) in before.categories.iter().zip(&after.categories) {
+        prop_assert_eq!(
+            b.score,
+            a.score,
+            "{}: {} ({} | {})",
+            model.name,
+            b.key,
+            b.reason,
+            a.reason
+        );
+    }
+    prop_assert_eq!(before.overall, after.overall, "{}", model.name);
+    Ok(())
 }
 
 fn score(snapshot: &AccountSnapshot, model: &Model) -> AccountScore {
@@ -411,6 +473,7 @@ fn add_activity(snapshot: &mut AccountSnapshot, days: i64, form: Activity) {
         milestone_completed_on: None,
         vitals_key: None,
         playbook: None,
+        with_economic_buyer: false,
     };
     match form {
         Activity::Event(kind) => snapshot.events.push(Event {
@@ -428,6 +491,7 @@ fn add_activity(snapshot: &mut AccountSnapshot, days: i64, form: Activity) {
             milestone_completed_on: None,
             vitals_key: None,
             playbook: None,
+            with_economic_buyer: false,
         }),
         Activity::TaskDue => snapshot.tasks.push(task(Some(days), None)),
         Activity::TaskCompletedLate(n) => snapshot.tasks.push(task(Some(days + n), Some(days))),
@@ -519,6 +583,137 @@ proptest! {
     }
 
     #[test]
+    fn vitals_own_activities_change_no_score(
+        snapshot in snapshot(),
+        days in -20i64..200,
+        form in activity(),
+        keyed in 0usize..3,
+    ) {
+        // An activity Vitals created carries Vitals_Key__c, Playbook__c or both; whatever
+        // its form and age, it is not customer contact and moves no score of any preset.
+        // Milestones are due dates, not contact (Vitals creates none), so they stay out.
+        let mut own = snapshot.clone();
+        own.events.retain(|e| e.event_type != Some(ActivityType::Milestone));
+        add_activity(&mut own, days, form);
+        for task in &mut own.tasks {
+            mark_as_vitals(&mut task.vitals_key, &mut task.playbook, keyed);
+        }
+        for event in &mut own.events {
+            mark_as_vitals(&mut event.vitals_key, &mut event.playbook, keyed);
+        }
+        let mut base = snapshot.clone();
+        base.tasks.clear();
+        base.events.clear();
+        for model in presets() {
+            same_scores(&score(&base, &model), &score(&own, &model), &model)?;
+        }
+    }
+
+    #[test]
+    fn a_closed_renewal_is_won_or_lost_whatever_its_close_date(
+        snapshot in snapshot(),
+        days_left in 0i64..=120,
+        close in -200i64..200,
+        won in any::<bool>(),
+    ) {
+        // One active contract ending `days_left` days after the scoring date and one linked
+        // renewal, closed; nothing else that could be the contract or its renewal.
+        let model = Model::load_preset("csm-nine").unwrap();
+        let mut closed = snapshot.clone();
+        closed.contracts = vec![Contract {
+            id: SfId::from_parts("800", 900),
+            account_id: account_id(),
+            status: Some(ContractStatus::Activated),
+            start_date: Some(day(400)),
+            end_date: Some(day(-days_left)),
+            term_months: None,
+            owner_id: None,
+            contract_number: None,
+        }];
+        closed.opportunities = vec![Opportunity {
+            id: SfId::from_parts("006", 900),
+            account_id: Some(account_id()),
+            name: "Renewal".into(),
+            stage_name: if won { "Closed Won" } else { "Closed Lost" }.into(),
+            close_date: day(close),
+            amount: None,
+            opportunity_type: Some("Renewal".into()),
+            is_closed: true,
+            is_won: won,
+            record_type: Some("Renewal".into()),
+            contract_id: Some(SfId::from_parts("800", 900)),
+            owner_id: None,
+            created_date: Some(instant(300)),
+            vitals_key: None,
+            churn_reason: None,
+            renewal_risk: false,
+            health_at_creation: None,
+        }];
+        let result = score(&closed, &model);
+        let renewal = result.category("renewal_readiness");
+        let expected = if won { 100.0 } else { 0.0 };
+        prop_assert_eq!(renewal.and_then(|c| c.score), Some(expected), "{:?}", renewal.map(|c| &c.reason));
+        let words = if won { "the renewal was won" } else { "the renewal was lost" };
+        prop_assert!(renewal.is_some_and(|c| c.reason.contains(words)), "{:?}", renewal.map(|c| &c.reason));
+    }
+
+    #[test]
+    fn evidence_names_each_record_once(snapshot in snapshot()) {
+        for model in presets() {
+            for c in &score(&snapshot, &model).categories {
+                let mut ids = c.evidence.clone();
+                ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+                ids.dedup();
+                prop_assert_eq!(ids.len(), c.evidence.len(), "{}: {} {:?}", model.name, c.key, c.evidence);
+                let mut fields = c.fields.clone();
+                fields.sort_unstable();
+                fields.dedup();
+                prop_assert_eq!(fields.len(), c.fields.len(), "{}: {} {:?}", model.name, c.key, c.fields);
+            }
+        }
+    }
+
+    #[test]
+    fn shown_points_add_up_to_the_shown_overall_and_shares_to_100(
+        snapshot in snapshot(),
+        previous in previous(),
+    ) {
+        for model in presets() {
+            let result = score_account(&snapshot, &model, as_of(), &previous);
+            let shown = displayed(&result);
+            let tenths = |x: f64| (x * 10.0).round() as i64;
+            match shown.overall {
+                Some(overall) => {
+                    prop_assert_ne!(&result.status, &HealthStatus::InsufficientData);
+                    prop_assert_eq!(Some(overall), result.overall);
+                    let points: i64 = shown.categories.iter().flatten().map(|n| tenths(n.points)).sum();
+                    let shares: i64 = shown.categories.iter().flatten().map(|n| tenths(n.share)).sum();
+                    prop_assert_eq!(points, tenths(overall), "{}: {:?}", model.name, shown);
+                    prop_assert_eq!(shares, 1000, "{}: {:?}", model.name, shown);
+                    for (c, n) in result.categories.iter().zip(&shown.categories) {
+                        prop_assert_eq!(c.score.is_some(), n.is_some(), "{}: {}", model.name, c.key);
+                    }
+                }
+                None => {
+                    prop_assert!(result.status == HealthStatus::InsufficientData || result.overall.is_none());
+                    prop_assert!(shown.categories.iter().all(Option::is_none));
+                }
+            }
+            // The drivers shown never say more than the change, and the text fits its field.
+            let impacts: i64 = result.change_drivers.iter().map(|d| tenths(d.impact)).sum();
+            prop_assert!(result.change.is_some() || impacts == 0);
+            prop_assert!(result.drivers.encode_utf16().count() <= HEALTH_DRIVERS_MAX);
+            prop_assert_eq!(&result.drivers, &health_drivers(&result));
+            if result.status == HealthStatus::InsufficientData {
+                prop_assert!(result.drivers.starts_with("Insufficient data, not scored"), "{}", result.drivers);
+                let text = render(&result);
+                prop_assert!(text.contains("overall: not scored (Insufficient Data)"), "{text}");
+                prop_assert!(!text.contains("\ntotal "), "{text}");
+            }
+        }
+    }
+
+    #[test]
     fn records_that_begin_after_as_of_change_nothing(
         snapshot in snapshot(),
         later in future_records(),
@@ -532,10 +727,7 @@ proptest! {
         for model in presets() {
             let before = score(&snapshot, &model);
             let after = score(&appended, &model);
-            for (b, a) in before.categories.iter().zip(&after.categories) {
-                prop_assert_eq!(b.score, a.score, "{}: {} ({} | {})", model.name, b.key, b.reason, a.reason);
-            }
-            prop_assert_eq!(before.overall, after.overall, "{}", model.name);
+            same_scores(&before, &after, &model)?;
             prop_assert_eq!(before.coverage, after.coverage, "{}", model.name);
             prop_assert_eq!(&before.status, &after.status, "{}", model.name);
             prop_assert_eq!(&before.profile, &after.profile, "{}", model.name);

@@ -1,7 +1,14 @@
-//! Decoding API records, from REST JSON or Bulk CSV, into `domain` types. A value that cannot
-//! be read is an error naming the object, the record Id and the field; one bad record never
-//! hides the others. An error never quotes the value itself, only what kind of value it
-//! was: decode errors reach logs and warnings, and a value is customer data.
+//! Decoding API records, from REST JSON or Bulk CSV, into `domain` types. Every problem names
+//! the object, the record Id and the field; one bad record never hides the others.
+//! Errors and warnings never quote the value itself, only what kind of value it was:
+//! they reach logs and warnings, and a value is customer data.
+//!
+//! A bad value drops the value, not the record: an optional number, date, dateTime, text or
+//! picklist value that cannot be read (a CSAT of "five", a date of "soon") is read as empty
+//! and reported once as a warning, and the rest of the record is kept, so an open High case
+//! with a bad CSAT still counts in case health. Only what the record cannot be used without
+//! skips it: its Id, a required field, a lookup Id (the record's links would be unknown) or
+//! a checkbox (which has no empty value to fall back to).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -109,8 +116,8 @@ impl fmt::Display for DecodeProblem {
     }
 }
 
-/// A decoded record and the values that were read as empty because they made no sense
-/// (out of range); each warning names the record and field.
+/// A decoded record and the values that were read as empty because they could not be read
+/// or made no sense (out of range); each warning names the record and field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded<T> {
     /// The record.
@@ -125,7 +132,7 @@ struct Reader<'a, R: ApiRecord> {
     object: SObject,
     map: &'a FieldMap,
     record_id: String,
-    /// Values read as empty because they were out of range.
+    /// Values read as empty because they could not be read or were out of range.
     warnings: RefCell<Vec<DecodeError>>,
 }
 
@@ -172,7 +179,17 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         (api, raw)
     }
 
-    fn text(&self, name: &str) -> Result<Option<String>, DecodeError> {
+    /// Keeps the record when an optional value cannot be read: the value is read as empty
+    /// and the problem becomes a warning naming the record and field. Returns `Result` so
+    /// that every field of a decoder reads alike.
+    fn lenient<T>(&self, read: Result<Option<T>, DecodeError>) -> Result<Option<T>, DecodeError> {
+        Ok(read.unwrap_or_else(|error| {
+            self.warnings.borrow_mut().push(error);
+            None
+        }))
+    }
+
+    fn strict_text(&self, name: &str) -> Result<Option<String>, DecodeError> {
         let (api, raw) = self.raw_named(name);
         match raw {
             Raw::Null => Ok(None),
@@ -181,9 +198,13 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         }
     }
 
+    fn text(&self, name: &str) -> Result<Option<String>, DecodeError> {
+        self.lenient(self.strict_text(name))
+    }
+
     fn required_text(&self, name: &str) -> Result<String, DecodeError> {
         let api = self.map.api(self.object, name).to_owned();
-        self.text(name)?
+        self.strict_text(name)?
             .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
     }
 
@@ -224,7 +245,7 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
 
     fn number(&self, name: &str) -> Result<Option<f64>, DecodeError> {
         let api = self.map.api(self.object, name).to_owned();
-        self.number_at(&api)
+        self.lenient(self.number_at(&api))
     }
 
     /// A number that must lie in `min..=max` to mean anything; outside it the value is read
@@ -293,14 +314,16 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
 
     fn integer(&self, name: &str) -> Result<Option<i64>, DecodeError> {
         let (api, raw) = self.raw_named(name);
-        match self.number(name)? {
-            None => Ok(None),
-            Some(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => {
+        let whole = match self.number_at(&api) {
+            Ok(None) => Ok(None),
+            Ok(Some(n)) if n.fract() == 0.0 && n.abs() < 9.0e15 => {
                 // Checked above: whole and well inside i64's exact range.
                 Ok(Some(n as i64))
             }
-            Some(_) => Err(self.wrong(&api, "a whole number", raw)),
-        }
+            Ok(Some(_)) => Err(self.wrong(&api, "a whole number", raw)),
+            Err(error) => Err(error),
+        };
+        self.lenient(whole)
     }
 
     fn boolean(&self, name: &str) -> Result<bool, DecodeError> {
@@ -316,6 +339,10 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
     }
 
     fn date(&self, name: &str) -> Result<Option<NaiveDate>, DecodeError> {
+        self.lenient(self.strict_date(name))
+    }
+
+    fn strict_date(&self, name: &str) -> Result<Option<NaiveDate>, DecodeError> {
         let (api, raw) = self.raw_named(name);
         match raw {
             Raw::Null => Ok(None),
@@ -328,11 +355,15 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
 
     fn required_date(&self, name: &str) -> Result<NaiveDate, DecodeError> {
         let api = self.map.api(self.object, name).to_owned();
-        self.date(name)?
+        self.strict_date(name)?
             .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
     }
 
     fn datetime(&self, name: &str) -> Result<Option<DateTime<Utc>>, DecodeError> {
+        self.lenient(self.strict_datetime(name))
+    }
+
+    fn strict_datetime(&self, name: &str) -> Result<Option<DateTime<Utc>>, DecodeError> {
         let (api, raw) = self.raw_named(name);
         match raw {
             Raw::Null => Ok(None),
@@ -345,7 +376,7 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
 
     fn required_datetime(&self, name: &str) -> Result<DateTime<Utc>, DecodeError> {
         let api = self.map.api(self.object, name).to_owned();
-        self.datetime(name)?
+        self.strict_datetime(name)?
             .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
     }
 
@@ -353,7 +384,7 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         let mut scores = BTreeMap::new();
         for category in categories {
             if let Some(api) = self.map.category_api(self.object, category)
-                && let Some(score) = self.number_at(&api)?
+                && let Some(score) = self.lenient(self.number_at(&api))?
             {
                 if (0.0..=100.0).contains(&score) {
                     scores.insert((*category).to_owned(), score);
@@ -515,6 +546,7 @@ pub fn decode_event(
         milestone_completed_on: r.date("milestone_completed_on")?,
         vitals_key: r.text("vitals_key")?,
         playbook: r.text("playbook")?,
+        with_economic_buyer: r.boolean("with_economic_buyer")?,
     };
     Ok(r.finish(record))
 }
@@ -541,6 +573,7 @@ pub fn decode_task(record: &impl ApiRecord, map: &FieldMap) -> Result<Decoded<Ta
         milestone_completed_on: r.date("milestone_completed_on")?,
         vitals_key: r.text("vitals_key")?,
         playbook: r.text("playbook")?,
+        with_economic_buyer: r.boolean("with_economic_buyer")?,
     };
     Ok(r.finish(record))
 }
@@ -594,7 +627,8 @@ pub struct OrgFile {
     pub records: Records,
     /// Records that could not be read at all, each naming record and field.
     pub skipped: Vec<DecodeError>,
-    /// Values read as empty because they were out of range; their records were kept.
+    /// Values read as empty because they could not be read or were out of range; their
+    /// records were kept.
     pub ignored: Vec<DecodeError>,
 }
 
@@ -712,20 +746,79 @@ mod tests {
 
     #[test]
     fn a_bad_value_names_the_record_and_field() {
+        // A checkbox has no empty value to fall back to, so a bad one skips the record.
         let record = object(json!({
             "Id": "500D000000IRFmaIAH",
             "AccountId": "001D000000IRFmaIAH",
             "CreatedDate": "2026-10-01T12:00:00.000+0000",
-            "CSAT_Score__c": "five"
+            "IsEscalated": "five"
         }));
         let error = decode_case(&record, &FieldMap::default()).unwrap_err();
         assert_eq!(error.object, "Case");
         assert_eq!(error.record, "500D000000IRFmaIAH");
-        assert_eq!(error.field, "CSAT_Score__c");
+        assert_eq!(error.field, "IsEscalated");
+        assert!(matches!(error.problem, DecodeProblem::WrongType { .. }));
+    }
+
+    #[test]
+    fn a_bad_optional_value_drops_the_value_and_keeps_the_record() {
+        // An open High case with a CSAT that is not a number still counts in case health.
+        let record = object(json!({
+            "Id": "500D000000IRFmaIAH",
+            "AccountId": "001D000000IRFmaIAH",
+            "Priority": "High",
+            "IsClosed": false,
+            "CreatedDate": "2026-10-01T12:00:00.000+0000",
+            "ClosedDate": "yesterday",
+            "CSAT_Score__c": "five"
+        }));
+        let decoded = decode_case(&record, &FieldMap::default()).unwrap();
+        assert_eq!(decoded.record.priority, Some(CasePriority::High));
+        assert_eq!(decoded.record.csat_score, None);
+        assert_eq!(decoded.record.closed_date, None);
+        let named: Vec<(&str, &str, &str)> = decoded
+            .warnings
+            .iter()
+            .map(|w| (w.object, w.record.as_str(), w.field.as_str()))
+            .collect();
         assert_eq!(
-            error.to_string(),
-            "Case 500D000000IRFmaIAH: field CSAT_Score__c: expected a number, found text"
+            named,
+            [
+                ("Case", "500D000000IRFmaIAH", "ClosedDate"),
+                ("Case", "500D000000IRFmaIAH", "CSAT_Score__c"),
+            ]
         );
+
+        // Each kind of optional value: number, whole number, date, text, category score.
+        let account = object(json!({
+            "Id": "001D000000IRFmaIAH",
+            "Name": "Acme",
+            "ARR__c": {"amount": 1},
+            "Last_Product_Activity__c": "soon",
+            "CSM_Sentiment__c": 3,
+            "License_Seats__c": "12",
+            "Health_Adoption__c": "high"
+        }));
+        let decoded = decode_account(&account, &FieldMap::default(), &["adoption"]).unwrap();
+        assert_eq!(decoded.record.arr, None);
+        assert_eq!(decoded.record.last_product_activity, None);
+        assert_eq!(decoded.record.csm_sentiment, None);
+        assert_eq!(decoded.record.license_seats, Some(12.0));
+        assert!(decoded.record.health.categories.is_empty());
+        let fields: Vec<&str> = decoded.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "ARR__c",
+                "Last_Product_Activity__c",
+                "CSM_Sentiment__c",
+                "Health_Adoption__c"
+            ]
+        );
+        let event = object(json!({"Id": "00UD000000IRFmaIAH", "DurationInMinutes": 30.5}));
+        let decoded = decode_event(&event, &FieldMap::default()).unwrap();
+        assert_eq!(decoded.record.duration_minutes, None);
+        assert_eq!(decoded.warnings.len(), 1, "{:?}", decoded.warnings);
     }
 
     #[test]
@@ -753,6 +846,23 @@ mod tests {
             error.to_string(),
             "Case 500D000000IRFmaIAH: field IsClosed: expected true or false, found text"
         );
+    }
+
+    #[test]
+    fn a_bad_required_value_skips_the_record_without_a_warning_too() {
+        // Required fields keep skipping the record, named by the real problem (not
+        // "missing"), and the value is not reported a second time as a warning.
+        let record = object(json!({
+            "Id": "006D000000IRFmaIAH", "Name": "Renewal", "StageName": "Early Review",
+            "CloseDate": "someday"
+        }));
+        let error = decode_opportunity(&record, &FieldMap::default()).unwrap_err();
+        assert_eq!(error.field, "CloseDate");
+        assert!(matches!(error.problem, DecodeProblem::WrongType { .. }));
+        let case = object(json!({"Id": "500D000000IRFmaIAH", "CreatedDate": 5}));
+        let error = decode_case(&case, &FieldMap::default()).unwrap_err();
+        assert_eq!(error.field, "CreatedDate");
+        assert!(matches!(error.problem, DecodeProblem::WrongType { .. }));
     }
 
     #[test]
@@ -817,15 +927,23 @@ mod tests {
             "Account": [{"Id": "001D000000IRFmaIAH", "Name": "Acme"}],
             "Case": [
                 {"Id": "500D000000IRFmaIAH", "AccountId": "001D000000IRFmaIAH", "CreatedDate": "2026-10-01T12:00:00.000+0000"},
-                {"Id": "500D000000IRFmb", "AccountId": "not-an-id", "CreatedDate": "2026-10-01T12:00:00.000+0000"}
+                {"Id": "500D000000IRFmb", "AccountId": "not-an-id", "CreatedDate": "2026-10-01T12:00:00.000+0000"},
+                {"Id": "500D000000IRFmc", "AccountId": "001D000000IRFmaIAH", "CreatedDate": "2026-10-01T12:00:00.000+0000", "CSAT_Score__c": "five"}
             ]
         }"#;
         let file = decode_org_file(text, &FieldMap::default(), &[]).unwrap();
         assert_eq!(file.records.accounts.len(), 1);
-        assert_eq!(file.records.cases.len(), 1);
+        assert_eq!(file.records.cases.len(), 2);
         assert_eq!(file.skipped.len(), 1);
         assert_eq!(file.skipped[0].field, "AccountId");
-        assert!(file.ignored.is_empty());
+        assert_eq!(file.ignored.len(), 1);
+        assert_eq!(
+            (
+                file.ignored[0].record.as_str(),
+                file.ignored[0].field.as_str()
+            ),
+            ("500D000000IRFmc", "CSAT_Score__c")
+        );
         assert!(matches!(
             decode_org_file(r#"{"Lead": []}"#, &FieldMap::default(), &[]),
             Err(OrgFileError::Shape(_))

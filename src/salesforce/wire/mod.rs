@@ -295,6 +295,7 @@ table! {
     Event.milestone_completed_on = "Milestone_Completed_On__c": DateField, Read;
     Event.vitals_key = "Vitals_Key__c": Text(80), Read;
     Event.playbook = "Playbook__c": Picklist, Read;
+    Event.with_economic_buyer = "With_Economic_Buyer__c": Checkbox, Read;
 
     Task.id = "Id": IdField, Read;
     Task.account_id = "AccountId": Reference, Read;
@@ -312,6 +313,7 @@ table! {
     Task.milestone_completed_on = "Milestone_Completed_On__c": DateField, Read;
     Task.vitals_key = "Vitals_Key__c": Text(80), UpsertKey;
     Task.playbook = "Playbook__c": Picklist, Create;
+    Task.with_economic_buyer = "With_Economic_Buyer__c": Checkbox, Read;
 
     HealthHistory.id = "Id": IdField, Read;
     HealthHistory.account = "Account__c": Reference, Create;

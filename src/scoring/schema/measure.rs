@@ -13,7 +13,8 @@ use super::field::{DATES, NUMBER, account_field, field_key, object_key};
 use super::reader::{Issues, Obj, as_number, check, is_key, positive_days, score_in_range};
 
 /// The measure kinds, as spelled in model files.
-const KINDS: &str = "value, ratio, picklist, count, recency, mean, on_time, renewal, average";
+const KINDS: &str =
+    "value, ratio, picklist, count, recency, mean, on_time, renewal, average, first";
 
 pub(super) fn read_measure(
     value: &Value,
@@ -28,9 +29,9 @@ pub(super) fn read_measure(
         .unwrap_or(default_label)
         .to_owned();
     let unit = m.string("unit", issues).unwrap_or_default().to_owned();
-    let flags = read_flags(&mut m, issues);
+    let flags = read_flags(&mut m, issues, None);
     // These kinds have no single measured value, so a value flag could never fire.
-    if matches!(kind, "average" | "picklist")
+    if matches!(kind, "average" | "first" | "picklist")
         && let Some(flags) = &flags
         && let Some(i) = flags.iter().position(|f| f.on == FlagOn::Value)
     {
@@ -48,7 +49,8 @@ pub(super) fn read_measure(
         "mean" => read_mean(&mut m, issues),
         "on_time" => read_on_time(&mut m, issues),
         "renewal" => read_renewal(&mut m, issues),
-        "average" => read_average(&mut m, &label, issues),
+        "average" => read_parts(&mut m, &label, issues).map(|parts| MeasureKind::Average { parts }),
+        "first" => read_parts(&mut m, &label, issues).map(|parts| MeasureKind::First { parts }),
         other => {
             issues.add(
                 m.at("kind"),
@@ -175,6 +177,8 @@ pub(super) fn read_count_rule(
         check(points != 0.0, issues, r.at("points"), "must not be zero");
     }
     let filter = read_where(&mut r, "where", object, issues);
+    // A rule's flags look at how many records match it.
+    let flags = read_flags(&mut r, issues, Some(FlagOn::Value));
     r.finish(issues);
     let label = label?;
     Some(CountRule {
@@ -182,6 +186,7 @@ pub(super) fn read_count_rule(
         label,
         points: points?,
         filter: filter?,
+        flags: flags?,
     })
 }
 
@@ -423,11 +428,12 @@ pub(super) fn read_schedule(m: &mut Obj<'_>, issues: &mut Issues) -> Option<Vec<
     ok.then_some(schedule)
 }
 
-pub(super) fn read_average(
+/// The `parts` of an `average` or `first` measure.
+pub(super) fn read_parts(
     m: &mut Obj<'_>,
     label: &str,
     issues: &mut Issues,
-) -> Option<MeasureKind> {
+) -> Option<Vec<Measure>> {
     let Some(items) = m.array("parts", issues) else {
         if !m.has("parts") {
             issues.add(m.at("parts"), "is required");
@@ -444,9 +450,7 @@ pub(super) fn read_average(
         .enumerate()
         .map(|(i, item)| read_measure(item, format!("{path}[{i}]"), label, issues))
         .collect();
-    Some(MeasureKind::Average {
-        parts: parts.into_iter().collect::<Option<Vec<_>>>()?,
-    })
+    parts.into_iter().collect()
 }
 
 pub(super) fn read_scale(m: &mut Obj<'_>, issues: &mut Issues) -> Option<Scale> {
@@ -571,7 +575,13 @@ pub(super) fn read_steps(m: &mut Obj<'_>, issues: &mut Issues) -> Option<Steps> 
     })
 }
 
-pub(super) fn read_flags(m: &mut Obj<'_>, issues: &mut Issues) -> Option<Vec<FlagRule>> {
+/// Reads `flags`. `fixed_on` is what every flag of this place looks at (a count rule's
+/// flags look at its count); then `on` may be left out, and only that value is accepted.
+pub(super) fn read_flags(
+    m: &mut Obj<'_>,
+    issues: &mut Issues,
+    fixed_on: Option<FlagOn>,
+) -> Option<Vec<FlagRule>> {
     let Some(items) = m.array("flags", issues) else {
         return (!m.has("flags")).then(Vec::new);
     };
@@ -583,66 +593,107 @@ pub(super) fn read_flags(m: &mut Obj<'_>, issues: &mut Issues) -> Option<Vec<Fla
             ok = false;
             continue;
         };
-        let name = f.req_string("name", issues);
-        if let Some(name) = name {
-            check(
-                is_key(name),
-                issues,
-                f.at("name"),
-                "must be lower-case letters, digits and underscores, starting with a letter",
-            );
-        }
-        let on = match f.req_string("on", issues) {
-            Some("value") => Some(FlagOn::Value),
-            Some("score") => Some(FlagOn::Score),
-            Some(other) => {
-                issues.add(
-                    f.at("on"),
-                    format!("unknown {other:?}; expected \"value\" or \"score\""),
-                );
-                None
-            }
-            None => None,
-        };
-        let comparisons = [
-            ("below", Comparison::Below),
-            ("at_most", Comparison::AtMost),
-            ("above", Comparison::Above),
-            ("at_least", Comparison::AtLeast),
-        ];
-        let mut found = Vec::new();
-        for (key, comparison) in comparisons {
-            if let Some(threshold) = f.number(key, issues) {
-                found.push((comparison, threshold));
-            }
-        }
-        let comparison = match found.as_slice() {
-            [one] => Some(*one),
-            [] => {
-                issues.add(
-                    f.path.clone(),
-                    "needs one of below, at_most, above, at_least",
-                );
-                None
-            }
-            _ => {
-                issues.add(
-                    f.path.clone(),
-                    "must have only one of below, at_most, above, at_least",
-                );
-                None
-            }
-        };
+        let on = read_on(&mut f, issues, fixed_on);
+        let flag = read_flag_core(&mut f, issues);
         f.finish(issues);
-        match (name, on, comparison) {
-            (Some(name), Some(on), Some((comparison, threshold))) => flags.push(FlagRule {
-                name: name.to_owned(),
+        match (on, flag) {
+            (Some(on), Some((name, comparison, threshold, message))) => flags.push(FlagRule {
+                name,
                 on,
                 comparison,
                 threshold,
+                message,
             }),
             _ => ok = false,
         }
     }
     ok.then_some(flags)
+}
+
+fn read_on(f: &mut Obj<'_>, issues: &mut Issues, fixed_on: Option<FlagOn>) -> Option<FlagOn> {
+    let on = match (f.string("on", issues), fixed_on) {
+        (None, Some(fixed)) if !f.has("on") => return Some(fixed),
+        (None, _) => {
+            if !f.has("on") {
+                issues.add(f.at("on"), "is required");
+            }
+            return None;
+        }
+        (Some("value"), _) => FlagOn::Value,
+        (Some("score"), _) => FlagOn::Score,
+        (Some(other), _) => {
+            issues.add(
+                f.at("on"),
+                format!("unknown {other:?}; expected \"value\" or \"score\""),
+            );
+            return None;
+        }
+    };
+    match fixed_on {
+        Some(fixed) if fixed != on => {
+            issues.add(
+                f.at("on"),
+                "a count rule's flag looks at how many records match the rule; leave `on` out",
+            );
+            None
+        }
+        _ => Some(on),
+    }
+}
+
+/// The parts every flag rule has: its code, one comparison with a threshold, and an
+/// optional message in plain words.
+pub(super) fn read_flag_core(
+    f: &mut Obj<'_>,
+    issues: &mut Issues,
+) -> Option<(String, Comparison, f64, Option<String>)> {
+    let name = f.req_string("name", issues);
+    if let Some(name) = name {
+        check(
+            is_key(name),
+            issues,
+            f.at("name"),
+            "must be lower-case letters, digits and underscores, starting with a letter",
+        );
+    }
+    let comparisons = [
+        ("below", Comparison::Below),
+        ("at_most", Comparison::AtMost),
+        ("above", Comparison::Above),
+        ("at_least", Comparison::AtLeast),
+    ];
+    let mut found = Vec::new();
+    for (key, comparison) in comparisons {
+        if let Some(threshold) = f.number(key, issues) {
+            found.push((comparison, threshold));
+        }
+    }
+    let comparison = match found.as_slice() {
+        [one] => Some(*one),
+        [] => {
+            issues.add(
+                f.path.clone(),
+                "needs one of below, at_most, above, at_least",
+            );
+            None
+        }
+        _ => {
+            issues.add(
+                f.path.clone(),
+                "must have only one of below, at_most, above, at_least",
+            );
+            None
+        }
+    };
+    let message = f.string("message", issues).map(str::to_owned);
+    if let Some(message) = &message {
+        check(
+            !message.trim().is_empty() && message.chars().count() <= 200,
+            issues,
+            f.at("message"),
+            "must be 1 to 200 characters",
+        );
+    }
+    let (comparison, threshold) = comparison?;
+    Some((name?.to_owned(), comparison, threshold, message))
 }

@@ -15,9 +15,11 @@ mod field;
 mod measure;
 mod reader;
 
-use crate::scoring::model::{Bands, Category, Model, ModelIssue, Profile, ProfileRule};
+use crate::scoring::model::{
+    Bands, Category, Model, ModelIssue, OverallFlag, Profile, ProfileRule,
+};
 
-use measure::read_measure;
+use measure::{read_flag_core, read_measure};
 use reader::{Issues, Obj, as_number, check, is_key, positive_days, score_in_range};
 
 /// Reads a whole model.
@@ -66,6 +68,7 @@ pub(super) fn read_model(table: &Table, source: &str) -> Result<Model, Vec<Model
         &mut issues,
         "flag_below".into(),
     );
+    let overall_flags = read_overall_flags(&mut root, &mut issues);
     let bands = read_bands(&mut root, hysteresis, &mut issues);
     let (categories, keys) = read_categories(&mut root, &mut issues);
     let profiles = read_profiles(&mut root, &categories, &keys, &mut issues);
@@ -81,11 +84,39 @@ pub(super) fn read_model(table: &Table, source: &str) -> Result<Model, Vec<Model
             min_coverage,
             trend_threshold,
             flag_below,
+            overall_flags,
             categories,
             profiles,
         }),
         _ => Err(issues.0),
     }
+}
+
+/// Reads `[[overall_flags]]`: flags on the customer, from the overall score.
+fn read_overall_flags(root: &mut Obj<'_>, issues: &mut Issues) -> Vec<OverallFlag> {
+    let Some(items) = root.array("overall_flags", issues) else {
+        return Vec::new();
+    };
+    let mut flags = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(mut f) = Obj::of(item, format!("overall_flags[{i}]"), issues) else {
+            continue;
+        };
+        let core = read_flag_core(&mut f, issues);
+        if let Some((_, _, threshold, _)) = &core {
+            score_in_range(Some(*threshold), issues, f.path.clone());
+        }
+        f.finish(issues);
+        if let Some((name, comparison, threshold, message)) = core {
+            flags.push(OverallFlag {
+                name,
+                comparison,
+                threshold,
+                message,
+            });
+        }
+    }
+    flags
 }
 
 fn read_bands(root: &mut Obj<'_>, hysteresis: f64, issues: &mut Issues) -> Option<Bands> {
@@ -388,6 +419,12 @@ mod tests {
         let weights: Vec<f64> = usee.categories.iter().map(|c| c.weight).collect();
         assert_eq!(weights, [40.0, 30.0, 20.0, 10.0]);
         assert_eq!(usee.flag_below, Some(60.0));
+        let customer: Vec<(&str, f64)> = usee
+            .overall_flags
+            .iter()
+            .map(|f| (f.name.as_str(), f.threshold))
+            .collect();
+        assert_eq!(customer, [("overall_below_threshold", 60.0)]);
         assert!(matches!(
             Model::load_preset("csm-ten"),
             Err(ModelError::UnknownPreset { .. })
@@ -436,6 +473,78 @@ weights = { usage = 1000.5 }
                 "profiles[0].weights.usage: must be at most 1000",
             ],
         );
+    }
+
+    #[test]
+    fn flags_first_and_overall_flags_are_checked_by_their_path() {
+        check(
+            r#"
+name = "flags"
+[bands]
+healthy = 70
+monitor = 40
+[[overall_flags]]
+name = "low"
+below = 60
+colour = "red"
+[[overall_flags]]
+name = "Low Health"
+at_most = 120
+message = ""
+[[categories]]
+key = "cases"
+label = "Cases"
+weight = 1
+[categories.measure]
+kind = "count"
+object = "case"
+[[categories.measure.rules]]
+label = "open case"
+points = -10
+where = [{ field = "is_closed", is = false }]
+flags = [{ name = "many", on = "score", at_least = 2 }, { name = "some", at_least = 1, message = "open cases" }]
+[[categories]]
+key = "contact"
+label = "Contact"
+weight = 1
+[categories.measure]
+kind = "first"
+flags = [{ name = "stale", on = "value", above = 30 }]
+parts = [{ kind = "picklist", field = "account.csm_sentiment", scores = { Green = 100 } }, { kind = "guess" }]
+"#,
+            &[
+                "overall_flags[0].colour: unknown key",
+                "overall_flags[1].name: must be lower-case letters",
+                "overall_flags[1].message: must be 1 to 200 characters",
+                "overall_flags[1]: must be between 0 and 100",
+                "categories[0].measure.rules[0].flags[0].on: a count rule's flag looks at how many records match the rule",
+                "categories[1].measure.flags[0].on: a first measure has no single value to flag",
+                "categories[1].measure.parts[1].kind: unknown measure kind \"guess\"",
+            ],
+        );
+        let model = Model::from_toml_str(
+            r#"
+name = "fine"
+[bands]
+healthy = 70
+monitor = 40
+[[overall_flags]]
+name = "low"
+below = 60
+[[categories]]
+key = "mood"
+label = "Mood"
+weight = 1
+measure = { kind = "first", parts = [{ kind = "picklist", field = "account.csm_sentiment", scores = { Green = 100 } }] }
+"#,
+            "fine.toml",
+        )
+        .unwrap();
+        assert_eq!(model.overall_flags.len(), 1);
+        assert!(matches!(
+            model.categories[0].measure.kind,
+            crate::scoring::MeasureKind::First { .. }
+        ));
     }
 
     #[test]
