@@ -11,8 +11,8 @@ pub mod fields;
 pub mod id;
 pub mod period;
 pub mod picklists;
-pub mod playbook;
 pub mod plan;
+pub mod playbook;
 pub mod records;
 pub mod snapshot;
 pub mod synced;
@@ -23,8 +23,8 @@ pub use period::Period;
 pub use picklists::{
     ActivityType, CasePriority, ContractStatus, HealthStatus, HealthTrend, Sentiment,
 };
-pub use playbook::Playbook;
 pub use plan::{Outcome, Plan, PlannedWrite, RecordError, Target, Value, WriteKind};
+pub use playbook::Playbook;
 pub use records::{
     Account, Case, Contract, CurrentHealth, Event, HistoryRecord, Opportunity, Task,
 };
