@@ -8,16 +8,14 @@
 //!   module. Secrets only as [`config::Secret`].
 //! - [`domain`]: typed records, Ids and picklist values. No I/O.
 //! - [`salesforce`]: the Salesforce side: API names and value formats ([`salesforce::wire`]).
-//! - [`emulator`]: the Salesforce API emulator on loopback that tests, the demo and
-//!   `vitals emulator` run against; [`emulator::soql`] is its SOQL engine and
-//!   [`emulator::generate`] streams the records of a generated org.
 //! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
 //!   explanation. No I/O, no clock.
 //!
+//! The Salesforce API emulator that tests, the demo and `vitals emulator` run against is
+//! its own crate, `emulator` (`crates/emulator`), which knows nothing of this one.
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
 pub mod config;
 pub mod domain;
-pub mod emulator;
 pub mod salesforce;
 pub mod scoring;

@@ -1,11 +1,11 @@
 //! The client's logins against the emulator: the three OAuth flows, session expiry recovered
 //! with exactly one shared refresh, and auth failures that end as clear errors, never loops.
 
+use emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME};
 use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::json;
 use vitals::config::Secret;
-use vitals::emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME};
 use vitals::salesforce::{Credentials, SalesforceError};
 
 use crate::common::Org;
@@ -123,7 +123,9 @@ async fn an_unapproved_jwt_user_is_refused() {
     let credentials = Credentials::JwtBearer {
         client_id: DEFAULT_CLIENT_ID.into(),
         username: "unapproved@vitals.example".into(),
-        private_key: Secret::new(include_str!("../../fixtures/keys/test-only.key")),
+        private_key: Secret::new(include_str!(
+            "../../crates/emulator/fixtures/keys/test-only.key"
+        )),
     };
     let (client, _) = client(settings(&org, credentials));
     let error = client.session().await.unwrap_err();

@@ -82,7 +82,7 @@ async fn logs_carry_no_token_secret_or_soql() {
     assert!(logs.contains("Session expired"), "{logs}");
     for secret in [
         token.as_str(),
-        vitals::emulator::state::DEFAULT_CLIENT_SECRET,
+        emulator::state::DEFAULT_CLIENT_SECRET,
         "Confidential",
         "SELECT",
         "q=",

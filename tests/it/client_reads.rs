@@ -9,8 +9,8 @@ use vitals::salesforce::wire::{FieldMap, decode_account};
 
 use crate::common::Org;
 use crate::common::sf::{accounts, client, client_credentials, org_config, settings};
+use emulator::DataSource;
 use serde_json::json;
-use vitals::emulator::DataSource;
 
 async fn read_all(
     client: &vitals::salesforce::Client,

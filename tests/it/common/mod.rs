@@ -6,9 +6,9 @@
 pub mod sf;
 
 use chrono::{DateTime, TimeZone, Utc};
+use emulator::{DataSource, EmulatorConfig, MetadataSource, RunningEmulator};
 use reqwest::{Client, Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
-use vitals::emulator::{DataSource, EmulatorConfig, MetadataSource, RunningEmulator};
 
 /// The API version the tests pin.
 pub const V: &str = "v66.0";
@@ -62,9 +62,7 @@ impl Org {
     }
 
     pub async fn with(config: EmulatorConfig) -> Org {
-        let emu = vitals::emulator::start(config, 0)
-            .await
-            .expect("emulator starts");
+        let emu = emulator::start(config, 0).await.expect("emulator starts");
         let base = emu.base_url.clone();
         let http = Client::builder().build().unwrap();
         let mut org = Org {
@@ -82,11 +80,8 @@ impl Org {
         let r = self
             .token_request(&[
                 ("grant_type", "client_credentials"),
-                ("client_id", vitals::emulator::state::DEFAULT_CLIENT_ID),
-                (
-                    "client_secret",
-                    vitals::emulator::state::DEFAULT_CLIENT_SECRET,
-                ),
+                ("client_id", emulator::state::DEFAULT_CLIENT_ID),
+                ("client_secret", emulator::state::DEFAULT_CLIENT_SECRET),
             ])
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -242,5 +237,3 @@ pub fn error_of(r: &Resp) -> (String, String) {
         first["message"].as_str().unwrap_or_default().to_owned(),
     )
 }
-
-pub mod bulk;

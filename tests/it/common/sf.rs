@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME};
+use emulator::{DataSource, EmulatorConfig, MetadataSource};
 use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
 use vitals::config::Secret;
-use vitals::emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME};
-use vitals::emulator::{DataSource, EmulatorConfig, MetadataSource};
 use vitals::salesforce::retrier::RecordingSleeper;
 use vitals::salesforce::retry::{Jitter, RetryPolicy};
 use vitals::salesforce::{Client, ClientSettings, Credentials};
@@ -55,7 +55,9 @@ pub fn jwt() -> Credentials {
     Credentials::JwtBearer {
         client_id: DEFAULT_CLIENT_ID.into(),
         username: DEFAULT_USERNAME.into(),
-        private_key: Secret::new(include_str!("../../../fixtures/keys/test-only.key")),
+        private_key: Secret::new(include_str!(
+            "../../../crates/emulator/fixtures/keys/test-only.key"
+        )),
     }
 }
 
