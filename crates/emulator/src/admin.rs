@@ -59,8 +59,8 @@ pub fn router() -> Router<EmulatorState> {
 /// The most entries the request log may be set to keep.
 pub const MAX_REQUEST_LOG_ENTRIES: u64 = 1_000_000;
 
-/// The most calls `apiUsage` may pretend were made (80 MB of timestamps): far above any
-/// daily allocation a test needs, far below what would exhaust memory.
+/// The most calls `apiUsage` may pretend were made: far above any daily allocation a test
+/// needs. Like every admin value it is range-checked, so a typo is refused, not obeyed.
 pub const MAX_API_USAGE: u64 = 10_000_000;
 
 fn bad(message: impl Into<String>) -> Response {
@@ -269,8 +269,7 @@ async fn settings(State(state): State<EmulatorState>, body: Bytes) -> Response {
             .set_capacity(usize::try_from(entries).unwrap_or(1));
     }
     if let Some(used) = json.get("apiUsage").and_then(Json::as_u64) {
-        // Pretend `used` calls were made just now (tests of a nearly spent allocation). Each
-        // is a timestamp in memory, so the count is bounded.
+        // Pretend `used` calls were made just now (tests of a nearly spent allocation).
         if used > MAX_API_USAGE {
             return bad(format!(
                 "apiUsage: {used} is above the emulator's limit of {MAX_API_USAGE}"
@@ -278,8 +277,8 @@ async fn settings(State(state): State<EmulatorState>, body: Bytes) -> Response {
         }
         let now = state.clock.now_ms();
         let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
-        usage.clear();
-        usage.extend(std::iter::repeat_n(now, usize::try_from(used).unwrap_or(0)));
+        usage.api_calls.clear();
+        usage.api_calls.add(now, used);
     }
     StatusCode::NO_CONTENT.into_response()
 }

@@ -13,11 +13,10 @@ use chrono::Datelike;
 use crate::id::SfId;
 
 use super::derive::text_of;
-use super::errors::RecordError;
+use super::errors::{RecordError, err};
 use super::schema::{FieldDef, FieldType, ObjectDef};
 use super::store::{IndexKey, Record, Store};
-use super::value::Value;
-use super::write::{err, number_text};
+use super::value::{Value, number_text};
 
 pub(super) fn parse_reference(field: &FieldDef, text: &str) -> Result<SfId, RecordError> {
     SfId::parse(text).map_err(|_| {

@@ -51,6 +51,15 @@ impl RecordError {
     }
 }
 
+/// A per-record failure naming the fields at fault, as the write checks report them.
+pub fn err(code: &'static str, message: impl Into<String>, fields: &[&str]) -> RecordError {
+    RecordError::new(
+        code,
+        message,
+        fields.iter().map(|f| (*f).to_owned()).collect(),
+    )
+}
+
 /// A whole-request error response.
 #[derive(Debug, Clone)]
 pub struct ApiError {

@@ -10,7 +10,7 @@
 //! - Every timestamp comes from [`clock::Clock`], so tests advance time instead of sleeping.
 //! - Every record write goes through [`write`], whatever the door (REST, Collections,
 //!   seeding, Bulk API 2.0 ingest), so validation is the same everywhere.
-//! - Bulk jobs move only when polled or when the emulator clock advances ([`bulk::job`]),
+//! - Bulk jobs move only when polled or when the emulator clock advances ([`jobs::job`]),
 //!   so tests drive them deterministically; jobs that ended are purged 7 days later.
 //! - No request can crash, hang or exhaust it: SOQL nesting and size are capped before the
 //!   recursive passes run ([`soql::MAX_NESTING`]), Composite cannot call itself, the
@@ -33,15 +33,20 @@
 pub mod admin;
 pub mod auth;
 pub mod bulk;
+pub mod call;
 pub mod checks;
 pub mod clock;
 pub mod derive;
 pub mod errors;
+pub mod execution;
+pub mod fastmap;
 pub mod faults;
 pub mod fls;
 pub mod generate;
 pub mod id;
+pub mod jobs;
 pub mod metadata;
+pub mod respond;
 pub mod rest;
 pub mod schema;
 pub mod server;
@@ -49,6 +54,7 @@ pub mod soql;
 pub mod standard;
 pub mod state;
 pub mod store;
+pub mod usage;
 pub mod value;
 pub mod write;
 

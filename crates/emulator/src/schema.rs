@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::id::SfId;
 
-use super::store::FastMap;
+use crate::fastmap::FastMap;
 
 /// A field's type, as describe's `type` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

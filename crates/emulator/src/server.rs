@@ -1,4 +1,5 @@
-//! The HTTP surface: the router, the per-call API layer (version check, request log, faults,
+//! The HTTP surface: the router (token endpoint, versions, the REST, Composite and Bulk
+//! API 2.0 resources, the admin API), the per-call API layer (version check, request log, faults,
 //! session, daily allocation, long-request cap, `Sforce-Limit-Info`), and serving on
 //! loopback.
 //!
@@ -22,27 +23,20 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::id::SfId;
+use crate::admin;
+use crate::auth;
+use crate::bulk::{self, MAX_UPLOAD_BYTES};
+use crate::call::{CallContext, parse_version, with_org_fallbacks};
+use crate::errors::ApiError;
+use crate::faults::FaultKind;
+use crate::rest::version::{MAX_VERSION, MIN_VERSION, versions};
+use crate::rest::{self, composite};
+use crate::state::{EmulatorConfig, EmulatorState, LoggedRequest};
 
-use super::admin;
-use super::auth;
-use super::errors::ApiError;
-use super::faults::FaultKind;
-use super::rest;
-use super::state::{EmulatorConfig, EmulatorState, LoggedRequest};
-
-/// Oldest API version served; older ones answer 410 (salesforce-api.md 2.1).
-pub const MIN_VERSION: u32 = 31;
-/// Newest API version served: Summer '26, GA now (salesforce-api.md 2.1; Winter '27 = 68.0
-/// is only in preview, so it answers 404 like any unknown version).
-pub const MAX_VERSION: u32 = 67;
 /// Longest URI an org accepts (salesforce-api.md 2.2: 414 above 16,384 bytes).
 const MAX_URI_BYTES: usize = 16_384;
 /// Largest request body accepted (Salesforce's REST limit is far above axum's 2 MB default).
 const MAX_BODY_BYTES: usize = 50 * 1024 * 1024;
-/// Largest Bulk API job-data upload read: 150 MB, the documented limit after base64 (the
-/// upload handler then applies that limit exactly; upload-job-data.html).
-pub const MAX_UPLOAD_BYTES: usize = 150 * 1024 * 1024;
 
 /// Bodies above this size are logged as `{"bytes": n}` only.
 pub const MAX_LOGGED_BODY_BYTES: usize = 1024 * 1024;
@@ -52,22 +46,14 @@ fn is_bulk_upload(method: &Method, path: &str) -> bool {
     *method == Method::PUT && path.trim_end_matches('/').ends_with("/batches")
 }
 
-/// What the API layer learned about a call, for the handlers.
-#[derive(Debug, Clone)]
-pub struct CallContext {
-    /// The session's user.
-    pub user: SfId,
-    /// Every record of the call fails UNABLE_TO_LOCK_ROW.
-    pub lock_all: bool,
-    /// The version segment, e.g. `v66.0`.
-    pub version: String,
-}
-
 /// The emulator's router: token endpoint, versions list, REST API and admin API.
 pub fn app(state: EmulatorState) -> Router {
     // Salesforce takes bodies far above axum's 2 MB default (Collections of 200 records
     // with long text); 50 MB keeps a runaway client from exhausting memory.
-    let api = rest::router()
+    let routes = rest::router()
+        .merge(composite::router())
+        .merge(bulk::router());
+    let api = with_org_fallbacks(routes)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), api_layer));
     Router::new()
@@ -78,30 +64,6 @@ pub fn app(state: EmulatorState) -> Router {
         .nest("/_emulator", admin::router())
         .layer(middleware::from_fn_with_state(state.clone(), outer_layer))
         .with_state(state)
-}
-
-/// `GET /services/data/`: every served version, no auth, no usage header.
-async fn versions() -> Response {
-    let list: Vec<serde_json::Value> = (MIN_VERSION..=MAX_VERSION)
-        .map(|v| {
-            json!({"label": release_label(v), "url": format!("/services/data/v{v}.0"), "version": format!("{v}.0")})
-        })
-        .collect();
-    axum::Json(list).into_response()
-}
-
-/// The release name of an API version: 67.0 is Summer '26, 66.0 Spring '26, 65.0
-/// Winter '26, 64.0 Summer '25, three releases a year (salesforce-api.md 2.1). Anchored on
-/// 65.0 = Winter '26, so it does not move when [`MAX_VERSION`] does.
-pub fn release_label(version: u32) -> String {
-    let from_winter_26 = i64::from(version) - 65;
-    let season = match from_winter_26.rem_euclid(3) {
-        0 => "Winter",
-        1 => "Spring",
-        _ => "Summer",
-    };
-    let year = 26 + from_winter_26.div_euclid(3);
-    format!("{season} '{year:02}")
 }
 
 /// Logs every request under `/services` (method, path, query, status; never headers).
@@ -174,11 +136,6 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
         );
     }
     response
-}
-
-fn parse_version(segment: &str) -> Option<u32> {
-    let number = segment.strip_prefix('v')?.strip_suffix(".0")?;
-    number.parse().ok()
 }
 
 /// The per-call API layer.
@@ -275,8 +232,7 @@ async fn api_layer(
     let used = {
         let now = state.clock.now_ms();
         let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
-        prune(&mut usage, now);
-        usage.len()
+        usage.api_calls.total(now)
     };
     let limit = state
         .settings
@@ -301,14 +257,6 @@ fn org_shaped(response: Response) -> Response {
         ApiError::not_found().into_response()
     } else {
         response
-    }
-}
-
-/// Drops usage older than the rolling 24 hours.
-pub fn prune(usage: &mut std::collections::VecDeque<i64>, now: i64) {
-    let horizon = now.saturating_sub(24 * 3600 * 1000);
-    while usage.front().is_some_and(|t| *t <= horizon) {
-        usage.pop_front();
     }
 }
 
@@ -342,11 +290,10 @@ fn admit(state: &EmulatorState) -> Result<InFlight, ApiError> {
         .clone();
     {
         let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
-        prune(&mut usage, now);
-        if u64::try_from(usage.len()).unwrap_or(u64::MAX) >= settings.api_limit {
+        if usage.api_calls.total(now) >= settings.api_limit {
             return Err(limit_exceeded("TotalRequests Limit exceeded."));
         }
-        usage.push_back(now);
+        usage.api_calls.add(now, 1);
     }
     let threshold = i64::try_from(settings.long_request_threshold.as_millis()).unwrap_or(i64::MAX);
     let mut in_flight = state.in_flight.lock().unwrap_or_else(|e| e.into_inner());
@@ -656,19 +603,4 @@ pub async fn start_with_state(
         shutdown: Some(tx),
         task: Some(task),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn release_labels_follow_the_calendar() {
-        assert_eq!(release_label(68), "Winter '27");
-        assert_eq!(release_label(67), "Summer '26");
-        assert_eq!(release_label(66), "Spring '26");
-        assert_eq!(release_label(65), "Winter '26");
-        assert_eq!(release_label(64), "Summer '25");
-        assert_eq!(release_label(31), "Summer '14");
-    }
 }

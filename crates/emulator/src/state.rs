@@ -19,10 +19,12 @@ use super::clock::Clock;
 use super::faults::{FaultSpec, Faults};
 use super::fls::Fls;
 use super::generate::{GenValue, GenerateSpec, generate};
+use super::jobs::BulkState;
 use super::metadata::{self, MetadataError};
 use super::schema::Schema;
 use super::standard::standard_schema;
 use super::store::{Record, Store};
+use super::usage::Usage;
 use super::value::Incoming;
 use super::value::Value;
 use super::write::{Input, WriteContext, WriteFailure, WriteOp, write, write_entries};
@@ -335,8 +337,9 @@ pub struct Shared {
     pub clock: Clock,
     /// Tokens.
     pub auth: Mutex<AuthState>,
-    /// Timestamps (ms) of counted API calls in the last 24 h.
-    pub usage: Mutex<VecDeque<i64>>,
+    /// What the org used of its daily allocations (API calls, Bulk batches and jobs).
+    /// Lock order: after the Bulk jobs.
+    pub usage: Mutex<Usage>,
     /// Faults.
     pub faults: Mutex<Faults>,
     /// Request log (a bounded ring buffer).
@@ -360,7 +363,7 @@ pub struct Shared {
     /// Generated records the org rejected while loading (object, code, message, fields).
     pub load_rejections: Mutex<Vec<String>>,
     /// Bulk API 2.0 jobs and usage. Lock order: this before the store.
-    pub bulk: Mutex<super::bulk::BulkState>,
+    pub bulk: Mutex<BulkState>,
 }
 
 /// The state handed to every handler.
@@ -406,7 +409,7 @@ impl EmulatorState {
             store: RwLock::new(store),
             clock,
             auth: Mutex::new(AuthState::default()),
-            usage: Mutex::new(VecDeque::new()),
+            usage: Mutex::new(Usage::default()),
             log: Mutex::new(RequestLog::default()),
             cursors: Mutex::new(HashMap::new()),
             fls: RwLock::new(Fls::default()),
@@ -417,7 +420,7 @@ impl EmulatorState {
             schema_changed_ms: std::sync::atomic::AtomicI64::new(clock_now),
             composite: tokio::sync::Mutex::new(()),
             load_rejections: Mutex::new(rejected),
-            bulk: Mutex::new(super::bulk::BulkState::default()),
+            bulk: Mutex::new(BulkState::default()),
         })))
     }
 
@@ -491,7 +494,7 @@ impl EmulatorState {
             .unwrap_or_else(|e| e.into_inner()) = rejected;
         *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
         *self.auth.lock().unwrap_or_else(|e| e.into_inner()) = AuthState::default();
-        self.usage.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        *self.usage.lock().unwrap_or_else(|e| e.into_inner()) = Usage::default();
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.cursors
             .lock()
@@ -504,7 +507,7 @@ impl EmulatorState {
         // answer 304 for a time before the reset.
         self.schema_changed_ms
             .store(self.clock.now_ms(), std::sync::atomic::Ordering::Relaxed);
-        *self.bulk.lock().unwrap_or_else(|e| e.into_inner()) = super::bulk::BulkState::default();
+        *self.bulk.lock().unwrap_or_else(|e| e.into_inner()) = BulkState::default();
         // Calls still being served drop their own entries when they end; clearing here
         // makes a reset org start with no long-running calls whatever happened before.
         self.in_flight

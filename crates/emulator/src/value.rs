@@ -274,6 +274,15 @@ pub fn from_json(field: &FieldDef, json: &Json) -> Result<Incoming, JsonTypeErro
     }
 }
 
+/// A number as an org quotes it in an error message: whole numbers without a fraction.
+pub fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        n.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ use super::checks::{
     check_reference, check_required, check_unique, check_value, parse_reference,
 };
 use super::derive::{account_of, derive, refresh_last_activity};
-use super::errors::RecordError;
+use super::errors::{RecordError, err};
 use super::faults::{LockTarget, ValidationRule};
 use super::fls::Fls;
 use super::schema::{FieldType, ObjectDef, Schema};
@@ -101,22 +101,6 @@ const AUDIT_FIELDS: &[&str] = &[
     "ClosedDate",
     "CompletedDateTime",
 ];
-
-pub(super) fn err(code: &'static str, message: impl Into<String>, fields: &[&str]) -> RecordError {
-    RecordError::new(
-        code,
-        message,
-        fields.iter().map(|f| (*f).to_owned()).collect(),
-    )
-}
-
-pub(super) fn number_text(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{n:.0}")
-    } else {
-        n.to_string()
-    }
-}
 
 /// `INVALID_FIELD` for a field the object does not have (or the user cannot see).
 pub fn no_such_column(object: &str, field: &str) -> RecordError {

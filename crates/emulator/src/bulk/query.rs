@@ -1,11 +1,10 @@
-//! Bulk API 2.0 query jobs: create, job info, results pages, the job list, abort, delete
-//! and the parallel `resultPages` listing (salesforce-api.md 6).
+//! Bulk API 2.0 query jobs over HTTP: create, the results pages and the `resultPages`
+//! listing, and what a query job's step does in the shared [`super::lifecycle`] (job info,
+//! the job list, abort and delete are the lifecycle's).
 //!
-//! It owns a query job's life and its result pages. The query runs once, on the emulator's
-//! query execution ([`super::super::rest::query::execute`]), when the job completes; the
-//! job keeps the matching record Ids in order and every page renders from them, so a page
-//! fetched twice with the same locator is the same page. It never re-runs a query per page
-//! and never writes records.
+//! The query runs once, on [`crate::execution`], when the job completes ([`QueryJob::run`]);
+//! every page renders from the Ids the job kept, so a page fetched twice with the same
+//! locator is the same page. It never re-runs a query per page and never writes records.
 //!
 //! Sources: query-create-job.html, query-get-job-info.html, query-get-job-results.html
 //! and query-get-parallel-job-results.html in the Bulk API 2.0 guide
@@ -15,6 +14,7 @@
 //! "Aggregate Relationships not supported in Bulk Query" is the org message that
 //! forcedotcom/dataloader's extraction tests expect for aggregates over Bulk.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -22,92 +22,31 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 
+use crate::call::{CallContext, Params, json_object};
+use crate::clock::from_ms;
+use crate::errors::ApiError;
+use crate::execution::{self, RowView, selected_values};
 use crate::id::SfId;
+use crate::schema::FieldType;
+use crate::soql::{self, BoundQuery, Selected};
+use crate::state::EmulatorState;
+use crate::value::Value;
 
-use super::super::clock::from_ms;
-use super::super::errors::ApiError;
-use super::super::rest::query::{RowView, SchemaCatalog, execute, selected_values};
-use super::super::rest::{Params, json_object};
-use super::super::schema::FieldType;
-use super::super::server::CallContext;
-use super::super::soql::{self, BoundQuery, Selected};
-use super::super::state::EmulatorState;
-use super::super::value::Value;
-use super::BulkState;
-use super::csv::{self, Delimiter, LineEnding};
-use super::ingest::list_page;
-use super::job::{
-    JobHeader, JobState, Progress, bulk_error, cannot_change, invalid_property, invalid_state,
-    job_id, no_such_job, version_number,
+use crate::jobs::BulkState;
+use crate::jobs::csv;
+use crate::jobs::job::{
+    Body, Job, JobHeader, JobState, NewJob, bulk_error, invalid_property, read_format,
+    text_property,
 };
+use crate::jobs::query::{Query, QueryJob};
+
+use super::lifecycle::{self, Kind};
 
 /// Rows per results page when the client sets no `maxRecords` (simple-salesforce's
 /// default page; Salesforce picks its own size and also caps pages by bytes).
 pub const DEFAULT_PAGE: usize = 50_000;
-
-/// One query job.
-#[derive(Debug, Clone)]
-pub struct QueryJob {
-    /// Fields every job has.
-    pub header: JobHeader,
-    soql: String,
-    all: bool,
-    /// The matching records in result order, once the job completed. Shared, so a results
-    /// page takes a reference count rather than a copy of every Id.
-    ids: Option<Arc<[SfId]>>,
-}
-
-impl QueryJob {
-    fn base(&self) -> Map<String, Json> {
-        let h = &self.header;
-        let mut map = h.leading();
-        map.insert("concurrencyMode".into(), json!("Parallel"));
-        map.insert("contentType".into(), json!("CSV"));
-        map.insert("apiVersion".into(), h.api_version_json());
-        map
-    }
-
-    /// The create (and abort) body: no `jobType` and no counters (query-create-job.html).
-    fn created(&self) -> Json {
-        let mut map = self.base();
-        map.insert("lineEnding".into(), json!(self.header.line_ending.name()));
-        map.insert(
-            "columnDelimiter".into(),
-            json!(self.header.delimiter.name()),
-        );
-        Json::Object(map)
-    }
-
-    /// A job-list entry.
-    fn listed(&self) -> Json {
-        let mut map = self.base();
-        map.insert("jobType".into(), json!("V2Query"));
-        map.insert("lineEnding".into(), json!(self.header.line_ending.name()));
-        map.insert(
-            "columnDelimiter".into(),
-            json!(self.header.delimiter.name()),
-        );
-        Json::Object(map)
-    }
-
-    /// Job info (query-get-job-info.html).
-    fn info(&self) -> Json {
-        let Json::Object(mut map) = self.listed() else {
-            return Json::Null;
-        };
-        let processed = self.ids.as_ref().map_or(0, |ids| ids.len());
-        map.insert("numberRecordsProcessed".into(), json!(processed));
-        map.insert("retries".into(), json!(0));
-        map.insert("totalProcessingTime".into(), json!(processed));
-        map.insert("isPkChunkingSupported".into(), json!(true));
-        if let (JobState::Failed, Some(message)) = (self.header.state, &self.header.error_message) {
-            map.insert("errorMessage".into(), json!(message));
-        }
-        Json::Object(map)
-    }
-}
 
 /// What a results page needs of its job, taken under the Bulk lock without copying the
 /// job: its header, SOQL and a shared handle on its Ids.
@@ -121,9 +60,35 @@ impl PageSource {
     fn of(job: &QueryJob) -> Self {
         Self {
             header: job.header.clone(),
-            soql: job.soql.clone(),
-            ids: job.ids.clone(),
+            soql: job.kind.soql.clone(),
+            ids: job.ids(),
         }
+    }
+}
+
+impl Kind for Query {
+    const PATH: &'static str = "query";
+    const JOB_TYPE: &'static str = "V2Query";
+    const CLOSES: bool = false;
+
+    fn jobs(bulk: &mut BulkState) -> &mut BTreeMap<u64, QueryJob> {
+        &mut bulk.query
+    }
+
+    fn body(job: &QueryJob, body: Body) -> Json {
+        job.render(body)
+    }
+
+    /// Step 1 starts the job; step 2 runs the query and completes it.
+    fn step(job: &mut QueryJob, state: &EmulatorState, _lock_all: bool, now_ms: i64) -> u64 {
+        if job.header.state == JobState::UploadComplete {
+            job.header.set_state(JobState::InProgress, now_ms);
+        } else {
+            let fls = state.fls.read().unwrap_or_else(|e| e.into_inner()).clone();
+            let store = state.store.read().unwrap_or_else(|e| e.into_inner());
+            job.run(&store, &fls, now_ms);
+        }
+        0
     }
 }
 
@@ -181,33 +146,6 @@ fn unsupported(soql_text: &str) -> Option<&'static str> {
     None
 }
 
-fn bind(state: &EmulatorState, text: &str, now_ms: i64) -> Result<BoundQuery, ApiError> {
-    let fls = state.fls.read().unwrap_or_else(|e| e.into_inner()).clone();
-    let catalog = SchemaCatalog {
-        schema: &state.schema,
-        fls: &fls,
-    };
-    // [verify] that a bad query is refused at create with the SOQL engine's code/message.
-    let soql_error = |e: soql::SoqlError| bulk_error(StatusCode::BAD_REQUEST, e.code, e.message);
-    let query = soql::parse(text).map_err(soql_error)?;
-    soql::bind(query, &catalog, from_ms(now_ms)).map_err(soql_error)
-}
-
-/// The org's Bulk jobs, with jobs that ended more than 7 days ago purged first.
-fn lock_bulk(state: &EmulatorState) -> std::sync::MutexGuard<'_, BulkState> {
-    let mut bulk = state.bulk.lock().unwrap_or_else(|e| e.into_inner());
-    bulk.purge(state.clock.now_ms());
-    bulk
-}
-
-fn find(bulk: &BulkState, text: &str) -> Option<u64> {
-    let id = job_id(text)?;
-    bulk.query
-        .iter()
-        .find(|(_, job)| job.header.id == id)
-        .map(|(serial, _)| *serial)
-}
-
 /// `POST /jobs/query`: creates a job in UploadComplete; the object comes from the SOQL.
 pub async fn create(
     State(state): State<EmulatorState>,
@@ -222,7 +160,7 @@ pub async fn create(
 
 fn create_job(state: &EmulatorState, call: &CallContext, body: &[u8]) -> Result<Json, ApiError> {
     let map = json_object(body)?;
-    let text = |key: &str| map.get(key).and_then(Json::as_str);
+    let text = |key: &str| text_property(&map, key);
     let operation = text("operation").unwrap_or_default();
     let all = match operation {
         "query" => false,
@@ -233,16 +171,7 @@ fn create_job(state: &EmulatorState, call: &CallContext, body: &[u8]) -> Result<
     if soql_text.trim().is_empty() {
         return Err(invalid_property("query", &soql_text));
     }
-    let content_type = text("contentType").unwrap_or("CSV");
-    if content_type != "CSV" {
-        return Err(invalid_property("contentType", content_type));
-    }
-    let ending_text = text("lineEnding").unwrap_or("LF");
-    let line_ending = LineEnding::parse(ending_text)
-        .ok_or_else(|| invalid_property("lineEnding", ending_text))?;
-    let delimiter_text = text("columnDelimiter").unwrap_or("COMMA");
-    let delimiter = Delimiter::parse(delimiter_text)
-        .ok_or_else(|| invalid_property("columnDelimiter", delimiter_text))?;
+    let (line_ending, delimiter) = read_format(&map)?;
     let refuse = |message: &str| bulk_error(StatusCode::BAD_REQUEST, "API_ERROR", message);
     // The statement limit applies to Bulk query as to REST (salesforce-api.md 3.4), and is
     // checked before the text is scanned at all.
@@ -263,168 +192,49 @@ fn create_job(state: &EmulatorState, call: &CallContext, body: &[u8]) -> Result<
             "Aggregate Relationships not supported in Bulk Query",
         ));
     }
-    let mut bulk = lock_bulk(state);
-    let (id, serial) = bulk.allocate();
-    bulk.count_query_job(now);
-    let mut progress = Progress::default();
-    progress.start(now);
-    let job = QueryJob {
-        header: JobHeader {
-            id,
-            serial,
-            operation: if all { "queryAll" } else { "query" },
-            object: bound.object().to_owned(),
-            created_by: call.user,
-            created_ms: now,
-            modstamp_ms: now,
-            state: JobState::UploadComplete,
-            api_version: version_number(&call.version),
-            line_ending,
-            delimiter,
-            progress,
-            error_message: None,
-        },
-        soql: soql_text,
-        all,
-        ids: None,
+    let new = NewJob {
+        operation: if all { "queryAll" } else { "query" },
+        object: bound.object().to_owned(),
+        line_ending,
+        delimiter,
     };
-    let body = job.created();
-    bulk.query.insert(serial, job);
+    let body = lifecycle::create(state, |id, serial| {
+        let header = JobHeader::new((id, serial), new, call, JobState::UploadComplete, now);
+        Job {
+            header,
+            kind: Query::new(soql_text, all),
+        }
+    });
+    state
+        .usage
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .bulk_query_jobs
+        .add(now, 1);
     Ok(body)
 }
 
-/// Runs the query and keeps the matching Ids (the job completes), or fails the job.
-fn run(state: &EmulatorState, job: &mut QueryJob, now_ms: i64) {
+/// Binds a query job's SOQL against the schema as the org's FLS shows it.
+///
+/// # Errors
+/// The SOQL engine's code and message in a Bulk error body. [verify] that a bad query is
+/// refused at create with the engine's code and message.
+fn bind(state: &EmulatorState, text: &str, now_ms: i64) -> Result<BoundQuery, ApiError> {
     let fls = state.fls.read().unwrap_or_else(|e| e.into_inner()).clone();
-    let store = state.store.read().unwrap_or_else(|e| e.into_inner());
-    match execute(&store, &fls, &job.soql, job.all, now_ms) {
-        Ok(execution) => {
-            let ids: Arc<[SfId]> = store
-                .table(execution.object)
-                .map(|table| {
-                    execution
-                        .rows
-                        .iter()
-                        .filter_map(|at| table.row(*at).map(|r| r.id))
-                        .collect()
-                })
-                .unwrap_or_else(|| Arc::from(Vec::new()));
-            job.ids = Some(ids);
-            job.header.set_state(JobState::JobComplete, now_ms);
-        }
-        Err(_) => {
-            job.header.error_message = Some("InvalidBatch : Failed to process query".into());
-            job.header.set_state(JobState::Failed, now_ms);
-        }
-    }
+    execution::bind(&state.schema, &fls, text, now_ms)
+        .map_err(|e| bulk_error(StatusCode::BAD_REQUEST, e.code, e.message))
 }
 
-/// Takes every step due: step 1 starts the job, step 2 runs it.
-fn catch_up(state: &EmulatorState, job: &mut QueryJob, now_ms: i64) {
-    while !job.header.state.is_terminal()
-        && job.header.progress.done < job.header.progress.due(now_ms)
-    {
-        job.header.progress.done += 1;
-        match job.header.state {
-            JobState::UploadComplete => job.header.set_state(JobState::InProgress, now_ms),
-            _ => run(state, job, now_ms),
-        }
-    }
-}
-
-/// `GET /jobs/query/{id}`: job info; each call is one poll.
-pub async fn info(
-    State(state): State<EmulatorState>,
-    Path((_, id)): Path<(String, String)>,
-) -> Response {
-    let now = state.clock.now_ms();
-    let mut bulk = lock_bulk(&state);
-    let Some(job) = find(&bulk, &id).and_then(|s| bulk.query.get_mut(&s)) else {
-        return no_such_job().into_response();
-    };
-    if !job.header.state.is_terminal() {
-        job.header.progress.polls += 1;
-    }
-    catch_up(&state, job, now);
-    axum::Json(job.info()).into_response()
-}
-
-/// `GET /jobs/query`: every query job.
-pub async fn list(
-    State(state): State<EmulatorState>,
-    Extension(call): Extension<CallContext>,
-    params: Params,
-) -> Response {
-    let now = state.clock.now_ms();
-    let mut bulk = lock_bulk(&state);
-    for job in bulk.query.values_mut() {
-        catch_up(&state, job, now);
-    }
-    let wanted = params.get("jobType").map(String::as_str);
-    let records: Vec<Json> = if wanted.is_some_and(|t| t != "V2Query") {
-        Vec::new()
-    } else {
-        bulk.query.values().map(QueryJob::listed).collect()
-    };
-    let path = format!("/services/data/{}/jobs/query", call.version);
-    axum::Json(list_page(records, &params, &path)).into_response()
-}
-
-/// `PATCH /jobs/query/{id}` `{"state":"Aborted"}`: only while UploadComplete or InProgress.
-pub async fn abort(
-    State(state): State<EmulatorState>,
-    Path((_, id)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    let map = match json_object(&body) {
-        Ok(map) => map,
-        Err(error) => return error.into_response(),
-    };
-    let wanted = map
-        .get("state")
-        .and_then(Json::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let now = state.clock.now_ms();
-    let mut bulk = lock_bulk(&state);
-    let Some(job) = find(&bulk, &id).and_then(|s| bulk.query.get_mut(&s)) else {
-        return no_such_job().into_response();
-    };
-    catch_up(&state, job, now);
-    let current = job.header.state;
-    match wanted.as_str() {
-        "Aborted" if !current.is_terminal() => job.header.set_state(JobState::Aborted, now),
-        "Aborted" | "UploadComplete" | "Open" | "InProgress" | "JobComplete" | "Failed" => {
-            return cannot_change(job.header.id.as_str(), current.name(), &wanted).into_response();
-        }
-        other => return invalid_property("state", other).into_response(),
-    }
-    axum::Json(job.created()).into_response()
-}
-
-/// `DELETE /jobs/query/{id}`: 204, except while the job runs.
-pub async fn delete(
-    State(state): State<EmulatorState>,
-    Path((_, id)): Path<(String, String)>,
-) -> Response {
-    let now = state.clock.now_ms();
-    let mut bulk = lock_bulk(&state);
-    let Some(serial) = find(&bulk, &id) else {
-        return no_such_job().into_response();
-    };
-    let Some(job) = bulk.query.get_mut(&serial) else {
-        return no_such_job().into_response();
-    };
-    catch_up(&state, job, now);
-    if job.header.state == JobState::InProgress {
-        return invalid_state(format!(
-            "Job {} is InProgress: to be deleted, a job must have a state of UploadComplete, JobComplete, Aborted, or Failed",
-            job.header.id.as_str()
-        ))
-        .into_response();
-    }
-    bulk.query.remove(&serial);
-    StatusCode::NO_CONTENT.into_response()
+/// 412 `JOB_NOT_COMPLETE` for results asked of a job in `state` (the documented body).
+fn not_complete(state: JobState) -> ApiError {
+    bulk_error(
+        StatusCode::PRECONDITION_FAILED,
+        "JOB_NOT_COMPLETE",
+        format!(
+            "can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: {}",
+            state.constant()
+        ),
+    )
 }
 
 /// A locator: the offset of a page, as the base64 text orgs use (`MTAwMDA` is "10000").
@@ -472,15 +282,12 @@ pub async fn results(
     params: Params,
 ) -> Response {
     let now = state.clock.now_ms();
-    let job = {
-        let mut bulk = lock_bulk(&state);
-        let Some(job) = find(&bulk, &id).and_then(|s| bulk.query.get_mut(&s)) else {
-            return no_such_job().into_response();
+    let job =
+        match lifecycle::with_job(&state, &call, &id, |job: &mut QueryJob| PageSource::of(job)) {
+            Ok(job) => job,
+            Err(error) => return error.into_response(),
         };
-        catch_up(&state, job, now);
-        PageSource::of(job)
-    };
-    if version_number(&call.version) != job.header.api_version {
+    if call.version_number() != job.header.api_version {
         // [verify] code and wording; the guide documents only the 409.
         return bulk_error(
             StatusCode::CONFLICT,
@@ -493,15 +300,7 @@ pub async fn results(
         .into_response();
     }
     if job.header.state != JobState::JobComplete {
-        return bulk_error(
-            StatusCode::PRECONDITION_FAILED,
-            "JOB_NOT_COMPLETE",
-            format!(
-                "can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: {}",
-                job.header.state.constant()
-            ),
-        )
-        .into_response();
+        return not_complete(job.header.state).into_response();
     }
     let max = match params.get("maxRecords").map(|m| m.parse::<usize>()) {
         None => DEFAULT_PAGE,
@@ -602,28 +401,16 @@ pub async fn result_pages(
     Path((_, id)): Path<(String, String)>,
     params: Params,
 ) -> Response {
-    if version_number(&call.version) < 58 {
+    if call.version_number() < 58 {
         return ApiError::not_found().into_response();
     }
-    let now = state.clock.now_ms();
-    let job = {
-        let mut bulk = lock_bulk(&state);
-        let Some(job) = find(&bulk, &id).and_then(|s| bulk.query.get_mut(&s)) else {
-            return no_such_job().into_response();
+    let job =
+        match lifecycle::with_job(&state, &call, &id, |job: &mut QueryJob| PageSource::of(job)) {
+            Ok(job) => job,
+            Err(error) => return error.into_response(),
         };
-        catch_up(&state, job, now);
-        PageSource::of(job)
-    };
     if job.header.state != JobState::JobComplete {
-        return bulk_error(
-            StatusCode::PRECONDITION_FAILED,
-            "JOB_NOT_COMPLETE",
-            format!(
-                "can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: {}",
-                job.header.state.constant()
-            ),
-        )
-        .into_response();
+        return not_complete(job.header.state).into_response();
     }
     let total = job.ids.as_ref().map_or(0, |ids| ids.len());
     let first_page = params

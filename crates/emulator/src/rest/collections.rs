@@ -18,11 +18,12 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::id::SfId;
 
-use super::super::errors::{ApiError, RecordError};
-use super::super::server::CallContext;
-use super::super::state::EmulatorState;
-use super::super::write::{self, WriteFailure, WriteOp, Written};
-use super::{Params, object_def, render_record, resolve_fields};
+use crate::call::{CallContext, Params, json_object, object_def};
+use crate::errors::{ApiError, RecordError};
+use crate::respond::{render_record, resolve_fields};
+use crate::state::EmulatorState;
+use crate::store::Store;
+use crate::write::{self, WriteContext, WriteFailure, WriteOp, Written};
 
 /// The most records one Collections call takes.
 pub const MAX_RECORDS: usize = 200;
@@ -53,7 +54,7 @@ struct Batch {
 }
 
 fn parse_batch(body: &[u8]) -> Result<Batch, ApiError> {
-    let map = super::json_object(body)?;
+    let map = json_object(body)?;
     let all_or_none = match map.get("allOrNone") {
         None | Some(Json::Null) => false,
         Some(Json::Bool(b)) => *b,
@@ -163,11 +164,7 @@ fn run(
     all_or_none: bool,
     count: usize,
     upsert: bool,
-    mut op: impl FnMut(
-        &mut super::super::store::Store,
-        &super::super::write::WriteContext<'_>,
-        usize,
-    ) -> Row,
+    mut op: impl FnMut(&mut Store, &WriteContext<'_>, usize) -> Row,
 ) -> Response {
     let locks: Vec<bool> = (0..count)
         .map(|_| state.lock_fault(call.lock_all))
@@ -618,7 +615,7 @@ pub async fn retrieve_post(
     Path((_, object)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let map = match super::json_object(&body) {
+    let map = match json_object(&body) {
         Ok(map) => map,
         Err(error) => return error.into_response(),
     };

@@ -18,12 +18,13 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use serde_json::{Map, Value as Json, json};
 use tower::ServiceExt;
 
-use super::super::errors::ApiError;
-use super::super::server::CallContext;
-use super::super::state::EmulatorState;
+use crate::call::{CallContext, json_object, with_org_fallbacks};
+use crate::errors::ApiError;
+use crate::state::EmulatorState;
 
 /// Most subrequests in one Composite call.
 pub const MAX_SUBREQUESTS: usize = 25;
@@ -168,13 +169,20 @@ fn valid_reference_id(id: &str) -> bool {
         && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The Composite routes below `/services/data/{version}`.
+pub fn router() -> Router<EmulatorState> {
+    Router::new()
+        .route("/composite", post(composite))
+        .route("/composite/", post(composite))
+}
+
 /// `POST /composite`.
 pub async fn composite(
     State(state): State<EmulatorState>,
     Extension(call): Extension<CallContext>,
     body: Bytes,
 ) -> Response {
-    let map = match super::json_object(&body) {
+    let map = match json_object(&body) {
         Ok(map) => map,
         Err(error) => return error.into_response(),
     };
@@ -248,7 +256,10 @@ pub async fn composite(
 
     let _serial = state.composite.lock().await;
     let router: Router = Router::new()
-        .nest("/services/data/{version}", super::router())
+        .nest(
+            "/services/data/{version}",
+            with_org_fallbacks(super::router()),
+        )
         .with_state(state.clone());
     if all_or_none {
         state

@@ -12,11 +12,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
 
-use super::super::errors::ApiError;
-use super::super::schema::{FieldType, ObjectDef};
-use super::super::server::CallContext;
-use super::super::state::EmulatorState;
-use super::object_def;
+use crate::call::{CallContext, object_def};
+use crate::errors::ApiError;
+use crate::schema::{FieldType, ObjectDef};
+use crate::state::EmulatorState;
 
 fn urls(version: &str, object: &str) -> Json {
     let base = format!("/services/data/{version}/sobjects/{object}");

@@ -13,12 +13,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::super::clock::format_datetime;
-use super::super::errors::ApiError;
-use super::super::server::CallContext;
-use super::super::state::EmulatorState;
-use super::super::value::parse_datetime;
-use super::object_def;
+use crate::call::{CallContext, Params, object_def};
+use crate::clock::format_datetime;
+use crate::errors::ApiError;
+use crate::state::EmulatorState;
+use crate::value::{Value, parse_datetime};
 
 /// Most Ids one call returns.
 const MAX_IDS: usize = 600_000;
@@ -74,7 +73,7 @@ pub async fn updated(
     State(state): State<EmulatorState>,
     Extension(_call): Extension<CallContext>,
     Path((_, object)): Path<(String, String)>,
-    super::Params(params): super::Params,
+    Params(params): Params,
 ) -> Response {
     let (index, def) = match object_def(&state.schema, &object) {
         Ok(found) => found,
@@ -94,7 +93,7 @@ pub async fn updated(
             t.rows()
                 .iter()
                 .filter(|r| r.deleted_ms.is_none())
-                .filter(|r| matches!(r.get(stamp), Some(super::super::value::Value::DateTime(ms)) if *ms >= window.start && *ms < window.end))
+                .filter(|r| matches!(r.get(stamp), Some(Value::DateTime(ms)) if *ms >= window.start && *ms < window.end))
                 .map(|r| r.id.as_str().to_owned())
                 .collect()
         })
@@ -116,7 +115,7 @@ pub async fn deleted(
     State(state): State<EmulatorState>,
     Extension(_call): Extension<CallContext>,
     Path((_, object)): Path<(String, String)>,
-    super::Params(params): super::Params,
+    Params(params): Params,
 ) -> Response {
     let (index, _) = match object_def(&state.schema, &object) {
         Ok(found) => found,

@@ -15,11 +15,11 @@ use serde_json::{Value as Json, json};
 
 use crate::id::SfId;
 
-use super::super::errors::{ApiError, RecordError};
-use super::super::server::CallContext;
-use super::super::state::EmulatorState;
-use super::super::write::{self, WriteFailure, WriteOp};
-use super::{Params, json_object, object_def, record_url, render_record, resolve_fields};
+use crate::call::{CallContext, Params, json_object, object_def};
+use crate::errors::{ApiError, RecordError};
+use crate::respond::{record_url, render_record, resolve_fields};
+use crate::state::EmulatorState;
+use crate::write::{self, WriteFailure, WriteOp};
 
 fn lock_error() -> ApiError {
     RecordError::new(

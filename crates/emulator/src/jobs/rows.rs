@@ -4,17 +4,18 @@
 //! It owns the meaning of a CSV cell for a field: an empty cell leaves the field as it is
 //! (unset on insert), `#N/A` sets it to null, `Rel.Ext__c` names a parent by external ID
 //! (datafiles-prepare-csv.html in the Bulk API 2.0 guide). It never writes a record except
-//! through [`super::super::write`] and never renders HTTP.
+//! through [`crate::write`], never renders HTTP and never reaches for the org's state.
 
 use serde_json::{Map, Value as Json};
 
 use crate::id::SfId;
 
-use super::super::errors::RecordError;
-use super::super::state::EmulatorState;
-use super::super::store::Store;
-use super::super::value::Incoming;
-use super::super::write::{self, Input, WriteContext, WriteFailure, WriteOp, Written};
+use crate::errors::{RecordError, err};
+use crate::fls::Fls;
+use crate::schema::Schema;
+use crate::store::Store;
+use crate::value::Incoming;
+use crate::write::{self, Input, WriteContext, WriteFailure, WriteOp, Written};
 
 /// An ingest operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,12 +104,11 @@ pub fn sf_error(error: &RecordError) -> String {
 /// # Errors
 /// The job's `errorMessage` for the first column the object does not have.
 pub fn columns(
-    state: &EmulatorState,
+    schema: &Schema,
+    fls: &Fls,
     object: &str,
     header: &[Option<String>],
 ) -> Result<Vec<Column>, String> {
-    let fls = state.fls.read().unwrap_or_else(|e| e.into_inner()).clone();
-    let schema = &state.schema;
     let not_found = |name: &str| format!("InvalidBatch : Field name not found : {name}");
     let def = schema.object(object).ok_or_else(|| not_found(object))?;
     let mut out = Vec::with_capacity(header.len());
@@ -134,15 +134,6 @@ pub fn columns(
         out.push(parent.ok_or_else(|| not_found(name))?);
     }
     Ok(out)
-}
-
-/// A per-row failure with the fields at fault.
-pub fn failure(code: &'static str, message: impl Into<String>, fields: &[&str]) -> RecordError {
-    RecordError::new(
-        code,
-        message,
-        fields.iter().map(|f| (*f).to_owned()).collect(),
-    )
 }
 
 /// What a job needs to write one row.
@@ -222,12 +213,12 @@ pub fn process_row(
             };
             return Err(Outcome::Failure {
                 id: None,
-                error: failure("MISSING_ARGUMENT", message, &[]),
+                error: err("MISSING_ARGUMENT", message, &[]),
             });
         };
         let id = SfId::parse(text).map_err(|_| Outcome::Failure {
             id: None,
-            error: failure("MALFORMED_ID", format!("malformed id {text}"), &[]),
+            error: err("MALFORMED_ID", format!("malformed id {text}"), &[]),
         })?;
         let wrong_type = store
             .schema()
@@ -236,7 +227,7 @@ pub fn process_row(
         if wrong_type {
             return Err(Outcome::Failure {
                 id: Some(id),
-                error: failure(
+                error: err(
                     "MALFORMED_ID",
                     format!("{} ID: id value of incorrect type: {text}", job.object),
                     &["Id"],
@@ -253,7 +244,7 @@ pub fn process_row(
         Err(WriteFailure::Record(error)) => Outcome::Failure { id, error },
         Err(WriteFailure::MultipleMatches(_)) => Outcome::Failure {
             id,
-            error: failure(
+            error: err(
                 "DUPLICATE_EXTERNAL_ID",
                 format!(
                     "{}: more than one record found for external id field: {}",
@@ -282,7 +273,7 @@ pub fn process_row(
             let Some(value) = value.filter(|v| *v != "#N/A") else {
                 return Outcome::Failure {
                     id: None,
-                    error: failure("MISSING_ARGUMENT", format!("{key} not specified"), &[key]),
+                    error: err("MISSING_ARGUMENT", format!("{key} not specified"), &[key]),
                 };
             };
             let op = WriteOp::Upsert {

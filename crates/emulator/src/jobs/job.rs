@@ -1,19 +1,21 @@
-//! What ingest and query jobs share: job states, the progress clock that moves a job
-//! forward only as it is polled or as the emulator clock advances, the Bulk error body, and
-//! the common job-info fields.
+//! What ingest and query jobs are made of alike: job states, the progress clock that moves a
+//! job forward only as it is polled or as the emulator clock advances, the header every job
+//! carries and the bodies it renders into, and the Bulk error bodies.
 //!
 //! Progress is deterministic so tests drive it without sleeping: after a job is closed
 //! (ingest) or created (query), each `GET` of its job info is one step, and so is each whole
-//! second of the emulator clock (`POST /_emulator/clock/advance`). What a step does is up to
-//! the job kind ([`super::ingest`], [`super::query`]). This module never touches records.
+//! second of the emulator clock (`POST /_emulator/clock/advance`). [`crate::bulk::lifecycle`] takes
+//! the steps; what a step does is up to the job kind. This module never touches records or
+//! the org's state.
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value as Json, json};
 
+use crate::call::CallContext;
+use crate::clock::format_datetime;
+use crate::errors::ApiError;
 use crate::id::SfId;
 
-use super::super::clock::format_datetime;
-use super::super::errors::ApiError;
 use super::csv::{Delimiter, LineEnding};
 
 /// One step of processing per this many milliseconds of the emulator clock.
@@ -101,6 +103,16 @@ impl Progress {
     }
 }
 
+/// A Bulk job: the header every job has and what its kind `K` adds ([`super::ingest`],
+/// [`super::query`]).
+#[derive(Debug, Clone)]
+pub struct Job<K> {
+    /// Fields every job has.
+    pub header: JobHeader,
+    /// What the job's kind holds.
+    pub kind: K,
+}
+
 /// What every job carries, whatever its kind.
 #[derive(Debug, Clone)]
 pub struct JobHeader {
@@ -132,10 +144,109 @@ pub struct JobHeader {
     pub error_message: Option<String>,
 }
 
+/// What a create request made of a job, whatever its kind.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// The operation as job info shows it (`insert`, `queryAll`, ...).
+    pub operation: &'static str,
+    /// The object's API name.
+    pub object: String,
+    /// `lineEnding`.
+    pub line_ending: LineEnding,
+    /// `columnDelimiter`.
+    pub delimiter: Delimiter,
+}
+
 impl JobHeader {
-    /// The leading job-info fields, in the order orgs send them: `id, operation, object,
-    /// createdById, createdDate, systemModstamp, state`.
-    pub fn leading(&self) -> Map<String, Json> {
+    /// The header of a job `call` creates at `now_ms` in `state`: Open for an ingest job
+    /// awaiting its upload, UploadComplete for a query job, whose progress starts at once.
+    pub fn new(
+        (id, serial): (SfId, u64),
+        job: NewJob,
+        call: &CallContext,
+        state: JobState,
+        now_ms: i64,
+    ) -> Self {
+        let mut progress = Progress::default();
+        if state != JobState::Open {
+            progress.start(now_ms);
+        }
+        Self {
+            id,
+            serial,
+            operation: job.operation,
+            object: job.object,
+            created_by: call.user,
+            created_ms: now_ms,
+            modstamp_ms: now_ms,
+            state,
+            api_version: call.version_number(),
+            line_ending: job.line_ending,
+            delimiter: job.delimiter,
+            progress,
+            error_message: None,
+        }
+    }
+}
+
+/// A text property of a create request.
+pub fn text_property<'m>(map: &'m Map<String, Json>, key: &str) -> Option<&'m str> {
+    map.get(key).and_then(Json::as_str)
+}
+
+/// The file format a create request asks for: `contentType` must be `CSV` (the default),
+/// `lineEnding` is `LF` or `CRLF` (default `LF`), `columnDelimiter` one of the six
+/// delimiters (default `COMMA`).
+///
+/// # Errors
+/// 400 `API_ERROR` naming the first property with a value the Bulk API does not take.
+pub fn read_format(map: &Map<String, Json>) -> Result<(LineEnding, Delimiter), ApiError> {
+    let content_type = text_property(map, "contentType").unwrap_or("CSV");
+    if content_type != "CSV" {
+        return Err(invalid_property("contentType", content_type));
+    }
+    let ending_text = text_property(map, "lineEnding").unwrap_or("LF");
+    let line_ending = LineEnding::parse(ending_text)
+        .ok_or_else(|| invalid_property("lineEnding", ending_text))?;
+    let delimiter_text = text_property(map, "columnDelimiter").unwrap_or("COMMA");
+    let delimiter = Delimiter::parse(delimiter_text)
+        .ok_or_else(|| invalid_property("columnDelimiter", delimiter_text))?;
+    Ok((line_ending, delimiter))
+}
+
+/// The bodies a job renders into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// The answer to a close or abort (`PATCH`).
+    StateChange,
+    /// The answer to a create.
+    Created,
+    /// An entry of the job list.
+    Listed,
+    /// Job info (`GET /jobs/{kind}/{id}`).
+    Info,
+}
+
+/// What a body holds besides the fields every body has. Each kind decides per [`Body`];
+/// [`JobHeader::render`] keeps the order orgs send the fields in.
+#[derive(Debug, Clone, Default)]
+pub struct Sections {
+    /// `jobType` (`V2Ingest`, `V2Query`).
+    pub job_type: Option<&'static str>,
+    /// `contentUrl`.
+    pub content_url: Option<String>,
+    /// `lineEnding` and `columnDelimiter`.
+    pub format: bool,
+    /// The processing counters of job info, followed by `errorMessage` once Failed.
+    pub counters: Option<Vec<(&'static str, Json)>>,
+}
+
+impl JobHeader {
+    /// A body in the order orgs send it: `id, operation, object, createdById, createdDate,
+    /// systemModstamp, state`, the kind's `own` fields (an upsert's
+    /// `externalIdFieldName`), `concurrencyMode, contentType, apiVersion`, then the
+    /// `sections` asked for.
+    pub fn render(&self, own: &[(&'static str, Json)], sections: Sections) -> Json {
         let mut map = Map::new();
         map.insert("id".into(), json!(self.id.as_str()));
         map.insert("operation".into(), json!(self.operation));
@@ -150,18 +261,46 @@ impl JobHeader {
             json!(format_datetime(self.modstamp_ms)),
         );
         map.insert("state".into(), json!(self.state.name()));
-        map
-    }
-
-    /// `apiVersion` as the JSON number orgs send (`66.0`).
-    pub fn api_version_json(&self) -> Json {
-        json!(f64::from(self.api_version))
+        for (name, value) in own {
+            map.insert((*name).into(), value.clone());
+        }
+        map.insert("concurrencyMode".into(), json!("Parallel"));
+        map.insert("contentType".into(), json!("CSV"));
+        // `apiVersion` is the JSON number orgs send (`66.0`).
+        map.insert("apiVersion".into(), json!(f64::from(self.api_version)));
+        if let Some(job_type) = sections.job_type {
+            map.insert("jobType".into(), json!(job_type));
+        }
+        if let Some(url) = sections.content_url {
+            map.insert("contentUrl".into(), json!(url));
+        }
+        if sections.format {
+            map.insert("lineEnding".into(), json!(self.line_ending.name()));
+            map.insert("columnDelimiter".into(), json!(self.delimiter.name()));
+        }
+        if let Some(counters) = sections.counters {
+            map.extend(
+                counters
+                    .into_iter()
+                    .map(|(name, value)| (name.into(), value)),
+            );
+            if let (JobState::Failed, Some(message)) = (self.state, &self.error_message) {
+                map.insert("errorMessage".into(), json!(message));
+            }
+        }
+        Json::Object(map)
     }
 
     /// Moves to `state` at `now_ms`.
     pub fn set_state(&mut self, state: JobState, now_ms: i64) {
         self.state = state;
         self.modstamp_ms = now_ms;
+    }
+
+    /// Whether the job is being processed: closed or created, and not yet ended. Only then
+    /// does a poll count and a step run.
+    pub fn is_processing(&self) -> bool {
+        self.state != JobState::Open && !self.state.is_terminal()
     }
 }
 
@@ -206,15 +345,6 @@ pub fn invalid_property(property: &str, value: &str) -> ApiError {
     )
 }
 
-/// Parses the `{version}` path segment (`v66.0`) into 66.
-pub fn version_number(segment: &str) -> u32 {
-    segment
-        .strip_prefix('v')
-        .and_then(|v| v.strip_suffix(".0"))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 /// Reads a job-id path segment as an 18-character Id, if it is a well-formed Bulk job Id.
 pub fn job_id(text: &str) -> Option<SfId> {
     SfId::parse(text).ok().filter(|id| id.key_prefix() == "750")
@@ -241,7 +371,6 @@ mod tests {
         use axum::response::IntoResponse;
         let response = invalid_property("operation", "merge").into_response();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(version_number("v61.0"), 61);
         let job = SfId::from_parts("750", 7);
         assert_eq!(job_id(job.as_str()), Some(job));
         assert_eq!(job_id(job.short()), Some(job));
