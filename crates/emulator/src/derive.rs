@@ -27,22 +27,53 @@ pub fn text_of<'r>(object: &ObjectDef, record: &'r Record, name: &str) -> Option
         .and_then(Value::as_text)
 }
 
-fn set(object: &ObjectDef, record: &mut Record, name: &str, value: Option<Value>) {
-    if let Some(at) = object.field_index(name) {
-        record.set(at, value);
-    }
+/// The record being derived: its object, its values, and the fields the write itself set
+/// (a derivation never overrides what the caller gave).
+struct Draft<'a> {
+    object: &'a ObjectDef,
+    record: &'a mut Record,
+    touched: &'a [usize],
 }
 
-fn was_touched(object: &ObjectDef, touched: &[usize], name: &str) -> bool {
-    object
-        .field_index(name)
-        .is_some_and(|at| touched.contains(&at))
+impl Draft<'_> {
+    fn get(&self, name: &str) -> Option<Value> {
+        self.object
+            .field_index(name)
+            .and_then(|at| self.record.get(at))
+            .cloned()
+    }
+
+    fn text(&self, name: &str) -> Option<&str> {
+        text_of(self.object, self.record, name)
+    }
+
+    fn set(&mut self, name: &str, value: Option<Value>) {
+        if let Some(at) = self.object.field_index(name) {
+            self.record.set(at, value);
+        }
+    }
+
+    fn set_ms(&mut self, name: &str, ms: i64) {
+        self.set(name, Some(Value::DateTime(ms)));
+    }
+
+    fn was_touched(&self, name: &str) -> bool {
+        self.object
+            .field_index(name)
+            .is_some_and(|at| self.touched.contains(&at))
+    }
+
+    /// Whether a derived field is due: its source changed or it has no value yet, and the
+    /// write did not set it itself.
+    fn due(&self, name: &str, source_changed: bool) -> bool {
+        (source_changed || self.get(name).is_none()) && !self.was_touched(name)
+    }
 }
 
 /// Sets the derived fields of `record` (a new record when `old` is `None`).
 ///
 /// # Errors
-/// Never today; kept fallible for derivations that can refuse a record.
+/// `FIELD_INTEGRITY_EXCEPTION` for an Event whose end and duration disagree.
 pub fn derive(
     store: &Store,
     schema: &Schema,
@@ -52,234 +83,220 @@ pub fn derive(
     touched: &[usize],
     now: i64,
 ) -> Result<(), RecordError> {
-    let get = |record: &Record, name: &str| -> Option<Value> {
-        object
-            .field_index(name)
-            .and_then(|at| record.get(at))
-            .cloned()
+    let mut draft = Draft {
+        object,
+        record,
+        touched,
     };
+    let old_value =
+        |name: &str| old.and_then(|o| object.field_index(name).and_then(|at| o.get(at)).cloned());
     match object.name.as_str() {
-        "Task" | "Case" => {
-            let closed = text_of(object, record, "Status")
-                .is_some_and(|s| schema.is_closed_status(&object.name, s));
-            set(object, record, "IsClosed", Some(Value::Bool(closed)));
-            if object.name == "Task" {
-                // Task.CompletedDateTime: stamped when the task closes, cleared on reopening.
-                if !closed {
-                    set(object, record, "CompletedDateTime", None);
-                } else if get(record, "CompletedDateTime").is_none() {
-                    set(
-                        object,
-                        record,
-                        "CompletedDateTime",
-                        Some(Value::DateTime(now)),
-                    );
-                }
-            }
-            if object.name == "Case" {
-                let was_closed = old
-                    .and_then(|o| get(o, "IsClosed"))
-                    .is_some_and(|v| v == Value::Bool(true));
-                if !closed {
-                    set(object, record, "ClosedDate", None);
-                } else if (!was_closed || get(record, "ClosedDate").is_none())
-                    && !was_touched(object, touched, "ClosedDate")
-                {
-                    set(object, record, "ClosedDate", Some(Value::DateTime(now)));
-                }
-            }
+        "Task" => derive_task(schema, &mut draft, now),
+        "Case" => {
+            let was_closed = old_value("IsClosed") == Some(Value::Bool(true));
+            derive_case(schema, &mut draft, was_closed, now);
         }
         "Opportunity" => {
-            if let Some(stage) = text_of(object, record, "StageName").map(str::to_owned) {
-                let info = schema
-                    .stages
-                    .get(&stage)
-                    .cloned()
-                    .unwrap_or_else(|| super::standard::stage_info_for(&stage));
-                set(object, record, "IsClosed", Some(Value::Bool(info.closed)));
-                set(object, record, "IsWon", Some(Value::Bool(info.won)));
-                let stage_changed = old
-                    .and_then(|o| text_of(object, o, "StageName").map(str::to_owned))
-                    .as_deref()
-                    != Some(stage.as_str());
-                if (stage_changed || get(record, "Probability").is_none())
-                    && !was_touched(object, touched, "Probability")
-                {
-                    set(
-                        object,
-                        record,
-                        "Probability",
-                        Some(Value::Number(info.probability)),
-                    );
-                }
-                if (stage_changed || get(record, "ForecastCategoryName").is_none())
-                    && !was_touched(object, touched, "ForecastCategoryName")
-                {
-                    set(
-                        object,
-                        record,
-                        "ForecastCategoryName",
-                        Some(Value::Text(Arc::from(info.forecast_category))),
-                    );
-                }
-            }
-        }
-        "Contract" => {
-            let start = get(record, "StartDate").and_then(|v| v.as_date());
-            let term = get(record, "ContractTerm").and_then(|v| v.as_number());
-            let end = match (start, term) {
-                (Some(start), Some(term)) if term >= 0.0 => whole(term)
-                    .and_then(|t| u32::try_from(t).ok())
-                    .and_then(|m| start.checked_add_months(Months::new(m)))
-                    .and_then(|d| d.checked_sub_signed(Duration::days(1)))
-                    .map(Value::Date),
-                _ => None,
-            };
-            set(object, record, "EndDate", end);
-            let code = match text_of(object, record, "Status") {
-                Some("In Approval Process") => "InApproval",
-                Some("Activated") => "Activated",
-                Some("Terminated") => "Terminated",
-                Some("Expired") => "Expired",
-                _ => "Draft",
-            };
-            set(
-                object,
-                record,
-                "StatusCode",
-                Some(Value::Text(Arc::from(code))),
+            let old_stage = old_value("StageName");
+            derive_opportunity(
+                schema,
+                &mut draft,
+                old_stage.as_ref().and_then(Value::as_text),
             );
         }
-        "Contact" | "User" => {
-            let first = text_of(object, record, "FirstName").unwrap_or_default();
-            let last = text_of(object, record, "LastName").unwrap_or_default();
-            let full = if first.is_empty() {
-                last.to_owned()
-            } else {
-                format!("{first} {last}")
-            };
-            set(object, record, "Name", Some(Value::Text(Arc::from(full))));
-        }
-        "Event" => {
-            let all_day = get(record, "IsAllDayEvent") == Some(Value::Bool(true));
-            let start = if was_touched(object, touched, "StartDateTime") {
-                get(record, "StartDateTime")
-            } else {
-                get(record, "ActivityDateTime").or_else(|| get(record, "StartDateTime"))
-            };
-            if let (Some(Value::DateTime(start_ms)), false) = (start.clone(), all_day) {
-                set(
-                    object,
-                    record,
-                    "StartDateTime",
-                    Some(Value::DateTime(start_ms)),
-                );
-                set(
-                    object,
-                    record,
-                    "ActivityDateTime",
-                    Some(Value::DateTime(start_ms)),
-                );
-                set(
-                    object,
-                    record,
-                    "ActivityDate",
-                    Some(Value::Date(from_ms(start_ms).date_naive())),
-                );
-                let duration = get(record, "DurationInMinutes").and_then(|v| v.as_number());
-                let end = get(record, "EndDateTime");
-                let end_given = was_touched(object, touched, "EndDateTime");
-                // Given together, they must agree (salesforce-api.md 8). The code and
-                // wording of the refusal are [verify].
-                if end_given
-                    && was_touched(object, touched, "DurationInMinutes")
-                    && let (Some(minutes), Some(Value::DateTime(end_ms))) = (duration, &end)
-                    && whole(minutes).map(|m| m.saturating_mul(60_000))
-                        != Some(end_ms.saturating_sub(start_ms))
-                {
-                    return Err(RecordError::new(
-                        "FIELD_INTEGRITY_EXCEPTION",
-                        "EndDateTime and DurationInMinutes don't agree: the end must be the start plus the duration",
-                        vec!["EndDateTime".to_owned(), "DurationInMinutes".to_owned()],
-                    ));
-                }
-                match (duration, end) {
-                    (Some(minutes), _) if !end_given => {
-                        let end_ms = start_ms
-                            .saturating_add(whole(minutes).unwrap_or(0).saturating_mul(60_000));
-                        set(object, record, "EndDateTime", Some(Value::DateTime(end_ms)));
-                    }
-                    (_, Some(Value::DateTime(end_ms))) => {
-                        let minutes = (end_ms - start_ms) / 60_000;
-                        set(
-                            object,
-                            record,
-                            "DurationInMinutes",
-                            i32::try_from(minutes)
-                                .ok()
-                                .map(|m| Value::Number(f64::from(m))),
-                        );
-                    }
-                    _ => {}
-                }
-            }
-            if all_day && let Some(Value::Date(day)) = get(record, "ActivityDate") {
-                let start_ms = day
-                    .and_hms_opt(0, 0, 0)
-                    .map(|t| t.and_utc().timestamp_millis())
-                    .unwrap_or(0);
-                set(
-                    object,
-                    record,
-                    "StartDateTime",
-                    Some(Value::DateTime(start_ms)),
-                );
-                set(
-                    object,
-                    record,
-                    "ActivityDateTime",
-                    Some(Value::DateTime(start_ms)),
-                );
-                set(
-                    object,
-                    record,
-                    "EndDateTime",
-                    Some(Value::DateTime(start_ms + 86_400_000 - 60_000)),
-                );
-                set(
-                    object,
-                    record,
-                    "DurationInMinutes",
-                    Some(Value::Number(1440.0)),
-                );
-            }
-        }
+        "Contract" => derive_contract(&mut draft),
+        "Contact" | "User" => derive_name(&mut draft),
+        "Event" => derive_event(&mut draft)?,
         _ => {}
     }
     if old.is_none() {
-        // Auto-numbers count the object's rows, deleted ones included, so numbers are
-        // never reused (a rolled-back insert may free one, as on an org).
-        let taken = schema
-            .object_index(&object.name)
-            .and_then(|at| store.table(at))
-            .map_or(0, |t| t.rows().len());
-        for auto in &object.auto_numbers {
-            if text_of(object, record, &auto.field).is_none() {
-                let n = u64::try_from(taken).unwrap_or(u64::MAX);
-                set(
-                    object,
-                    record,
-                    &auto.field,
-                    Some(Value::Text(Arc::from(auto.value(n)))),
-                );
-            }
-        }
+        number(store, schema, &mut draft);
     }
     if matches!(object.name.as_str(), "Task" | "Event") {
-        let account = activity_account(store, object, record);
-        set(object, record, "AccountId", account.map(Value::Id));
+        let account = activity_account(store, object, draft.record);
+        draft.set("AccountId", account.map(Value::Id));
     }
     Ok(())
+}
+
+/// Whether the record's Status is one of its object's closed statuses.
+fn is_closed(schema: &Schema, draft: &Draft<'_>) -> bool {
+    draft
+        .text("Status")
+        .is_some_and(|s| schema.is_closed_status(&draft.object.name, s))
+}
+
+/// Task.IsClosed, and CompletedDateTime: stamped when the task closes, cleared on reopening.
+fn derive_task(schema: &Schema, draft: &mut Draft<'_>, now: i64) {
+    let closed = is_closed(schema, draft);
+    draft.set("IsClosed", Some(Value::Bool(closed)));
+    if !closed {
+        draft.set("CompletedDateTime", None);
+    } else if draft.get("CompletedDateTime").is_none() {
+        draft.set_ms("CompletedDateTime", now);
+    }
+}
+
+/// Case.IsClosed, and ClosedDate: stamped when the case closes (unless given), cleared on
+/// reopening.
+fn derive_case(schema: &Schema, draft: &mut Draft<'_>, was_closed: bool, now: i64) {
+    let closed = is_closed(schema, draft);
+    draft.set("IsClosed", Some(Value::Bool(closed)));
+    if !closed {
+        draft.set("ClosedDate", None);
+    } else if draft.due("ClosedDate", !was_closed) {
+        draft.set_ms("ClosedDate", now);
+    }
+}
+
+/// Opportunity.IsClosed and IsWon from the stage; Probability and ForecastCategoryName
+/// from the stage when it changed, unless the write gave them.
+fn derive_opportunity(schema: &Schema, draft: &mut Draft<'_>, old_stage: Option<&str>) {
+    let Some(stage) = draft.text("StageName").map(str::to_owned) else {
+        return;
+    };
+    let info = schema
+        .stages
+        .get(&stage)
+        .cloned()
+        .unwrap_or_else(|| super::standard::stage_info_for(&stage));
+    draft.set("IsClosed", Some(Value::Bool(info.closed)));
+    draft.set("IsWon", Some(Value::Bool(info.won)));
+    let stage_changed = old_stage != Some(stage.as_str());
+    if draft.due("Probability", stage_changed) {
+        draft.set("Probability", Some(Value::Number(info.probability)));
+    }
+    if draft.due("ForecastCategoryName", stage_changed) {
+        let category = Value::Text(Arc::from(info.forecast_category));
+        draft.set("ForecastCategoryName", Some(category));
+    }
+}
+
+/// Contract.EndDate (the start plus the term in months, less a day) and StatusCode.
+fn derive_contract(draft: &mut Draft<'_>) {
+    let start = draft.get("StartDate").and_then(|v| v.as_date());
+    let term = draft.get("ContractTerm").and_then(|v| v.as_number());
+    let end = match (start, term) {
+        (Some(start), Some(term)) if term >= 0.0 => whole(term)
+            .and_then(|t| u32::try_from(t).ok())
+            .and_then(|m| start.checked_add_months(Months::new(m)))
+            .and_then(|d| d.checked_sub_signed(Duration::days(1)))
+            .map(Value::Date),
+        _ => None,
+    };
+    draft.set("EndDate", end);
+    let code = match draft.text("Status") {
+        Some("In Approval Process") => "InApproval",
+        Some("Activated") => "Activated",
+        Some("Terminated") => "Terminated",
+        Some("Expired") => "Expired",
+        _ => "Draft",
+    };
+    draft.set("StatusCode", Some(Value::Text(Arc::from(code))));
+}
+
+/// Contact and User Name: `First Last`, or the last name alone.
+fn derive_name(draft: &mut Draft<'_>) {
+    let first = draft.text("FirstName").unwrap_or_default();
+    let last = draft.text("LastName").unwrap_or_default();
+    let full = if first.is_empty() {
+        last.to_owned()
+    } else {
+        format!("{first} {last}")
+    };
+    draft.set("Name", Some(Value::Text(Arc::from(full))));
+}
+
+/// Event times: a timed event's start, ActivityDate, end and duration; an all-day event's
+/// whole day.
+fn derive_event(draft: &mut Draft<'_>) -> Result<(), RecordError> {
+    let all_day = draft.get("IsAllDayEvent") == Some(Value::Bool(true));
+    if all_day {
+        if let Some(Value::Date(day)) = draft.get("ActivityDate") {
+            all_day_times(draft, day);
+        }
+        return Ok(());
+    }
+    let start = if draft.was_touched("StartDateTime") {
+        draft.get("StartDateTime")
+    } else {
+        draft
+            .get("ActivityDateTime")
+            .or_else(|| draft.get("StartDateTime"))
+    };
+    if let Some(Value::DateTime(start_ms)) = start {
+        draft.set_ms("StartDateTime", start_ms);
+        draft.set_ms("ActivityDateTime", start_ms);
+        let day = Value::Date(from_ms(start_ms).date_naive());
+        draft.set("ActivityDate", Some(day));
+        event_end(draft, start_ms)?;
+    }
+    Ok(())
+}
+
+/// A timed event's end from its duration, or its duration from its end.
+///
+/// # Errors
+/// `FIELD_INTEGRITY_EXCEPTION` when the write gives both and they disagree
+/// (salesforce-api.md 8; the code and wording of the refusal are [verify]).
+fn event_end(draft: &mut Draft<'_>, start_ms: i64) -> Result<(), RecordError> {
+    let duration = draft.get("DurationInMinutes").and_then(|v| v.as_number());
+    let end = draft.get("EndDateTime");
+    let end_given = draft.was_touched("EndDateTime");
+    if end_given
+        && draft.was_touched("DurationInMinutes")
+        && let (Some(minutes), Some(Value::DateTime(end_ms))) = (duration, &end)
+        && whole(minutes).map(|m| m.saturating_mul(60_000)) != Some(end_ms.saturating_sub(start_ms))
+    {
+        return Err(RecordError::new(
+            "FIELD_INTEGRITY_EXCEPTION",
+            "EndDateTime and DurationInMinutes don't agree: the end must be the start plus the duration",
+            vec!["EndDateTime".to_owned(), "DurationInMinutes".to_owned()],
+        ));
+    }
+    match (duration, end) {
+        (Some(minutes), _) if !end_given => {
+            let end_ms =
+                start_ms.saturating_add(whole(minutes).unwrap_or(0).saturating_mul(60_000));
+            draft.set_ms("EndDateTime", end_ms);
+        }
+        (_, Some(Value::DateTime(end_ms))) => {
+            let minutes = (end_ms - start_ms) / 60_000;
+            let minutes = i32::try_from(minutes)
+                .ok()
+                .map(|m| Value::Number(f64::from(m)));
+            draft.set("DurationInMinutes", minutes);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// An all-day event spans its ActivityDate: midnight to 23:59 UTC, 1,440 minutes.
+fn all_day_times(draft: &mut Draft<'_>, day: NaiveDate) {
+    let start_ms = day
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or(0);
+    draft.set_ms("StartDateTime", start_ms);
+    draft.set_ms("ActivityDateTime", start_ms);
+    draft.set_ms("EndDateTime", start_ms + 86_400_000 - 60_000);
+    draft.set("DurationInMinutes", Some(Value::Number(1440.0)));
+}
+
+/// Auto-number fields of a new record. They count the object's rows, deleted ones
+/// included, so numbers are never reused (a rolled-back insert may free one, as on an org).
+fn number(store: &Store, schema: &Schema, draft: &mut Draft<'_>) {
+    let taken = schema
+        .object_index(&draft.object.name)
+        .and_then(|at| store.table(at))
+        .map_or(0, |t| t.rows().len());
+    let n = u64::try_from(taken).unwrap_or(u64::MAX);
+    for auto in &draft.object.auto_numbers {
+        if draft.text(&auto.field).is_none() {
+            draft.set(&auto.field, Some(Value::Text(Arc::from(auto.value(n)))));
+        }
+    }
 }
 
 /// Task/Event.AccountId: the What's account (or the What itself when it is an Account),

@@ -27,7 +27,7 @@ use super::derive::{account_of, derive, refresh_last_activity};
 use super::errors::{RecordError, err};
 use super::faults::{LockTarget, ValidationRule};
 use super::fls::Fls;
-use super::schema::{FieldType, ObjectDef, Schema};
+use super::schema::{FieldDef, FieldType, ObjectDef, Schema};
 use super::store::{IndexKey, Record, Store};
 use super::value::{Incoming, Value, from_json};
 
@@ -187,7 +187,9 @@ pub fn write(
 }
 
 /// Creates, updates or upserts one record from (API name, value) entries: the one write path
-/// behind [`write`], seeding and Bulk ingest.
+/// behind [`write`], seeding and Bulk ingest. It checks in the order an org does: the body's
+/// shape, the record it names, the fields' writability, then each value, the derived fields
+/// and the record as a whole, and only then stamps and stores it.
 ///
 /// # Errors
 /// As [`write`].
@@ -199,15 +201,52 @@ pub fn write_entries(
     entries: Vec<(&str, Input<'_>)>,
 ) -> Result<Written, WriteFailure> {
     let schema = Arc::clone(store.schema());
-    let object_index = schema
-        .object_index(object_name)
-        .ok_or_else(|| err("NOT_FOUND", "The requested resource does not exist", &[]))?;
-    let object = schema
-        .object_at(object_index)
-        .ok_or_else(|| err("NOT_FOUND", "The requested resource does not exist", &[]))?;
+    let object_index = schema.object_index(object_name).ok_or_else(not_found)?;
+    let object = schema.object_at(object_index).ok_or_else(not_found)?;
+    let (given_id, prepared) = prepare(ctx, object, entries)?;
+    let target = target(store, ctx, object_index, object, op)?;
+    let creating = target.is_none();
+    let old = target.and_then(|id| store.get(object_index, &id).cloned());
+    check_writable(ctx, object, &prepared, creating)?;
+    let id = match &old {
+        Some(old) => old.id,
+        None => new_id(store, ctx, object_index, object, given_id)?,
+    };
+    let mut record = old.clone().unwrap_or_else(|| Record::new(id));
+    let touched = set_values(store, ctx, object, &mut record, prepared)?;
+    if creating {
+        apply_defaults(object, &mut record, &touched, ctx.user);
+    }
+    derive(
+        store,
+        &schema,
+        object,
+        old.as_ref(),
+        &mut record,
+        &touched,
+        ctx.now_ms,
+    )?;
+    check_record(store, ctx, object_index, object, &record)?;
+    stamp(ctx, object, &mut record, &touched, creating);
+    save(store, ctx, object_index, object, old.as_ref(), record)?;
+    Ok(Written {
+        id,
+        created: creating,
+    })
+}
 
-    // The shape first, as an org deserializes the body before anything else: unknown
-    // fields, then value types.
+/// `NOT_FOUND` for an object or record that does not exist.
+fn not_found() -> RecordError {
+    err("NOT_FOUND", "The requested resource does not exist", &[])
+}
+
+/// Checks the body's shape first, as an org deserializes it before anything else: unknown
+/// (or hidden) fields, then value types. Returns the `Id` entry, if any, and the rest.
+fn prepare<'e>(
+    ctx: &WriteContext<'_>,
+    object: &ObjectDef,
+    entries: Vec<(&'e str, Input<'e>)>,
+) -> Result<(Option<Input<'e>>, Vec<Prepared<'e>>), RecordError> {
     let mut given_id: Option<Input<'_>> = None;
     let mut prepared: Vec<Prepared<'_>> = Vec::with_capacity(entries.len());
     for (key, input) in entries {
@@ -215,26 +254,18 @@ pub fn write_entries(
             given_id = Some(input);
             continue;
         }
-        let visible = object.field_index(key).filter(|at| {
-            object
-                .fields
-                .get(*at)
-                .is_some_and(|f| !ctx.fls.is_hidden(&object.name, &f.name))
+        let visible = object.field_index(key).and_then(|at| {
+            let field = object.fields.get(at)?;
+            (!ctx.fls.is_hidden(&object.name, &field.name)).then_some((at, field))
         });
         match (visible, input) {
-            (Some(at), Input::Json(json)) => {
-                let Some(field) = object.fields.get(at) else {
-                    continue;
-                };
+            (Some((at, field)), Input::Json(json)) => {
                 let incoming =
                     from_json(field, json).map_err(|e| err("JSON_PARSER_ERROR", e.message, &[]))?;
                 prepared.push(Prepared::Field(at, incoming));
             }
-            (Some(at), Input::Typed(incoming)) => prepared.push(Prepared::Field(at, incoming)),
-            (Some(at), Input::Cell(text)) => {
-                let Some(field) = object.fields.get(at) else {
-                    continue;
-                };
+            (Some((at, _)), Input::Typed(incoming)) => prepared.push(Prepared::Field(at, incoming)),
+            (Some((at, field)), Input::Cell(text)) => {
                 let incoming = from_json(field, &Json::String(text.to_owned())).map_err(|_| {
                     err(
                         "INVALID_TYPE_ON_FIELD_IN_RECORD",
@@ -247,11 +278,21 @@ pub fn write_entries(
             (None, Input::Json(json)) if json.is_object() && object.relationship(key).is_some() => {
                 prepared.push(Prepared::Parent(key, json));
             }
-            (None, _) => return Err(no_such_column(&object.name, key).into()),
+            (None, _) => return Err(no_such_column(&object.name, key)),
         }
     }
+    Ok((given_id, prepared))
+}
 
-    // Which record: none (insert) or an existing row.
+/// Which record the write names: none (an insert) or an existing row, and whether the
+/// object takes that operation at all.
+fn target(
+    store: &Store,
+    ctx: &WriteContext<'_>,
+    object_index: usize,
+    object: &ObjectDef,
+    op: WriteOp<'_>,
+) -> Result<Option<SfId>, WriteFailure> {
     let target: Option<SfId> = match op {
         WriteOp::Create => None,
         WriteOp::Update(id) => Some(existing(store, object_index, id)?),
@@ -264,9 +305,7 @@ pub fn write_entries(
             match matches.as_slice() {
                 // An upsert keyed on Id cannot create a record with that Id.
                 [] if update_only || field.eq_ignore_ascii_case("id") => {
-                    return Err(
-                        err("NOT_FOUND", "The requested resource does not exist", &[]).into(),
-                    );
+                    return Err(not_found().into());
                 }
                 [] => None,
                 [one] => Some(*one),
@@ -274,28 +313,31 @@ pub fn write_entries(
             }
         }
     };
-    if target.is_none() && !object.createable && !ctx.seed {
+    let (allowed, verb) = match target {
+        None => (object.createable, "inserted"),
+        Some(_) => (object.updateable, "updated"),
+    };
+    if !allowed && !ctx.seed {
         return Err(err(
             "INVALID_TYPE_FOR_OPERATION",
-            format!("entity type cannot be inserted: {}", object.label),
+            format!("entity type cannot be {verb}: {}", object.label),
             &[],
         )
         .into());
     }
-    if target.is_some() && !object.updateable && !ctx.seed {
-        return Err(err(
-            "INVALID_TYPE_FOR_OPERATION",
-            format!("entity type cannot be updated: {}", object.label),
-            &[],
-        )
-        .into());
-    }
-    let creating = target.is_none();
-    let old = target.and_then(|id| store.get(object_index, &id).cloned());
+    Ok(target)
+}
 
-    // Writability next: an org lists every read-only field in one error.
+/// Writability: an org lists every read-only field of the body in one error. Seeding may
+/// set the audit fields.
+fn check_writable(
+    ctx: &WriteContext<'_>,
+    object: &ObjectDef,
+    prepared: &[Prepared<'_>],
+    creating: bool,
+) -> Result<(), RecordError> {
     let mut read_only: Vec<&str> = Vec::new();
-    for entry in &prepared {
+    for entry in prepared {
         let Prepared::Field(at, _) = entry else {
             continue;
         };
@@ -313,61 +355,75 @@ pub fn write_entries(
             read_only.push(field.name.as_str());
         }
     }
-    if !read_only.is_empty() {
-        return Err(err(
-            "INVALID_FIELD_FOR_INSERT_UPDATE",
-            format!(
-                "Unable to create/update fields: {}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
-                read_only.join(", ")
-            ),
-            &read_only,
-        )
-        .into());
+    if read_only.is_empty() {
+        return Ok(());
     }
+    Err(err(
+        "INVALID_FIELD_FOR_INSERT_UPDATE",
+        format!(
+            "Unable to create/update fields: {}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
+            read_only.join(", ")
+        ),
+        &read_only,
+    ))
+}
 
-    let id = match (&old, given_id) {
-        (Some(old), _) => old.id,
-        (None, Some(given)) if ctx.seed => {
-            let text = match &given {
-                Input::Json(Json::String(text)) => text.clone(),
-                Input::Typed(Incoming::Id(id)) => id.as_str().to_owned(),
-                Input::Typed(Incoming::Reference(text)) => text.clone(),
-                Input::Cell(text) => (*text).to_owned(),
-                Input::Json(other) => other.to_string(),
-                Input::Typed(_) => String::new(),
-            };
-            let id = SfId::parse(&text).map_err(|_| {
-                err(
-                    "MALFORMED_ID",
-                    format!("Record ID: id value of incorrect type: {text}"),
-                    &["Id"],
-                )
-            })?;
-            if id.key_prefix() != object.key_prefix || store.get_any(&id).is_some() {
-                return Err(err(
-                    "DUPLICATE_VALUE",
-                    format!("duplicate value found: Id duplicates value on record with id: {id}"),
-                    &[],
-                )
-                .into());
-            }
-            id
-        }
-        (None, Some(_)) => {
-            return Err(err(
-                "INVALID_FIELD",
-                "Record ID: cannot specify Id in an insert call",
-                &["Id"],
-            )
-            .into());
-        }
-        (None, None) => store
+/// The Id of a record being inserted: a fresh one, or, when seeding, the one the data gives
+/// (a data load can keep its Ids). An API insert may not name its Id.
+fn new_id(
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    object_index: usize,
+    object: &ObjectDef,
+    given_id: Option<Input<'_>>,
+) -> Result<SfId, RecordError> {
+    let Some(given) = given_id else {
+        return store
             .allocate_id(object_index)
-            .ok_or_else(|| err("UNKNOWN_EXCEPTION", "An unexpected error occurred.", &[]))?,
+            .ok_or_else(|| err("UNKNOWN_EXCEPTION", "An unexpected error occurred.", &[]));
     };
-    let mut record = old.clone().unwrap_or_else(|| Record::new(id));
-    let mut touched: Vec<usize> = Vec::with_capacity(prepared.len());
+    if !ctx.seed {
+        return Err(err(
+            "INVALID_FIELD",
+            "Record ID: cannot specify Id in an insert call",
+            &["Id"],
+        ));
+    }
+    let text = match &given {
+        Input::Json(Json::String(text)) => text.clone(),
+        Input::Typed(Incoming::Id(id)) => id.as_str().to_owned(),
+        Input::Typed(Incoming::Reference(text)) => text.clone(),
+        Input::Cell(text) => (*text).to_owned(),
+        Input::Json(other) => other.to_string(),
+        Input::Typed(_) => String::new(),
+    };
+    let id = SfId::parse(&text).map_err(|_| {
+        err(
+            "MALFORMED_ID",
+            format!("Record ID: id value of incorrect type: {text}"),
+            &["Id"],
+        )
+    })?;
+    if id.key_prefix() != object.key_prefix || store.get_any(&id).is_some() {
+        return Err(err(
+            "DUPLICATE_VALUE",
+            format!("duplicate value found: Id duplicates value on record with id: {id}"),
+            &[],
+        ));
+    }
+    Ok(id)
+}
 
+/// Sets each value of the body on `record`, checking it against its field (references,
+/// owners, picklists, lengths, ...). Returns the fields the body set.
+fn set_values(
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    object: &ObjectDef,
+    record: &mut Record,
+    prepared: Vec<Prepared<'_>>,
+) -> Result<Vec<usize>, RecordError> {
+    let mut touched: Vec<usize> = Vec::with_capacity(prepared.len());
     for entry in prepared {
         let (at, value) = match entry {
             Prepared::Parent(key, json) => {
@@ -378,66 +434,77 @@ pub fn write_entries(
                 let Some(field) = object.fields.get(at) else {
                     continue;
                 };
-                let value = match incoming {
-                    Incoming::Null if field.field_type == FieldType::Boolean => {
-                        Some(Value::Bool(false))
-                    }
-                    Incoming::Null => None,
-                    Incoming::Reference(text) => {
-                        let id = parse_reference(field, &text)?;
-                        let id = check_reference(store, object, field, id)?;
-                        if !ctx.seed {
-                            check_owner_active(store, object, field, id)?;
-                        }
-                        Some(Value::Id(id))
-                    }
-                    Incoming::Id(id) => {
-                        let id = check_reference(store, object, field, id)?;
-                        if !ctx.seed {
-                            check_owner_active(store, object, field, id)?;
-                        }
-                        Some(Value::Id(id))
-                    }
-                    Incoming::Value(value) => Some(check_value(store, object, field, value)?),
-                };
-                (at, value)
+                (at, checked_value(store, ctx, object, field, incoming)?)
             }
         };
         record.set(at, value);
         touched.push(at);
     }
+    Ok(touched)
+}
 
-    let now = ctx.now_ms;
-    if creating {
-        apply_defaults(object, &mut record, &touched, ctx.user);
-    }
-    derive(
-        store,
-        &schema,
-        object,
-        old.as_ref(),
-        &mut record,
-        &touched,
-        now,
-    )?;
-    check_required(object, &record)?;
-    check_record_type_stage(object, &record)?;
-    check_event(object, &record)?;
-    check_unique(store, object_index, object, &record)?;
-    check_account_hierarchy(store, object_index, object, &record)?;
-    check_locked(ctx, object, &record)?;
-    for rule in ctx.rules {
-        if rule.matches(object, &record) {
-            return Err(err(
-                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                rule.message.clone(),
-                &[],
-            )
-            .into());
+/// One incoming value as the field stores it: null (`false` for a checkbox), a checked
+/// reference (an active owner outside seeding) or a checked value.
+fn checked_value(
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    object: &ObjectDef,
+    field: &FieldDef,
+    incoming: Incoming,
+) -> Result<Option<Value>, RecordError> {
+    let id = match incoming {
+        Incoming::Null if field.field_type == FieldType::Boolean => {
+            return Ok(Some(Value::Bool(false)));
         }
+        Incoming::Null => return Ok(None),
+        Incoming::Value(value) => return Ok(Some(check_value(store, object, field, value)?)),
+        Incoming::Reference(text) => parse_reference(field, &text)?,
+        Incoming::Id(id) => id,
+    };
+    let id = check_reference(store, object, field, id)?;
+    if !ctx.seed {
+        check_owner_active(store, object, field, id)?;
     }
+    Ok(Some(Value::Id(id)))
+}
 
-    // System fields.
+/// The checks on the record as a whole, after its derived fields: required fields, the
+/// sales process, Event times, unique fields, the account hierarchy, the locked records of
+/// the `lock-ids=` fault and the validation rules of the `validation=` fault.
+fn check_record(
+    store: &Store,
+    ctx: &WriteContext<'_>,
+    object_index: usize,
+    object: &ObjectDef,
+    record: &Record,
+) -> Result<(), RecordError> {
+    check_required(object, record)?;
+    check_record_type_stage(object, record)?;
+    check_event(object, record)?;
+    check_unique(store, object_index, object, record)?;
+    check_account_hierarchy(store, object_index, object, record)?;
+    check_locked(ctx, object, record)?;
+    match ctx.rules.iter().find(|rule| rule.matches(object, record)) {
+        Some(rule) => Err(err(
+            "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+            rule.message.clone(),
+            &[],
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The system fields: who and when created and last modified it, and SystemModstamp.
+/// Seeding may give the audit dates (a record created in the past); an API write stamps
+/// now.
+fn stamp(
+    ctx: &WriteContext<'_>,
+    object: &ObjectDef,
+    record: &mut Record,
+    touched: &[usize],
+    creating: bool,
+) {
+    let now = ctx.now_ms;
     let set_ms = |record: &mut Record, name: &str, ms: i64| {
         if let Some(at) = object.field_index(name) {
             record.set(at, Some(Value::DateTime(ms)));
@@ -450,34 +517,48 @@ pub fn write_entries(
             _ => None,
         }
     };
-    if creating {
-        let created = given(&record, "CreatedDate")
-            .filter(|_| ctx.seed)
-            .unwrap_or(now);
-        set_ms(&mut record, "CreatedDate", created);
-        let closed = given(&record, "ClosedDate").unwrap_or(created);
-        let modified = given(&record, "LastModifiedDate").unwrap_or(created.max(closed));
-        set_ms(&mut record, "LastModifiedDate", modified);
-        let stamp = given(&record, "SystemModstamp").unwrap_or(modified);
-        set_ms(&mut record, "SystemModstamp", stamp);
-        for by in ["CreatedById", "LastModifiedById"] {
-            if let Some(at) = object.field_index(by)
-                && record.get(at).is_none()
-            {
-                record.set(at, Some(Value::Id(ctx.user)));
-            }
-        }
-    } else {
-        set_ms(&mut record, "LastModifiedDate", now);
-        set_ms(&mut record, "SystemModstamp", now);
+    if !creating {
+        set_ms(record, "LastModifiedDate", now);
+        set_ms(record, "SystemModstamp", now);
         if let Some(at) = object.field_index("LastModifiedById") {
             record.set(at, Some(Value::Id(ctx.user)));
         }
+        return;
     }
+    let created = given(record, "CreatedDate")
+        .filter(|_| ctx.seed)
+        .unwrap_or(now);
+    set_ms(record, "CreatedDate", created);
+    let closed = given(record, "ClosedDate").unwrap_or(created);
+    let modified = given(record, "LastModifiedDate").unwrap_or(created.max(closed));
+    set_ms(record, "LastModifiedDate", modified);
+    let stamp = given(record, "SystemModstamp").unwrap_or(modified);
+    set_ms(record, "SystemModstamp", stamp);
+    for by in ["CreatedById", "LastModifiedById"] {
+        if let Some(at) = object.field_index(by)
+            && record.get(at).is_none()
+        {
+            record.set(at, Some(Value::Id(ctx.user)));
+        }
+    }
+}
 
-    let old_account = old.as_ref().and_then(|r| account_of(object, r));
+/// Stores the record (in place of `old`, or as a new row) and refreshes the
+/// LastActivityDate of the accounts an activity moved between.
+fn save(
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    object_index: usize,
+    object: &ObjectDef,
+    old: Option<&Record>,
+    record: Record,
+) -> Result<(), RecordError> {
+    let old_account = old.and_then(|r| account_of(object, r));
     let new_account = account_of(object, &record);
-    match store.table(object_index).and_then(|t| t.position(&id)) {
+    match store
+        .table(object_index)
+        .and_then(|t| t.position(&record.id))
+    {
         Some(at) => store.replace(object_index, at, record),
         None => {
             store
@@ -487,12 +568,9 @@ pub fn write_entries(
     }
     // Seeding computes LastActivityDate once for every account after loading.
     if !ctx.seed {
-        refresh_last_activity(store, object, old_account, new_account, now);
+        refresh_last_activity(store, object, old_account, new_account, ctx.now_ms);
     }
-    Ok(Written {
-        id,
-        created: creating,
-    })
+    Ok(())
 }
 
 fn existing(store: &Store, object: usize, id: SfId) -> Result<SfId, RecordError> {
