@@ -143,15 +143,19 @@ mod tests {
     }
 
     #[test]
-    fn org_ids_keep_their_suffix() {
-        for text in [
-            "00Dxx0000001gPLEAY",
-            "005xx000001SwiUAAS",
-            "001xx0000004GxDAAU",
+    fn each_five_characters_set_one_suffix_character() {
+        // Worked out by hand: the n-th character of a five-character chunk sets bit n of
+        // its suffix character, so `ABcDe` (bits 0, 1 and 3: 11) gives `L`, and a chunk
+        // without upper case gives `A`.
+        for (short, full) in [
+            ("0035e00000ABcDe", "0035e00000ABcDeAAL"),
+            ("a0B5e000001xYzQ", "a0B5e000001xYzQEAU"),
+            ("7505e00000Kq9Zt", "7505e00000Kq9ZtAAJ"),
+            ("00T5e00000hH8gW", "00T5e00000hH8gWEAS"),
         ] {
-            let id = SfId::parse(text).unwrap();
-            assert_eq!(id.as_str(), text);
-            assert_eq!(SfId::parse(id.short()).unwrap(), id);
+            let id = SfId::parse(short).unwrap();
+            assert_eq!(id.as_str(), full);
+            assert_eq!(SfId::parse(&full.to_ascii_uppercase()).unwrap(), id);
         }
     }
 

@@ -36,6 +36,7 @@ pub mod bulk;
 pub mod call;
 pub mod checks;
 pub mod clock;
+pub mod control;
 pub mod derive;
 pub mod errors;
 pub mod execution;

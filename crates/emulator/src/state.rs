@@ -39,6 +39,9 @@ pub const DEFAULT_USERNAME: &str = "integration@vitals.example";
 pub const DEFAULT_PORT: u16 = 7420;
 /// The test-only certificate accepted for JWT assertions by default (fixtures/keys).
 pub const TEST_CERTIFICATE: &str = include_str!("../fixtures/keys/test-only.crt");
+/// The private key of [`TEST_CERTIFICATE`], for tests that sign JWT assertions. It is
+/// public (it is in the repository): never trust its certificate outside a test.
+pub const TEST_PRIVATE_KEY: &str = include_str!("../fixtures/keys/test-only.key");
 
 /// A user of the emulated org.
 #[derive(Debug, Clone)]

@@ -17,6 +17,7 @@ mod bulk_query;
 mod collections;
 mod common;
 mod composite;
+mod control;
 mod faults;
 mod fidelity;
 mod generated;
