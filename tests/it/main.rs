@@ -23,6 +23,7 @@ mod client_retries;
 mod client_writes;
 mod common;
 mod explain;
+mod generated_org_mix;
 mod metadata_drift;
 mod scoring_fixtures;
 mod scoring_properties;

@@ -7,8 +7,8 @@
 use super::dice::{Dice, at, office_minutes, shift};
 use super::names::{self, CONTACT_TITLES, FIRST_NAMES, INDUSTRIES, LAST_NAMES};
 use super::plan::{Archetype, Context, Tier};
+use super::stream::{Emitter, GenRecord, RecordRef, Scene};
 use super::values::{ACCOUNT, CONTACT, INTEGRATION_USERNAME, USER};
-use super::{Emitter, GenRecord, RecordRef, Scene};
 
 fn user(
     first: &str,

@@ -12,8 +12,8 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use super::dice::{Dice, at, days_between, office_minutes, shift, whole};
 use super::names::{ALL_DAY_SUBJECTS, CALL_SUBJECTS, EMAIL_SUBJECTS, MEETING_SUBJECTS, MILESTONES};
 use super::plan::{Archetype, Tier};
+use super::stream::{Emitter, GenRecord, Scene};
 use super::values::{EVENT, TASK};
-use super::{Emitter, GenRecord, Scene};
 
 enum Timing {
     Timed { start: DateTime<Utc>, minutes: u32 },

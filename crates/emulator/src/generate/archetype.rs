@@ -5,18 +5,20 @@
 
 use super::dice::Dice;
 
-/// The health story an account is generated to tell.
+/// The health story an account is generated to tell (`story.rs` tells each), and where
+/// `csm-nine` is meant to put it; Vitals' `generated_org_mix` test checks that it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Archetype {
-    /// Clearly Healthy: intended score 84–97.
+    /// A customer in good health: meant to be clearly Healthy.
     Healthy,
-    /// Clearly At Risk: intended score below 32.
+    /// A customer going quiet and unhappy: meant to be clearly At Risk.
     AtRisk,
-    /// Near the Healthy/Monitor boundary: intended score 67–73.
+    /// A customer slipping from healthy: meant to score near the Healthy/Monitor boundary.
     BorderlineHigh,
-    /// Near the Monitor/At Risk boundary: intended score 37–43.
+    /// A customer struggling but still talking: meant to score near the Monitor/At Risk
+    /// boundary.
     BorderlineLow,
-    /// So little data that coverage stays below 50 %: Insufficient Data.
+    /// A customer with so little data that the model cannot judge: Insufficient Data.
     Sparse,
 }
 

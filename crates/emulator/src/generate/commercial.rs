@@ -8,8 +8,8 @@
 use super::dice::{Dice, at, office_minutes, shift};
 use super::names::{CHURN_REASONS, EXPANSION_THEMES};
 use super::plan::{Archetype, ContractKind, ContractPlan, Lifecycle, Tier};
+use super::stream::{Emitter, GenRecord, GenValue, RecordRef, Scene};
 use super::values::{CONTRACT, OPPORTUNITY, RENEWAL_RECORD_TYPE};
-use super::{Emitter, GenRecord, GenValue, RecordRef, Scene};
 
 /// Emits the account's contracts; returns each plan with its reference, in plan order.
 pub(super) fn emit_contracts<F: FnMut(GenRecord)>(
@@ -173,7 +173,13 @@ pub(super) fn emit_opportunities<F: FnMut(GenRecord)>(
             (ContractKind::Current, _) => {
                 if let Some(Some(stage)) = plan.renewal_stage {
                     let created = shift(end, -dice.range(100, 125));
-                    emit_opportunity(out, scene, renewal(stage, end, None, created), dice);
+                    // A renewal won ahead of the contract end closed in the last days.
+                    let close = if stage == "Closed Won" {
+                        shift(today, -dice.range(1, 10)).max(created)
+                    } else {
+                        end
+                    };
+                    emit_opportunity(out, scene, renewal(stage, close, None, created), dice);
                 }
             }
             (ContractKind::Amendment, _) => {}

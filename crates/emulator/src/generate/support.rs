@@ -11,8 +11,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use super::dice::{Dice, at, office_minutes, shift, whole};
 use super::names::CASE_SUBJECTS;
 use super::plan::Archetype;
+use super::stream::{Emitter, GenRecord, Scene};
 use super::values::CASE;
-use super::{Emitter, GenRecord, Scene};
 
 struct CaseDraft {
     priority: &'static str,
