@@ -467,10 +467,28 @@ mod tests {
         assert_eq!(spec.expire_after, Some(5));
         assert_eq!(spec.rules[0].message, "Name is bad: really");
         assert_eq!(spec.next, vec![(FaultKind::Unavailable, 2)]);
-        assert!(FaultSpec::parse("bogus=1").is_err());
-        assert!(FaultSpec::parse("503=2").is_err());
-        assert!(FaultSpec::parse("next=4000000000:503").is_err());
-        assert!(FaultSpec::parse("next=1000001:503").is_err());
+        // Each refusal names the item at fault, as the admin API's 400 shows it.
+        for (spec, message) in [
+            ("bogus=1", "unknown fault \"bogus\""),
+            ("503=2", "503: share 2 is outside 0..1"),
+            ("503", "\"503\" is not KEY=VALUE"),
+            (
+                "next=4000000000:503",
+                "next: 4000000000 is above the limit of 1000000 calls",
+            ),
+            (
+                "next=99999999999:503",
+                "next: \"99999999999\" is not a number",
+            ),
+            (
+                "next=1000001:503",
+                "next: 1000001 is above the limit of 1000000 calls",
+            ),
+            ("next=1:teapot", "next: unknown fault kind \"teapot\""),
+            ("latency=soon", "latency: \"soon\" is not a duration"),
+        ] {
+            assert_eq!(FaultSpec::parse(spec).unwrap_err(), message, "{spec}");
+        }
     }
 
     #[test]

@@ -579,7 +579,10 @@ mod tests {
         assert_eq!(root.name, "CustomField");
         assert_eq!(root.text_of("label"), Some("A & B"));
         assert!(root.child("x").is_some());
-        assert!(parse_xml("<a><b></a>").is_err());
+        assert_eq!(parse_xml("<a><b></a>").unwrap_err(), "</a> closes <b>");
+        assert_eq!(parse_xml("<a><b/>").unwrap_err(), "unclosed element");
+        assert_eq!(parse_xml("<a>").unwrap_err(), "unclosed element");
+        assert_eq!(parse_xml("<a><!-- x").unwrap_err(), "unterminated comment");
     }
 
     #[test]

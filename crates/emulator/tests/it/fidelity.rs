@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{Org, V, error_of};
+use crate::common::{Org, V, assert_reset, error_of};
 
 /// Sends a request outside the helpers, so a transport error reaches the test.
 async fn raw(
@@ -37,8 +37,7 @@ async fn drop_resets_the_connection_on_204_writes_after_they_commit() {
         Some(json!({"Name": "After"})),
     )
     .await;
-    let error = result.expect_err("the client sees no response at all");
-    assert!(!error.is_status(), "{error:?}");
+    assert_reset(&result.expect_err("the client sees no response at all"));
     assert_eq!(org.field("Account", &account, "Name").await, json!("After"));
     // DELETE too.
     org.faults("next=1:drop").await;
@@ -49,7 +48,7 @@ async fn drop_resets_the_connection_on_204_writes_after_they_commit() {
         None,
     )
     .await;
-    assert!(result.is_err(), "{result:?}");
+    assert_reset(&result.unwrap_err());
     assert_eq!(org.counts().await["Account"], 0);
     assert_eq!(org.injected().await["drop"], 1);
     // A create (201) is cut before its headers as well: the client never learns the Id.
@@ -61,7 +60,7 @@ async fn drop_resets_the_connection_on_204_writes_after_they_commit() {
         Some(json!({"Name": "New"})),
     )
     .await;
-    assert!(result.is_err(), "{result:?}");
+    assert_reset(&result.unwrap_err());
     assert_eq!(org.counts().await["Account"], 1);
     // The next call, on a new connection, is served normally.
     let r = org.get("/limits").await;

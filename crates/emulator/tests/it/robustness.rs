@@ -129,10 +129,14 @@ async fn a_client_that_gives_up_leaves_nothing_in_flight() {
     org.faults("latency=10m").await;
     let call = held_call(&org);
     assert_eq!(await_in_flight(&org, 1).await, 1);
-    // The client gives up (as on a timeout): its connection closes mid-call.
+    // The client gives up (as on a timeout): its connection closes mid-call. The call was
+    // still waiting when it did, so the server never answered it: nothing in the log.
     call.abort();
-    assert!(call.await.is_err());
+    let gave_up = call.await.unwrap_err();
+    assert!(gave_up.is_cancelled(), "{gave_up:?}");
     assert_eq!(await_in_flight(&org, 0).await, 0);
+    let limits = format!("GET /services/data/{V}/limits");
+    assert_eq!(org.emu.state.requests().counts.get(&limits), None);
     // Long after, the abandoned call does not count against the long-request cap.
     org.admin(Method::DELETE, "/faults", None).await;
     org.advance(60).await;
@@ -143,13 +147,31 @@ async fn a_client_that_gives_up_leaves_nothing_in_flight() {
 #[tokio::test]
 async fn reset_forgets_calls_in_flight() {
     let org = Org::start().await;
+    // Any call in flight is long-running at once, and one is the cap: a call still counted
+    // would refuse the next with ConcurrentPerOrgLongTxn.
+    org.settings(json!({"longRequestCap": 1, "longRequestThresholdMs": 0}))
+        .await;
     org.faults("latency=10m").await;
     let call = held_call(&org);
     assert_eq!(await_in_flight(&org, 1).await, 1);
     org.admin(Method::POST, "/reset", None).await;
     assert_eq!(in_flight(&org).await, 0);
+    // The reset also forgot the faults and the token: a fresh login's call goes through.
+    let token = org.login().await;
+    let r = org
+        .call_with(
+            Method::GET,
+            &format!("/services/data/{V}/limits"),
+            None,
+            &token,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The held call was never answered: the reset did not complete it, the abort ended it.
     call.abort();
-    assert!(call.await.is_err());
+    let ended = call.await.unwrap_err();
+    assert!(ended.is_cancelled(), "{ended:?}");
 }
 
 #[tokio::test]

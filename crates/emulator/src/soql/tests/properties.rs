@@ -1,10 +1,58 @@
-//! Properties: the front end never panics, escaping round-trips, and the canonical rendering
-//! is a fixed point of parsing.
+//! Properties: the front end never panics and every refusal carries one of Salesforce's
+//! codes, escaping round-trips, the canonical rendering is a fixed point of parsing and
+//! means the same, and conditions combine as SOQL's two-valued logic says.
 
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
-use super::super::{escape, parse};
+use super::super::{
+    Catalog, INVALID_FIELD, INVALID_QUERY_FILTER_OPERATOR, INVALID_TYPE, MALFORMED_QUERY,
+    NUMBER_OUTSIDE_VALID_RANGE, QUERY_TOO_COMPLICATED, escape, parse,
+};
 use super::{FakeCatalog, FakeRow, compile, now, query};
+
+/// The codes a syntax error may carry.
+const SYNTAX_CODES: &[&str] = &[MALFORMED_QUERY, QUERY_TOO_COMPLICATED];
+
+/// The codes binding a parsed query may add.
+const BIND_CODES: &[&str] = &[
+    MALFORMED_QUERY,
+    INVALID_FIELD,
+    INVALID_TYPE,
+    INVALID_QUERY_FILTER_OPERATOR,
+    NUMBER_OUTSIDE_VALID_RANGE,
+    QUERY_TOO_COMPLICATED,
+];
+
+/// Parses and binds `text` against the fake org. Whatever the text, neither step panics; a
+/// refusal names one of Salesforce's codes for its step and says why; a query that binds
+/// reads an object the org has.
+fn front_end(text: &str) -> Result<(), TestCaseError> {
+    let parsed = match parse(text) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            prop_assert!(SYNTAX_CODES.contains(&error.code), "{text:?}: {error:?}");
+            prop_assert!(!error.message.is_empty(), "{text:?}: {error:?}");
+            return Ok(());
+        }
+    };
+    match super::super::bind(parsed, &FakeCatalog, now()) {
+        Ok(bound) => {
+            let object = bound.object().to_owned();
+            prop_assert_eq!(
+                FakeCatalog.object(&object),
+                Some(object.clone()),
+                "{}",
+                text
+            );
+        }
+        Err(error) => {
+            prop_assert!(BIND_CODES.contains(&error.code), "{text:?}: {error:?}");
+            prop_assert!(!error.message.is_empty(), "{text:?}: {error:?}");
+        }
+    }
+    Ok(())
+}
 
 /// Fragments of SOQL, good and bad, so that random sequences reach deep into the grammar.
 const VOCABULARY: &[&str] = &[
@@ -131,9 +179,7 @@ fn minimal_escape(value: &str) -> String {
 proptest! {
     #[test]
     fn the_front_end_never_panics_on_arbitrary_text(text in any::<String>()) {
-        if let Ok(parsed) = parse(&text) {
-            let _ = super::super::bind(parsed, &FakeCatalog, now());
-        }
+        front_end(&text)?;
     }
 
     #[test]
@@ -144,8 +190,8 @@ proptest! {
                 let reparsed = parse(&rendered);
                 prop_assert!(reparsed.is_ok(), "{candidate:?} rendered as {rendered:?}");
                 prop_assert_eq!(reparsed.map(|q| q.to_string()).unwrap_or_default(), rendered);
-                let _ = super::super::bind(parsed, &FakeCatalog, now());
             }
+            front_end(&candidate)?;
         }
     }
 
@@ -171,8 +217,16 @@ proptest! {
         let bound = compile(&text);
         prop_assert!(bound.is_ok(), "{text}: {:?}", bound.err());
         let row = FakeRow::new().text("Name", &name);
-        let _ = bound.map(|q| q.matches(&row));
+        let matched = bound.map(|q| q.matches(&row)).unwrap_or_default();
         let rendered = parse(&text).map(|q| q.to_string()).unwrap_or_default();
         prop_assert_eq!(parse(&rendered).map(|q| q.to_string()).ok(), Some(rendered.clone()));
+        // The canonical rendering means what the text meant.
+        prop_assert_eq!(query(&rendered).matches(&row), matched, "{}", rendered);
+        // SOQL's logic is two-valued (a comparison with null is simply false), so AND and
+        // OR of a condition with itself change nothing, and NOT is the complement.
+        let combined = |form: String| query(&format!("SELECT Id FROM Account WHERE {form}"));
+        prop_assert_eq!(combined(format!("({condition} AND {condition})")).matches(&row), matched);
+        prop_assert_eq!(combined(format!("({condition} OR {condition})")).matches(&row), matched);
+        prop_assert_eq!(combined(format!("(NOT {condition})")).matches(&row), !matched);
     }
 }

@@ -227,6 +227,24 @@ async fn into_resp(response: reqwest::Response) -> Resp {
     }
 }
 
+/// Asserts that a request failed because the server reset its connection (the `drop`
+/// fault) before any response: a send error whose cause is `ConnectionReset`, not a
+/// status, a timeout or a body that did not parse.
+pub fn assert_reset(error: &reqwest::Error) {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    let mut reset = false;
+    while let Some(current) = cause {
+        reset |= current
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionReset);
+        cause = current.source();
+    }
+    assert!(
+        error.is_request() && reset,
+        "not a reset connection: {error:?}"
+    );
+}
+
 /// The `[{"message","errorCode"}]` body of a whole-request error.
 pub fn error_of(r: &Resp) -> (String, String) {
     let first = &r.json[0];
