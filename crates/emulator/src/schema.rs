@@ -1,8 +1,8 @@
 //! The emulated org's schema as data: objects, fields, picklists, relationships, record types.
 //!
-//! This module owns the emulator's *own* field table. It must never import anything from
-//! `crate::salesforce`: the client keeps its own table in `salesforce::wire`, and keeping the
-//! two apart means one misunderstanding of Salesforce cannot hide on both sides. The standard
+//! This module owns the emulator's *own* field table. A client keeps its own (Vitals' in
+//! `salesforce::wire`, a crate this one does not depend on), and keeping the two apart means
+//! one misunderstanding of Salesforce cannot hide on both sides. The standard
 //! objects live in [`super::standard`]; custom fields and objects are added from the SFDX
 //! metadata by [`super::metadata`]. Field-level security is applied on top by
 //! [`super::fls`], never by editing this table.

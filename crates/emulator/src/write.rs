@@ -2,7 +2,7 @@
 //! makes, the derived fields it maintains, and the system fields it stamps.
 //!
 //! Single-record REST, sObject Collections, seeding (fixtures and the generator) and Bulk API
-//! 2.0 ingest all go through [`write`] and [`delete`], so a record is accepted or rejected the
+//! 2.0 ingest all go through [`write()`] and [`delete`], so a record is accepted or rejected the
 //! same way whatever the door (Bulk passes CSV cells as JSON strings, which [`from_json`]
 //! accepts for every type). Errors are per-record [`RecordError`]s; the caller decides whether
 //! they become a 400 or an entry in a result array. This module never renders responses and
@@ -187,12 +187,12 @@ pub fn write(
 }
 
 /// Creates, updates or upserts one record from (API name, value) entries: the one write path
-/// behind [`write`], seeding and Bulk ingest. It checks in the order an org does: the body's
+/// behind [`write()`], seeding and Bulk ingest. It checks in the order an org does: the body's
 /// shape, the record it names, the fields' writability, then each value, the derived fields
 /// and the record as a whole, and only then stamps and stores it.
 ///
 /// # Errors
-/// As [`write`].
+/// As [`write()`].
 pub fn write_entries(
     store: &mut Store,
     ctx: &WriteContext<'_>,

@@ -38,8 +38,8 @@
 //! timed events (the UTC date of `StartDateTime`). A field whose value is empty is left out
 //! rather than sent as [`GenValue::Null`].
 //!
-//! This module never performs I/O and never uses `crate::salesforce`: the emulator must not
-//! share wire types with the client.
+//! This module never performs I/O and never reads the clock; like the rest of the crate it
+//! shares no wire types with any client.
 
 mod account;
 mod activity;

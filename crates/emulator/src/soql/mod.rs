@@ -3,8 +3,8 @@
 //! It owns what a query means: which rows match, in what order, how many, and which error
 //! Salesforce gives for a query it refuses. It never touches storage or HTTP: the emulator
 //! hands it a [`Catalog`] (the org's schema) at bind time and [`Row`]s at evaluation time, and
-//! renders results itself. It must never share types with the Vitals client
-//! (`crate::salesforce`), so a misunderstanding there cannot be mirrored here.
+//! renders results itself. It shares no types with any client of the API (the
+//! crate depends on none), so a client's misunderstanding cannot be mirrored here.
 //!
 //! Flow: [`parse`] (syntax only) gives a [`Query`]; [`bind`] resolves names against a
 //! [`Catalog`], type-checks literals and resolves relative dates against `now`, giving a
