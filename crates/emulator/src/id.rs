@@ -116,14 +116,15 @@ fn restore_case(bytes: &[u8]) -> Result<[u8; 15], InvalidId> {
 }
 
 impl fmt::Display for SfId {
+    /// The 18 characters, honouring width and alignment (`{:>20}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
 impl fmt::Debug for SfId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SfId({})", self.as_str())
+        f.debug_tuple("SfId").field(&self.as_str()).finish()
     }
 }
 
