@@ -50,19 +50,23 @@ enum RenewalPace {
 /// One archetype's story. Ranges are inclusive and drawn uniformly.
 #[derive(Debug, Clone, Copy)]
 struct Story {
+    /// Told exactly: every fact present, in fixed numbers (three CSAT answers, both
+    /// surveys, two to four meetings, the milestones given), so that the account sits near
+    /// its boundary rather than anywhere in a band.
+    exact: bool,
     /// Days since the last contact (a completed call or e-mail).
     gap: (i64, i64),
     /// Open High/Critical cases, SLA breaches and escalations in the last 90 days.
     cases: [(u32, u32); 3],
     /// CSAT answers of the cases closed in the last 180 days, each drawn from this range;
-    /// `fixed` answers stand for a story that is told exactly (three answers in all).
+    /// a story told exactly has these two and one more from the range.
     csat: (u8, u8),
     csat_fixed: Option<[u8; 2]>,
     qbr: Qbr,
     milestones: Milestones,
     renewal: RenewalPace,
-    /// Kickoff and UAT survey answers (1 to 5), each drawn from this range; `fixed`
-    /// answers (kickoff, UAT in either order) for a story told exactly.
+    /// Kickoff and UAT survey answers (1 to 5), each drawn from this range; a story told
+    /// exactly has these two (kickoff and UAT in either order).
     survey: (u8, u8),
     survey_fixed: Option<[u8; 2]>,
     /// Lengths of the meetings of the last 90 days, in minutes.
@@ -82,6 +86,7 @@ impl Story {
             // In touch every week or two, nothing open or breached, happy users, QBRs on
             // time, every milestone met, the renewal on schedule, seats well used.
             Archetype::Healthy => Story {
+                exact: false,
                 gap: (1, 13),
                 cases: [(0, 0), (0, 0), (0, 0)],
                 csat: (4, 5),
@@ -99,6 +104,7 @@ impl Story {
             // Silent for seven weeks or more, open High cases breaching their SLA, unhappy
             // answers, no QBR, milestones missed, the renewal stalled, seats unused.
             Archetype::AtRisk => Story {
+                exact: false,
                 gap: (47, 120),
                 cases: [(1, 2), (1, 2), (0, 2)],
                 csat: (1, 2),
@@ -117,6 +123,7 @@ impl Story {
             // past its SLA this quarter (closed since), lukewarm answers, the QBR a month
             // late, two of three milestones met, about half the seats in use.
             Archetype::BorderlineHigh => Story {
+                exact: true,
                 gap: (16, 29),
                 cases: [(0, 0), (1, 1), (0, 0)],
                 csat: (3, 4),
@@ -135,6 +142,7 @@ impl Story {
             // open High case past its SLA, poor answers, no QBR for four months, one of
             // three milestones met, a third of the seats in use.
             Archetype::BorderlineLow => Story {
+                exact: true,
                 gap: (32, 44),
                 cases: [(1, 1), (1, 1), (0, 0)],
                 csat: (2, 3),
@@ -150,12 +158,6 @@ impl Story {
                 core_reported: 1.0,
             },
         })
-    }
-
-    /// Whether the story is told exactly: every fact present, in fixed numbers, so the
-    /// account sits near its boundary rather than anywhere in a band.
-    fn exact(&self) -> bool {
-        self.csat_fixed.is_some()
     }
 }
 
@@ -189,12 +191,15 @@ pub(super) fn tell(plan: &mut AccountPlan, today: NaiveDate, age: i64, dice: &mu
     adoption(&story, plan, dice);
 }
 
+/// One answer on a 1-to-5 scale, drawn from `range`.
+fn answer(range: (u8, u8), dice: &mut Dice) -> u8 {
+    u8::try_from(dice.range(i64::from(range.0), i64::from(range.1))).unwrap_or(range.0)
+}
+
 /// CSAT answers of recently closed cases: a handful, more for larger accounts.
 fn csat_answers(story: &Story, plan: &AccountPlan, age: i64, dice: &mut Dice) -> Vec<u8> {
     if let Some([a, b]) = story.csat_fixed {
-        let third = u8::try_from(dice.range(i64::from(story.csat.0), i64::from(story.csat.1)))
-            .unwrap_or(story.csat.0);
-        let mut answers = vec![a, b, third];
+        let mut answers = vec![a, b, answer(story.csat, dice)];
         dice.shuffle(&mut answers);
         return answers;
     }
@@ -208,11 +213,7 @@ fn csat_answers(story: &Story, plan: &AccountPlan, age: i64, dice: &mut Dice) ->
         Tier::MidMarket => dice.count(2, 4),
         Tier::TechTouch => dice.count(1, 2),
     };
-    (0..n)
-        .map(|_| {
-            u8::try_from(dice.range(i64::from(story.csat.0), i64::from(story.csat.1))).unwrap_or(3)
-        })
-        .collect()
+    (0..n).map(|_| answer(story.csat, dice)).collect()
 }
 
 /// Days since the last QBR, or `None` when there was none. A QBR is contact too, so it is
@@ -235,7 +236,7 @@ fn milestones(story: &Story, plan: &AccountPlan, today: NaiveDate, dice: &mut Di
         shift(today, -179).max(plan.history_start),
         shift(today, -plan.gap),
     );
-    if window < 0 || (!story.exact() && plan.lifecycle == Lifecycle::Mature && dice.chance(0.1)) {
+    if window < 0 || (!story.exact && plan.lifecycle == Lifecycle::Mature && dice.chance(0.1)) {
         return Vec::new();
     }
     let due = match (plan.lifecycle, plan.tier) {
@@ -282,9 +283,6 @@ fn renewal(
 /// Kickoff and UAT survey answers: kickoff once the project is under way, UAT once it has
 /// gone live. A story told exactly has both.
 fn surveys(story: &Story, plan: &mut AccountPlan, age: i64, dice: &mut Dice) {
-    let answer = |dice: &mut Dice| {
-        u8::try_from(dice.range(i64::from(story.survey.0), i64::from(story.survey.1))).unwrap_or(3)
-    };
     if let Some(mut fixed) = story.survey_fixed {
         dice.shuffle(&mut fixed);
         plan.inputs.kickoff = Some(fixed[0]);
@@ -292,10 +290,10 @@ fn surveys(story: &Story, plan: &mut AccountPlan, age: i64, dice: &mut Dice) {
         return;
     }
     let mature = plan.lifecycle != Lifecycle::Onboarding;
-    plan.inputs.kickoff =
-        (age > 10 && dice.chance(if mature { 0.85 } else { 0.9 })).then(|| answer(dice));
-    plan.inputs.uat =
-        (age > 60 && dice.chance(if mature { 0.75 } else { 0.6 })).then(|| answer(dice));
+    plan.inputs.kickoff = (age > 10 && dice.chance(if mature { 0.85 } else { 0.9 }))
+        .then(|| answer(story.survey, dice));
+    plan.inputs.uat = (age > 60 && dice.chance(if mature { 0.75 } else { 0.6 }))
+        .then(|| answer(story.survey, dice));
 }
 
 /// The lengths of the meetings of the last 90 days (before the last contact).
@@ -304,11 +302,11 @@ fn meetings(story: &Story, plan: &AccountPlan, today: NaiveDate, dice: &mut Dice
         shift(today, -89).max(plan.history_start),
         shift(today, -plan.gap),
     );
-    if window < 0 || (!story.exact() && plan.lifecycle == Lifecycle::Mature && dice.chance(0.1)) {
+    if window < 0 || (!story.exact && plan.lifecycle == Lifecycle::Mature && dice.chance(0.1)) {
         return Vec::new();
     }
     let n = match plan.tier {
-        _ if story.exact() => dice.count(2, 4),
+        _ if story.exact => dice.count(2, 4),
         Tier::Strategic => dice.count(5, 8),
         Tier::Enterprise => dice.count(3, 6),
         Tier::MidMarket => dice.count(2, 4),
@@ -323,7 +321,7 @@ fn adoption(story: &Story, plan: &mut AccountPlan, dice: &mut Dice) {
     let (lo, hi) = story.utilisation;
     // Enough seats that some whole number of active users falls in the story's share; a
     // story told exactly needs a dozen or more, or one user more or less would move it.
-    let fewest = whole((1.0 / (hi - lo)).ceil()).max(if story.exact() { 12 } else { 3 });
+    let fewest = whole((1.0 / (hi - lo)).ceil()).max(if story.exact { 12 } else { 3 });
     let seats = seats_for(plan.arr, plan.tier, dice).max(fewest);
     let seats_f = f64::from(seats);
     let active = if plan.archetype == Archetype::Healthy && dice.chance(0.3) {
