@@ -1,6 +1,7 @@
 //! What the API answers about its versions: the list of versions served
 //! (`GET /services/data/`, no session, no usage header), the resources of one version
-//! (`GET /services/data/vXX.X/`), with the release names of the versions (salesforce-api.md 2.1).
+//! (`GET /services/data/vXX.X/`), and the release names of the versions (salesforce-api.md
+//! 2.1). It reads nothing of the org: the answers depend on the version alone.
 
 use axum::extract::Extension;
 use axum::response::{IntoResponse, Response};
