@@ -12,20 +12,18 @@
 //!   and [`domain::Playbook`]. No I/O.
 //! - [`salesforce`]: the client, and the Salesforce side of the vocabulary: API names, value
 //!   formats and the field map built from `[fields]` ([`salesforce::wire`]).
-//! - [`emulator`]: the Salesforce API emulator on loopback that tests, the demo and
-//!   `vitals emulator` run against; [`emulator::soql`] is its SOQL engine and
-//!   [`emulator::generate`] streams the records of a generated org.
 //! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
 //!   explanation. No I/O, no clock.
 //! - [`store`]: the state store (embedded SQLite): replica, sync state, outbox, key
 //!   ledger, budget and runs, behind the [`store::StateStore`] trait. The only SQL.
 //!
 //! The `vitals` binary's commands live in `src/cli/`, one module per command, outside this
-//! library. `ARCHITECTURE.md` at the repository root describes the invariants between them.
+//! library. The Salesforce API emulator that tests, the demo and `vitals emulator` run
+//! against is its own crate, `emulator` (`crates/emulator`), which knows nothing of this one.
+//! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
 pub mod config;
 pub mod domain;
-pub mod emulator;
 pub mod salesforce;
 pub mod scoring;
 pub mod secret;

@@ -15,7 +15,7 @@ use super::common::{Exit, Failure};
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = vitals::emulator::state::DEFAULT_PORT)]
+    #[arg(long, default_value_t = emulator::state::DEFAULT_PORT)]
     port: u16,
     /// Number of accounts in the generated org (about 50 related records each).
     #[arg(long)]
@@ -36,13 +36,13 @@ pub struct EmulatorArgs {
     #[arg(long)]
     without_metadata: bool,
     /// Consumer key the token endpoint accepts.
-    #[arg(long, default_value = vitals::emulator::state::DEFAULT_CLIENT_ID)]
+    #[arg(long, default_value = emulator::state::DEFAULT_CLIENT_ID)]
     client_id: String,
     /// Consumer secret the token endpoint accepts.
-    #[arg(long, default_value = vitals::emulator::state::DEFAULT_CLIENT_SECRET)]
+    #[arg(long, default_value = emulator::state::DEFAULT_CLIENT_SECRET)]
     client_secret: String,
     /// PEM certificate (or public key) that verifies JWT assertions (default: the
-    /// test-only certificate in fixtures/keys).
+    /// test-only certificate in crates/emulator/fixtures/keys).
     #[arg(long, value_name = "FILE")]
     jwt_cert: Option<PathBuf>,
     /// Access-token lifetime: `7200`, `90s`, `30m`, `2h`.
@@ -74,8 +74,8 @@ fn parse_lifetime(text: &str) -> Option<std::time::Duration> {
 
 /// `vitals emulator`: builds the org, serves it on loopback until Ctrl-C.
 pub fn execute(args: EmulatorArgs) -> Result<Exit, Failure> {
-    use vitals::emulator::faults::FaultSpec;
-    use vitals::emulator::{DataSource, EmulatorConfig, MetadataSource};
+    use emulator::faults::FaultSpec;
+    use emulator::{DataSource, EmulatorConfig, MetadataSource};
 
     let mut config = EmulatorConfig {
         client_id: args.client_id.clone(),
@@ -130,7 +130,7 @@ pub fn execute(args: EmulatorArgs) -> Result<Exit, Failure> {
         .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         let started = std::time::Instant::now();
-        let emulator = vitals::emulator::start(config, args.port)
+        let emulator = emulator::start(config, args.port)
             .await
             .map_err(|e| Failure::bad_input(e.to_string()))?;
         let base = emulator.base_url.clone();
@@ -140,7 +140,7 @@ pub fn execute(args: EmulatorArgs) -> Result<Exit, Failure> {
         println!("  token URL:      {base}/services/oauth2/token");
         println!("  client id:      {}", args.client_id);
         println!("  client secret:  {}", args.client_secret);
-        println!("  JWT user:       {}", vitals::emulator::state::DEFAULT_USERNAME);
+        println!("  JWT user:       {}", emulator::state::DEFAULT_USERNAME);
         println!("  admin API:      {base}/_emulator/requests");
         println!();
         println!("Try:");

@@ -1,10 +1,10 @@
 //! The client's logins against the emulator: the three OAuth flows, session expiry recovered
 //! with exactly one shared refresh, and auth failures that end as clear errors, never loops.
 
+use emulator::state::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME, TEST_PRIVATE_KEY,
+};
 use futures_util::future::join_all;
-use reqwest::Method;
-use serde_json::json;
-use vitals::emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME};
 use vitals::salesforce::{Credentials, SalesforceError};
 use vitals::secret::Secret;
 
@@ -61,14 +61,7 @@ async fn client_credentials_login_works() {
 #[tokio::test]
 async fn refresh_token_login_works() {
     let org = Org::with(org_config(accounts(1))).await;
-    let issued = org
-        .admin(
-            Method::POST,
-            "/refresh-token",
-            Some(json!({ "username": DEFAULT_USERNAME })),
-        )
-        .await;
-    let refresh_token = issued.json["refresh_token"].as_str().unwrap().to_owned();
+    let refresh_token = org.refresh_token(DEFAULT_USERNAME);
     let credentials = Credentials::RefreshToken {
         client_id: DEFAULT_CLIENT_ID.into(),
         client_secret: Some(Secret::new(DEFAULT_CLIENT_SECRET)),
@@ -126,7 +119,7 @@ async fn an_unapproved_jwt_user_is_refused() {
     let credentials = Credentials::JwtBearer {
         client_id: DEFAULT_CLIENT_ID.into(),
         username: "unapproved@vitals.example".into(),
-        private_key: Secret::new(include_str!("../../fixtures/keys/test-only.key")),
+        private_key: Secret::new(TEST_PRIVATE_KEY),
     };
     let (client, _) = client(settings(&org, credentials));
     let error = client.session().await.unwrap_err();
@@ -158,13 +151,8 @@ async fn expiry_mid_run_is_recovered_with_exactly_one_refresh_for_all_waiters() 
     }
     assert_eq!(client.token_grants(), 2, "one login, one shared renewal");
     assert_eq!(org.request_count(TOKEN).await, 1);
-    let log = org.admin(Method::GET, "/requests", None).await.json["log"].clone();
-    let expired = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|entry| entry["status"] == 401)
-        .count();
+    let log = org.emu.state.requests().log;
+    let expired = log.iter().filter(|entry| entry.status == 401).count();
     assert!(
         (1..=8).contains(&expired),
         "{expired} calls saw the expired token"
@@ -227,17 +215,10 @@ async fn a_failed_renewal_is_shared_by_every_waiter() {
 #[tokio::test]
 async fn a_refresh_token_session_is_renewed_after_expiry() {
     let org = Org::with(org_config(accounts(1))).await;
-    let issued = org
-        .admin(
-            Method::POST,
-            "/refresh-token",
-            Some(json!({ "username": DEFAULT_USERNAME })),
-        )
-        .await;
     let credentials = Credentials::RefreshToken {
         client_id: DEFAULT_CLIENT_ID.into(),
         client_secret: Some(Secret::new(DEFAULT_CLIENT_SECRET)),
-        refresh_token: Secret::new(issued.json["refresh_token"].as_str().unwrap()),
+        refresh_token: Secret::new(org.refresh_token(DEFAULT_USERNAME)),
     };
     let (client, _) = client(settings(&org, credentials));
     assert_eq!(

@@ -56,17 +56,8 @@ async fn large_reads_use_a_bulk_query_paged_by_locator() {
     assert_eq!(sizes, vec![250, 250, 200]);
     assert_eq!(names.len(), 700);
     assert_eq!(org.request_count(JOBS_QUERY).await, 1);
-    let log = org
-        .admin(reqwest::Method::GET, "/requests", None)
-        .await
-        .json["log"]
-        .clone();
-    let pages = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["path"].as_str().unwrap().ends_with("/results"))
-        .count();
+    let log = org.emu.state.requests().log;
+    let pages = log.iter().filter(|e| e.path.ends_with("/results")).count();
     assert_eq!(pages, 3, "one results call per page");
 }
 

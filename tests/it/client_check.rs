@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::Output;
 
-use vitals::emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
-use vitals::emulator::{DataSource, MetadataSource};
+use emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+use emulator::{DataSource, MetadataSource};
 use vitals::salesforce::wire::DEFAULT_FIELDS;
 
 use crate::common::Org;

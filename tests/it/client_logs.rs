@@ -73,7 +73,7 @@ fn assert_absent(logs: &str, forbidden: &[&str]) {
 /// What must never be logged: the client secret, SOQL, and the record values these tests
 /// send (all of them contain "Confidential").
 const NEVER: &[&str] = &[
-    vitals::emulator::state::DEFAULT_CLIENT_SECRET,
+    emulator::state::DEFAULT_CLIENT_SECRET,
     "Confidential",
     "SELECT",
     "WHERE",

@@ -9,8 +9,8 @@ use vitals::salesforce::wire::{FieldMap, decode_account};
 
 use crate::common::Org;
 use crate::common::sf::{accounts, client, client_credentials, org_config, settings};
+use emulator::DataSource;
 use serde_json::json;
-use vitals::emulator::DataSource;
 
 async fn read_all(
     client: &vitals::salesforce::Client,
@@ -48,16 +48,13 @@ async fn a_rest_query_pages_through_several_pages() {
     assert_eq!(pager.total_size(), Some(700));
     assert_eq!(ids.len(), 700);
     // One query, then three locator pages, each fetched once.
-    let log = org
-        .admin(reqwest::Method::GET, "/requests", None)
-        .await
-        .json["log"]
-        .clone();
-    let paths: Vec<String> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["path"].as_str().unwrap().to_owned())
+    let paths: Vec<String> = org
+        .emu
+        .state
+        .requests()
+        .log
+        .into_iter()
+        .map(|e| e.path)
         .filter(|p| p.starts_with("/services/data/v66.0/query"))
         .collect();
     assert_eq!(paths.len(), 4, "{paths:?}");
@@ -162,8 +159,7 @@ async fn query_all_also_reads_deleted_rows() {
     let org = Org::with(org_config(accounts(3))).await;
     let (client, _) = client(settings(&org, client_credentials()));
     let ids = crate::client_writes::account_ids(&client).await;
-    let r = org.delete(&format!("/sobjects/Account/{}", ids[0])).await;
-    assert_eq!(r.status, 204, "{}", r.text);
+    org.emu.state.delete_record(ids[0].as_str()).unwrap();
     let query = Soql::select("Account", ["Id", "IsDeleted"]);
     assert_eq!(
         client.count(&query.to_count_text(), false).await.unwrap(),

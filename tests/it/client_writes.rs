@@ -137,7 +137,7 @@ async fn updates_by_id_go_in_chunks_of_200() {
             .await,
         3
     );
-    let stored = org.record("Account", ids[7].as_str()).await;
+    let stored = org.record(ids[7].as_str()).await;
     assert_eq!(stored["Health_Score__c"], 7.0);
     assert_eq!(stored["Health_Status__c"], "Monitor");
 }

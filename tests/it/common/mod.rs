@@ -1,246 +1,57 @@
-//! Shared test context: an emulator on 127.0.0.1:0 with a fixed clock, a logged-in client,
-//! and helpers for the admin API. Nothing here sleeps or leaves loopback.
-
-#![allow(dead_code)]
+//! Shared test context: an emulator on 127.0.0.1:0 with a fixed clock, which the tests
+//! arrange and inspect in-process through the emulator's control API (the emulator crate's
+//! own tests cover the same operations over its admin API). Only Vitals' client talks
+//! HTTP to it. Nothing here sleeps or leaves loopback.
 
 pub mod sf;
 
 use chrono::{DateTime, TimeZone, Utc};
-use reqwest::{Client, Method, StatusCode, header::HeaderMap};
-use serde_json::{Value, json};
-use vitals::emulator::{DataSource, EmulatorConfig, MetadataSource, RunningEmulator};
-
-/// The API version the tests pin.
-pub const V: &str = "v66.0";
+use emulator::faults::FaultSpec;
+use emulator::{EmulatorConfig, RunningEmulator};
+use serde_json::Value;
 
 /// The instant every test org starts at.
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap()
 }
 
-/// The sample metadata under fixtures/metadata-sample.
-pub fn sample_metadata() -> MetadataSource {
-    MetadataSource::Dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/metadata-sample").into())
-}
-
-/// A configuration with a fixed clock, the sample metadata and no records.
-pub fn config() -> EmulatorConfig {
-    EmulatorConfig {
-        fixed_clock: Some(start_time()),
-        metadata: sample_metadata(),
-        data: DataSource::Empty,
-        ..EmulatorConfig::default()
-    }
-}
-
-/// A response: status, headers, raw text and parsed JSON (Null when not JSON).
-#[derive(Debug)]
-pub struct Resp {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
-    pub json: Value,
-}
-
-impl Resp {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// A running org and a client logged in with client credentials.
+/// A running org.
 pub struct Org {
     pub emu: RunningEmulator,
     pub base: String,
-    pub http: Client,
-    pub token: String,
 }
 
+// The helpers stay `async` so that a test reads the same whichever way an operation
+// reaches the org; none of them waits on anything.
 impl Org {
-    pub async fn start() -> Org {
-        Org::with(config()).await
-    }
-
     pub async fn with(config: EmulatorConfig) -> Org {
-        let emu = vitals::emulator::start(config, 0)
-            .await
-            .expect("emulator starts");
+        let emu = emulator::start(config, 0).await.expect("emulator starts");
         let base = emu.base_url.clone();
-        let http = Client::builder().build().unwrap();
-        let mut org = Org {
-            emu,
-            base,
-            http,
-            token: String::new(),
-        };
-        org.token = org.login().await;
-        org
+        Org { emu, base }
     }
 
-    /// Client-credentials login; returns the access token.
-    pub async fn login(&self) -> String {
-        let r = self
-            .token_request(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", vitals::emulator::state::DEFAULT_CLIENT_ID),
-                (
-                    "client_secret",
-                    vitals::emulator::state::DEFAULT_CLIENT_SECRET,
-                ),
-            ])
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.json["access_token"].as_str().unwrap().to_owned()
-    }
-
-    pub async fn token_request(&self, form: &[(&str, &str)]) -> Resp {
-        let response = self
-            .http
-            .post(format!("{}/services/oauth2/token", self.base))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        into_resp(response).await
-    }
-
-    /// A REST call under /services/data/v66.0 with the org's token.
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
-        self.call_with(
-            method,
-            &format!("/services/data/{V}{path}"),
-            body,
-            &self.token,
-            &[],
-        )
-        .await
-    }
-
-    pub async fn call_with(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-        token: &str,
-        headers: &[(&str, &str)],
-    ) -> Resp {
-        let mut request = self.http.request(method, format!("{}{}", self.base, path));
-        if !token.is_empty() {
-            request = request.bearer_auth(token);
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        into_resp(request.send().await.unwrap()).await
-    }
-
-    pub async fn get(&self, path: &str) -> Resp {
-        self.call(Method::GET, path, None).await
-    }
-
-    pub async fn post(&self, path: &str, body: Value) -> Resp {
-        self.call(Method::POST, path, Some(body)).await
-    }
-
-    pub async fn patch(&self, path: &str, body: Value) -> Resp {
-        self.call(Method::PATCH, path, Some(body)).await
-    }
-
-    pub async fn delete(&self, path: &str) -> Resp {
-        self.call(Method::DELETE, path, None).await
-    }
-
-    /// Creates a record and returns its Id.
-    pub async fn create(&self, object: &str, body: Value) -> String {
-        let r = self.post(&format!("/sobjects/{object}"), body).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.json["id"].as_str().unwrap().to_owned()
-    }
-
-    /// One field of a record, read back through the API.
-    pub async fn field(&self, object: &str, id: &str, field: &str) -> Value {
-        let r = self
-            .get(&format!("/sobjects/{object}/{id}?fields={field}"))
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.json[field].clone()
-    }
-
-    /// An admin call under /_emulator.
-    pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
-        let mut request = self
-            .http
-            .request(method, format!("{}/_emulator{}", self.base, path));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let r = into_resp(request.send().await.unwrap()).await;
-        assert!(r.status.is_success(), "admin {path}: {}", r.text);
-        r
-    }
-
-    /// An admin call whose status the test checks itself.
-    pub async fn admin_raw(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
-        let mut request = self
-            .http
-            .request(method, format!("{}/_emulator{}", self.base, path));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        into_resp(request.send().await.unwrap()).await
-    }
-
+    /// Injects the faults of a SPEC (`--faults` syntax).
     pub async fn faults(&self, spec: &str) {
-        self.admin(Method::POST, "/faults", Some(json!({ "spec": spec })))
-            .await;
+        self.emu.state.set_faults(FaultSpec::parse(spec).unwrap());
     }
 
-    pub async fn injected(&self) -> Value {
-        self.admin(Method::GET, "/faults", None).await.json["injected"].clone()
-    }
-
+    /// Advances the emulator clock.
     pub async fn advance(&self, seconds: i64) {
-        self.admin(
-            Method::POST,
-            "/clock/advance",
-            Some(json!({ "seconds": seconds })),
-        )
-        .await;
+        self.emu.state.advance_clock(seconds).unwrap();
     }
 
+    /// Changes run-time limits (`{"apiLimit": n, "apiUsage": n, ...}`).
     pub async fn settings(&self, body: Value) {
-        self.admin(Method::POST, "/settings", Some(body)).await;
+        self.emu.state.apply_settings(&body).unwrap();
     }
 
-    /// Live records per object.
+    /// A refresh token for `username`, as an admin would issue one.
+    pub fn refresh_token(&self, username: &str) -> String {
+        emulator::auth::issue_refresh_token(&self.emu.state, username).unwrap()
+    }
+
+    /// Live records per object, as JSON numbers.
     pub async fn counts(&self) -> Value {
-        self.admin(Method::GET, "/counts", None).await.json
+        serde_json::json!(self.emu.state.counts())
     }
 }
-
-async fn into_resp(response: reqwest::Response) -> Resp {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap_or_default();
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        text,
-        json,
-    }
-}
-
-/// The `[{"message","errorCode"}]` body of a whole-request error.
-pub fn error_of(r: &Resp) -> (String, String) {
-    let first = &r.json[0];
-    (
-        first["errorCode"].as_str().unwrap_or_default().to_owned(),
-        first["message"].as_str().unwrap_or_default().to_owned(),
-    )
-}
-
-pub mod bulk;

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Method;
+use emulator::state::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME, TEST_PRIVATE_KEY,
+};
+use emulator::{DataSource, EmulatorConfig, MetadataSource};
 use serde_json::{Value, json};
 use url::Url;
-use vitals::emulator::state::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USERNAME};
-use vitals::emulator::{DataSource, EmulatorConfig, MetadataSource};
 use vitals::salesforce::retrier::RecordingSleeper;
 use vitals::salesforce::retry::{Jitter, RetryPolicy};
 use vitals::salesforce::{Client, ClientSettings, Credentials};
@@ -55,7 +56,7 @@ pub fn jwt() -> Credentials {
     Credentials::JwtBearer {
         client_id: DEFAULT_CLIENT_ID.into(),
         username: DEFAULT_USERNAME.into(),
-        private_key: Secret::new(include_str!("../../../fixtures/keys/test-only.key")),
+        private_key: Secret::new(TEST_PRIVATE_KEY),
     }
 }
 
@@ -83,17 +84,22 @@ pub fn client(settings: ClientSettings) -> (Client, Arc<RecordingSleeper>) {
 impl Org {
     /// Requests the emulator served, by `METHOD /path`.
     pub async fn request_count(&self, key: &str) -> u64 {
-        let r = self.admin(Method::GET, "/requests", None).await;
-        r.json["counts"][key].as_u64().unwrap_or(0)
+        self.emu
+            .state
+            .requests()
+            .counts
+            .get(key)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Forgets the request log.
     pub async fn clear_requests(&self) {
-        self.admin(Method::DELETE, "/requests", None).await;
+        self.emu.state.clear_requests();
     }
 
     /// A record as the emulator holds it.
-    pub async fn record(&self, object: &str, id: &str) -> Value {
-        self.get(&format!("/sobjects/{object}/{id}")).await.json
+    pub async fn record(&self, id: &str) -> Value {
+        self.emu.state.record(id).unwrap()
     }
 }
