@@ -13,7 +13,7 @@ use std::any::Any;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 
-pub(crate) use replica::stream_equals_grouping;
+pub(crate) use replica::{replica_records, stream_equals_grouping};
 
 use crate::domain::{
     Account, AccountSnapshot, Case, DomainRecord, HistoryRecord, SfId, Task, test_records,
