@@ -9,3 +9,4 @@ mod cases;
 mod fixture;
 mod hand;
 mod org;
+mod snapshots;

@@ -4,8 +4,10 @@
 //! change is seen once: the run that writes the new status triggers, the next does not.
 //! Both statuses must be bands (Healthy, Monitor, At Risk): a first score, or a move to or
 //! from Insufficient Data, is not a band change. The drop is against the previous period's
-//! score (the one the trend compares with; the stored previous result when the org has
-//! none), in shown tenths: a drop of 9.9 does not trigger, 10.0 does.
+//! score, the one the trend and `Health_Previous_Score__c` show (scoring's
+//! `previous_score`), in shown tenths: a drop of 9.9 does not trigger, 10.0 does. Without
+//! that score there is no drop, as there is no change on the account: a task must not
+//! cite a number the CSM cannot find.
 
 use chrono::{DateTime, Utc};
 
@@ -21,7 +23,7 @@ pub(crate) const DROP_POINTS: f64 = 10.0;
 /// The health-review trigger.
 pub(crate) fn trigger(
     input: &AccountInput<'_>,
-    settings: &PlanningSettings,
+    _settings: &PlanningSettings,
     as_of: DateTime<Utc>,
 ) -> Vec<TaskSpec> {
     let mut reasons = Vec::new();
@@ -33,11 +35,9 @@ pub(crate) fn trigger(
     {
         reasons.push(format!("health status changed from {before} to {now}"));
     }
-    let previous = input
-        .score
-        .previous_score
-        .or_else(|| input.previous_result(settings, as_of).and_then(|p| p.score));
-    if let (Some(before), Some(current)) = (previous, displayed(input.score).overall) {
+    if let (Some(before), Some(current)) =
+        (input.score.previous_score, displayed(input.score).overall)
+    {
         let drop = tenths(before) - tenths(current);
         if drop >= tenths(DROP_POINTS) {
             reasons.push(format!(
