@@ -69,6 +69,14 @@ fn blocked(
     input: &AccountInput<'_>,
     as_of: DateTime<Utc>,
 ) -> Option<String> {
+    key_used(key, input).or_else(|| match spec.cool_down {
+        CoolDown::Days(days) => cooling_down(spec, days, input, as_of),
+        CoolDown::OncePerKey => None,
+    })
+}
+
+/// Why the key is taken: planned or delivered before, or on a task in the org.
+fn key_used(key: &str, input: &AccountInput<'_>) -> Option<String> {
     if let Some(entry) = input.ledger.iter().find(|e| e.key == key && e.counts()) {
         return Some(format!(
             "this task was already planned on {}",
@@ -76,45 +84,60 @@ fn blocked(
         ));
     }
     let tasks = &input.snapshot.tasks;
-    if tasks.iter().any(|t| t.vitals_key.as_deref() == Some(key)) {
-        return Some("this task is already in the org".to_owned());
-    }
-    let CoolDown::Days(days) = spec.cool_down else {
-        return None;
-    };
+    tasks
+        .iter()
+        .any(|t| t.vitals_key.as_deref() == Some(key))
+        .then(|| "this task is already in the org".to_owned())
+}
+
+/// Why the playbook is cooling down for the account: a task planned within `days` days,
+/// or one in the org open or created within them.
+fn cooling_down(
+    spec: &PlaybookSpec,
+    days: u32,
+    input: &AccountInput<'_>,
+    as_of: DateTime<Utc>,
+) -> Option<String> {
     let today = as_of.date_naive();
     let since = today.checked_sub_days(Days::new(u64::from(days)))?;
     let name = spec.playbook.name();
     let recent = |day: NaiveDate| day > since;
+    // Candidates are taken in a fixed order (latest plan, then key; tasks by Id), so the
+    // reason names the same record whatever order the records came in.
     if let Some(entry) = input
         .ledger
         .iter()
         .filter(|e| is_task_of(e, name) && recent(e.planned_at.date_naive()))
-        .max_by_key(|e| e.planned_at)
+        .max_by(|a, b| (a.planned_at, &a.key).cmp(&(b.planned_at, &b.key)))
     {
         return Some(format!(
             "the playbook planned a task on {}, within its {days}-day cool-down",
             entry.planned_at.date_naive()
         ));
     }
-    let of_playbook = tasks.iter().filter(|t| t.playbook.as_deref() == Some(name));
-    for task in of_playbook {
-        if !task.is_closed {
-            return Some(format!(
-                "the playbook's task {} is open in the org",
-                task.id
-            ));
-        }
-        if let Some(created) = task
-            .created_date
-            .map(|c| c.date_naive())
-            .filter(|d| recent(*d))
-        {
-            return Some(format!(
-                "the playbook's task {} was created on {created}, within its {days}-day cool-down",
-                task.id
-            ));
-        }
+    let mut of_playbook: Vec<_> = input
+        .snapshot
+        .tasks
+        .iter()
+        .filter(|t| t.playbook.as_deref() == Some(name))
+        .collect();
+    of_playbook.sort_by_key(|t| t.id);
+    if let Some(task) = of_playbook.iter().find(|t| !t.is_closed) {
+        return Some(format!(
+            "the playbook's task {} is open in the org",
+            task.id
+        ));
+    }
+    if let Some((task, created)) = of_playbook
+        .iter()
+        .filter_map(|t| Some((t, t.created_date?.date_naive())))
+        .filter(|(_, created)| recent(*created))
+        .max_by_key(|(_, created)| *created)
+    {
+        return Some(format!(
+            "the playbook's task {} was created on {created}, within its {days}-day cool-down",
+            task.id
+        ));
     }
     None
 }

@@ -9,4 +9,5 @@ mod cases;
 mod fixture;
 mod hand;
 mod org;
+mod properties;
 mod snapshots;

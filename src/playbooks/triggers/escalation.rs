@@ -35,11 +35,16 @@ pub(crate) fn trigger(
     {
         reasons.push(format!("health became At Risk (was {before})"));
     }
-    for case in &input.snapshot.cases {
-        if case.is_escalated && !case.is_closed && case.created_date <= as_of {
-            let name = case.case_number.as_deref().unwrap_or(case.id.as_str());
-            reasons.push(format!("case {name} is escalated and open"));
-        }
+    let mut escalated: Vec<_> = input
+        .snapshot
+        .cases
+        .iter()
+        .filter(|c| c.is_escalated && !c.is_closed && c.created_date <= as_of)
+        .collect();
+    escalated.sort_by_key(|c| c.id);
+    for case in escalated {
+        let name = case.case_number.as_deref().unwrap_or(case.id.as_str());
+        reasons.push(format!("case {name} is escalated and open"));
     }
     let flagged_before = input
         .previous_result(settings, as_of)
