@@ -41,6 +41,15 @@ impl KeyScheme {
             KeyScheme::OpportunityAndCloseDate => "006",
         }
     }
+
+    /// The key's record and date in words, as the docs' tables write them.
+    pub fn words(self) -> &'static str {
+        match self {
+            KeyScheme::AccountAndTriggerDate => "account, trigger date",
+            KeyScheme::ContractAndEndDate => "contract, end date",
+            KeyScheme::OpportunityAndCloseDate => "opportunity, close date",
+        }
+    }
 }
 
 /// The Task `Priority` picklist values Vitals uses (standard values).
@@ -200,3 +209,57 @@ pub const PLAYBOOKS: [PlaybookSpec; 8] = [
         priority: Priority::Normal,
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cells of the docs' row for a playbook: trigger, cool-down, key, due, priority,
+    /// checklist.
+    fn row<'a>(docs: &'a str, name: &str) -> Vec<&'a str> {
+        let line = docs
+            .lines()
+            .map(|l| l.trim_start_matches("//!").trim())
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("no row for {name}"));
+        line.split('|').map(str::trim).skip(2).take(6).collect()
+    }
+
+    #[test]
+    fn the_table_lists_every_playbook_once_in_the_specs_order() {
+        let order: Vec<Playbook> = PLAYBOOKS.iter().map(|s| s.playbook).collect();
+        assert_eq!(order, Playbook::ALL);
+    }
+
+    #[test]
+    fn the_readme_and_the_module_docs_show_the_table_as_it_is() {
+        for docs in [include_str!("../../README.md"), include_str!("mod.rs")] {
+            for spec in &PLAYBOOKS {
+                let cells = row(docs, spec.playbook.name());
+                let cool_down = match spec.cool_down {
+                    CoolDown::Days(n) => format!("{n} days"),
+                    CoolDown::OncePerKey => "once per key".to_owned(),
+                };
+                let due = match spec.due_in_days {
+                    1 => "1 day".to_owned(),
+                    n => format!("{n} days"),
+                };
+                assert_eq!(cells[1], cool_down, "{}", spec.playbook.name());
+                assert_eq!(cells[2], spec.key.words(), "{}", spec.playbook.name());
+                assert!(
+                    cells[3].starts_with(&due),
+                    "{}: {}",
+                    spec.playbook.name(),
+                    cells[3]
+                );
+                assert_eq!(cells[4], spec.priority.as_api(), "{}", spec.playbook.name());
+                assert_eq!(
+                    cells[5],
+                    spec.checklist.join("; "),
+                    "{}",
+                    spec.playbook.name()
+                );
+            }
+        }
+    }
+}

@@ -17,7 +17,7 @@ use crate::domain::{
     Opportunity, Period, Playbook, SfId, Target, Value, WriteKind, test_records,
 };
 use crate::playbooks::{
-    AccountInput, AccountPlan, HISTORY_KEY_MAX, KeyState, VITALS_KEY_MAX, plan_account,
+    AccountInput, AccountPlan, HISTORY_KEY_MAX, KeyState, PLAYBOOKS, VITALS_KEY_MAX, plan_account,
     renewal_key, task_key,
 };
 use crate::scoring::{AccountScore, HEALTH_DRIVERS_MAX};
@@ -280,10 +280,14 @@ proptest! {
                 prop_assert!(write.fields.len() >= 2, "{:?}", write.fields);
             }
         }
-        let tasks: BTreeSet<_> = plan.writes.iter().filter_map(|w| w.playbook()).collect();
-        for playbook in tasks {
-            let enabled = Playbook::from_name(playbook).is_some_and(|p| given.settings.is_enabled(p));
-            prop_assert!(enabled, "{} is not enabled", playbook);
+        for write in plan.writes.iter().filter(|w| w.kind == WriteKind::PlaybookTask) {
+            let playbook = write.playbook().and_then(Playbook::from_name);
+            let spec = PLAYBOOKS.iter().find(|s| Some(s.playbook) == playbook);
+            prop_assert!(spec.is_some_and(|s| given.settings.is_enabled(s.playbook)), "{:?}", write);
+            // The key names the record its playbook's scheme says: {playbook}:{record}:{date}.
+            let key = write.target.as_text();
+            let record = key.split(':').nth(1).unwrap_or_default();
+            prop_assert!(spec.is_some_and(|s| record.starts_with(s.key.record_prefix())), "{}", key);
         }
     }
 }
