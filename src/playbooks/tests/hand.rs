@@ -119,3 +119,62 @@ fn acme_in_trouble_gets_a_renewal_and_three_tasks() {
         ]
     );
 }
+
+/// Backfill of October for Acme, scored as of the period's last second. As of then the
+/// call of 2 November did not exist yet, so the last contact is the QBR of 15 October, 16
+/// days before: engagement 75 all the same, and every other category as in November
+/// (see [`Given::base`]): 88.6, Healthy. The record is October's, marked backfilled and
+/// calculated at the period's end; once the org holds it, backfill plans nothing for it.
+#[test]
+fn backfill_writes_the_past_periods_record_once() {
+    use chrono::{TimeZone, Utc};
+
+    use crate::domain::{Target, Value};
+    use crate::playbooks::{HistoryMode, plan_history};
+
+    let mut given = Given::base();
+    given.as_of = Utc.with_ymd_and_hms(2026, 10, 31, 23, 59, 59).unwrap();
+    let score = given.score();
+    assert_eq!(score.overall, Some(88.6));
+    let write = plan_history(
+        &given.snapshot,
+        &score,
+        &given.settings,
+        given.as_of,
+        HistoryMode::Backfill,
+    )
+    .unwrap();
+    assert_eq!(
+        write.target,
+        Target::Key("001000000000001AAA-2026-10-01-csm-nine".into())
+    );
+    assert_eq!(
+        write.field("period"),
+        Some(&Value::Date(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()))
+    );
+    assert_eq!(write.field("score"), Some(&Value::Number(88.6)));
+    assert_eq!(write.field("backfilled"), Some(&Value::Bool(true)));
+    assert_eq!(
+        write.field("calculated_at"),
+        Some(&Value::DateTime(given.as_of))
+    );
+    super::org::apply(&mut given, std::slice::from_ref(&write));
+    let again = plan_history(
+        &given.snapshot,
+        &score,
+        &given.settings,
+        given.as_of,
+        HistoryMode::Backfill,
+    );
+    assert_eq!(again, None);
+    // A live run of the same instant would mark the record as not backfilled.
+    let live = plan_history(
+        &given.snapshot,
+        &score,
+        &given.settings,
+        given.as_of,
+        HistoryMode::Live,
+    )
+    .unwrap();
+    assert_eq!(live.field("backfilled"), Some(&Value::Bool(false)));
+}
