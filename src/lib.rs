@@ -14,6 +14,9 @@
 //!   formats and the field map built from `[fields]` ([`salesforce::wire`]).
 //! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
 //!   explanation. No I/O, no clock.
+//! - [`playbooks`]: the pure planner: an account's snapshot and score to the writes of
+//!   product-spec section 6 (health fields, history, renewals, the eight playbooks' tasks)
+//!   as a plain plan. No I/O, no clock.
 //! - [`store`]: the state store (embedded SQLite): replica, sync state, outbox, key
 //!   ledger, budget and runs, behind the [`store::StateStore`] trait. The only SQL.
 //!
@@ -24,6 +27,7 @@
 
 pub mod config;
 pub mod domain;
+pub mod playbooks;
 pub mod salesforce;
 pub mod scoring;
 pub mod secret;

@@ -240,6 +240,8 @@ mod schema;
 mod view;
 
 pub use display::{Displayed, Shown, displayed};
+pub(crate) use display::{from_tenths, tenths};
+pub(crate) use drivers::bounded;
 pub use drivers::{HEALTH_DRIVERS_MAX, health_drivers};
 pub use engine::{BELOW_THRESHOLD, score_account, status_with_hysteresis};
 pub use explain::render;
