@@ -116,7 +116,8 @@
 //! `renewal`: more than `window_days` before the end of the active contract (the one with
 //! a listed status, started, ending first) scores 100. Inside the window the renewal
 //! opportunity is the one matching `renewal_where` that is linked to the contract (or,
-//! unlinked, closes within `window_days` of the contract end). The expected stage is the
+//! unlinked, closes within `window_days` of the contract end); one that closed before the
+//! contract's start date renewed the previous term and is left out. The expected stage is the
 //! last schedule entry whose `by_days_left` is at least the days left; the score is
 //! `behind_scores[stages behind]` (the last entry for anything further), no opportunity
 //! counts as no stage reached, and a stage in `at_risk_stages` scores 0. A stage not in

@@ -420,8 +420,8 @@ fn renewals_are_created_once_inside_the_window() {
             expect: &[],
         },
         Case {
-            // Scoring's renewal readiness reads the won renewal of the previous term as
-            // this term's (it does not tell terms apart), hence 88.6, not 83.1.
+            // Scoring's renewal readiness, like the planner, leaves the previous term's won
+            // renewal out: no renewal for this term at 100 days is one stage behind, 83.1.
             name: "the renewal of the previous term closed before this term started",
             scope: Scope::Actions,
             given: |g| {
@@ -432,7 +432,7 @@ fn renewals_are_created_once_inside_the_window() {
                 g.snapshot.opportunities.push(old);
             },
             expect: &[
-                "renewal 800000000000001AAA-2027-03-06: name=Acme Renewal 2027-03-06, stage_name=Early Review, close_date=2027-03-06, amount=120000, owner_id=005000000000001AAA, record_type=Renewal, opportunity_type=Renewal, contract_id=800000000000001AAA, account_id=001000000000001AAA, health_at_creation=88.6, renewal_risk=false",
+                "renewal 800000000000001AAA-2027-03-06: name=Acme Renewal 2027-03-06, stage_name=Early Review, close_date=2027-03-06, amount=120000, owner_id=005000000000001AAA, record_type=Renewal, opportunity_type=Renewal, contract_id=800000000000001AAA, account_id=001000000000001AAA, health_at_creation=83.1, renewal_risk=false",
             ],
         },
     ]);

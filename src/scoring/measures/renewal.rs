@@ -21,6 +21,9 @@ use super::{Outcome, num};
 struct Active {
     id: SfId,
     name: String,
+    /// The first day of the term, when known: a renewal that closed before it renewed the
+    /// previous term.
+    start: Option<NaiveDate>,
     end: NaiveDate,
 }
 
@@ -115,6 +118,7 @@ fn active_contract(snapshot: &AccountSnapshot, params: &Renewal, at: &AsOf) -> O
             active = Some(Active {
                 id: contract.id,
                 name,
+                start: contract.start_date,
                 end,
             });
         }
@@ -123,7 +127,9 @@ fn active_contract(snapshot: &AccountSnapshot, params: &Renewal, at: &AsOf) -> O
 }
 
 /// The renewal of a contract: an opportunity matching `renewal_where` that is linked to it,
-/// or else one unlinked whose close date lies within the window of its end; the newest.
+/// or else one unlinked whose close date lies within the window of its end; the newest. A
+/// renewal that closed before the term started renewed the previous term (a contract whose
+/// term was extended keeps its Id), so it is not this term's.
 fn find_renewal<'a>(
     snapshot: &'a AccountSnapshot,
     params: &Renewal,
@@ -137,6 +143,9 @@ fn find_renewal<'a>(
             return;
         };
         if !matches(&rec, &params.renewal_filter, at) {
+            return;
+        }
+        if opp.is_closed && contract.start.is_some_and(|start| opp.close_date < start) {
             return;
         }
         let linked = opp.contract_id == Some(contract.id);
