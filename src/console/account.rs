@@ -5,7 +5,9 @@
 //! The breakdown scores the replica's snapshot with the same calls as `vitals explain`
 //! and the sync (`Previous::from_snapshot`, `score_account`), as of the start of the last
 //! run that scored, and shows the [`displayed`] numbers, so shares add up to 100 % and
-//! points to the overall score shown. Evidence Ids link to their records in the org.
+//! points to the overall score shown. Evidence Ids link to their records in the org. It
+//! never reads the clock (the instant comes from the run records) and never writes the
+//! score it computes anywhere.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, PreEscaped, html};

@@ -17,7 +17,8 @@
 //!
 //! Empty values mean the default, so the filter form can send every field. Statuses sort
 //! by severity (At Risk first when ascending), trends from Declining to Improving; empty
-//! values come last in both directions.
+//! values come last in both directions. This page never scores: it shows what the org
+//! holds, which is what CSMs and the org's dashboards see.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;

@@ -292,6 +292,19 @@ async fn without_the_org_address_evidence_is_shown_by_id() {
 }
 
 #[tokio::test]
+async fn before_any_sync_an_account_page_says_there_is_no_breakdown_yet() {
+    let (_dir, state) = seed::many_accounts(3);
+    let html = get(&state, &format!("/accounts/{}", account_id(2))).await;
+    assert!(html.contains("No sync has scored accounts yet"), "{html}");
+    assert!(!html.contains("id=\"breakdown\""));
+    assert!(html.contains("No history record with a score yet."));
+    assert!(
+        html.contains("No open renewal opportunity.") && html.contains("No open playbook task.")
+    );
+    assert!(get(&state, "/runs").await.contains("No run yet."));
+}
+
+#[tokio::test]
 async fn unknown_accounts_runs_and_pages_are_404_and_only_get_is_served() {
     let data = console_data(None);
     for uri in [
