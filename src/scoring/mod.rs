@@ -241,11 +241,14 @@ mod schema;
 mod view;
 
 pub use display::{Displayed, Shown, displayed};
+// The console and the planner show the same numbers as `vitals explain`, formatted the
+// same way.
 pub(crate) use display::{from_tenths, tenths};
 pub(crate) use drivers::bounded;
 pub use drivers::{HEALTH_DRIVERS_MAX, health_drivers};
 pub use engine::{BELOW_THRESHOLD, score_account, status_with_hysteresis};
 pub use explain::render;
+pub(crate) use measures::{num, signed};
 pub use model::{
     Bands, Category, Comparison, Condition, CountRule, DatedSource, DueSource, FieldRef, FlagOn,
     FlagRule, Literal, Measure, MeasureKind, Model, ModelError, ModelIssue, OverallFlag, Profile,

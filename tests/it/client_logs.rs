@@ -20,7 +20,7 @@ use crate::common::sf::{accounts, client, client_credentials, org_config, settin
 
 /// A tracing writer into a shared buffer.
 #[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Buffer {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -39,8 +39,9 @@ impl<'a> MakeWriter<'a> for Buffer {
     }
 }
 
-/// The buffer every log line of the test binary goes to from the first call on, at DEBUG.
-fn capture() -> Buffer {
+/// The buffer every log line of the test binary goes to from the first call on, at DEBUG
+/// (the console's tests read it too).
+pub(crate) fn capture() -> Buffer {
     static BUFFER: OnceLock<Buffer> = OnceLock::new();
     BUFFER
         .get_or_init(|| {
@@ -57,7 +58,7 @@ fn capture() -> Buffer {
 }
 
 impl Buffer {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }

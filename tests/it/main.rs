@@ -22,6 +22,7 @@ mod client_reads;
 mod client_retries;
 mod client_writes;
 mod common;
+mod console;
 mod explain;
 mod explain_snapshots;
 mod generated_org_mix;

@@ -28,8 +28,8 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use self::codec::Fault;
 use super::{
-    AccountRef, EnqueueStats, Epoch, Failure, Lease, LedgerEntry, LoadId, LoadStats, NewRun,
-    ObjectState, OutboxDepth, OutboxEntry, OutboxId, PeriodResult, PutStats, RecordStats,
+    AccountRef, AccountSink, EnqueueStats, Epoch, Failure, Lease, LedgerEntry, LoadId, LoadStats,
+    NewRun, ObjectState, OutboxDepth, OutboxEntry, OutboxId, PeriodResult, PutStats, RecordStats,
     ReplicaRow, RunEnd, RunId, RunRecord, RunStamp, SnapshotLookup, SnapshotSink, StateStore,
     StoreError, StreamReport, Written,
 };
@@ -88,6 +88,22 @@ impl SqliteStore {
         f: impl FnOnce(&Connection) -> Result<T, Fault>,
     ) -> Result<T, StoreError> {
         self.transaction(operation, TransactionBehavior::Deferred, f)
+    }
+
+    /// Runs a long read `f` on its own read-only connection, in one read transaction: it
+    /// sees one consistent state (WAL), and the caller's callback may write meanwhile
+    /// through the main connection.
+    fn scan<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T, Fault>,
+    ) -> Result<T, StoreError> {
+        let mut reader = schema::open_reader(&self.path)?;
+        let result = (|| {
+            let tx = reader.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            f(&tx)
+        })();
+        result.map_err(|fault| fault.into_error(&self.path, operation))
     }
 
     fn transaction<T>(
@@ -161,13 +177,11 @@ impl StateStore for SqliteStore {
     }
 
     fn each_snapshot(&self, sink: &mut SnapshotSink<'_>) -> Result<StreamReport, StoreError> {
-        let operation = "stream snapshots";
-        let mut reader = schema::open_reader(&self.path)?;
-        let result = (|| {
-            let tx = reader.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            stream::each_snapshot(&tx, sink)
-        })();
-        result.map_err(|fault| fault.into_error(&self.path, operation))
+        self.scan("stream snapshots", |c| stream::each_snapshot(c, sink))
+    }
+
+    fn each_account(&self, sink: &mut AccountSink<'_>) -> Result<StreamReport, StoreError> {
+        self.scan("stream accounts", |c| stream::each_account(c, sink))
     }
 
     fn snapshot(&self, account: &AccountRef) -> Result<SnapshotLookup, StoreError> {

@@ -1,18 +1,19 @@
-//! Reading the replica back as account snapshots.
+//! Reading the replica back as account snapshots, and the accounts alone.
 //!
 //! One scan of `replica_by_account`, ordered by (account Id, object, Id), merges the seven
 //! objects' rows: consecutive rows with one account Id form one account's snapshot, so only
 //! that account's records are in memory at a time. A group without its account row is
 //! reported as stray, as are rows without an account and rows that no longer decode.
 //! (PostgreSQL: the same query through a cursor on its own connection, with the Id columns
-//! in `COLLATE "C"` so that the order is SfId's byte order.)
+//! in `COLLATE "C"` so that the order is SfId's byte order.) The accounts alone come from
+//! the primary key `(object, id)`, in Id order.
 
 use rusqlite::{Connection, Row};
 
 use super::codec::{self, Fault};
 use crate::domain::{AccountSnapshot, DomainRecord, SfId, SyncedObject};
 use crate::store::{
-    AccountRef, SnapshotLookup, SnapshotSink, StrayReason, StrayRecord, StreamReport,
+    AccountRef, AccountSink, SnapshotLookup, SnapshotSink, StrayReason, StrayRecord, StreamReport,
 };
 
 /// A row of the scan, not decoded yet: a group whose account is missing is never decoded.
@@ -73,6 +74,29 @@ pub(super) fn each_snapshot(
         current.rows.push(RawRow::read(row)?);
     }
     flush(group, sink, &mut report)?;
+    Ok(report)
+}
+
+/// Feeds every account row to `sink` in Id order (the primary key's order), reporting the
+/// rows that no longer decode; the caller holds a read transaction.
+pub(super) fn each_account(
+    conn: &Connection,
+    sink: &mut AccountSink<'_>,
+) -> Result<StreamReport, Fault> {
+    let mut report = StreamReport::default();
+    let mut statement =
+        conn.prepare("SELECT object, id, record FROM replica WHERE object = ?1 ORDER BY id")?;
+    let mut rows = statement.query([SyncedObject::Account.key()])?;
+    while let Some(row) = rows.next()? {
+        let raw = RawRow::read(row)?;
+        match raw.decode() {
+            Ok(DomainRecord::Account(account)) => {
+                report.accounts += 1;
+                sink(account).map_err(Fault::Caller)?;
+            }
+            _ => report.stray(stray(&raw, raw.id, StrayReason::Undecodable)),
+        }
+    }
     Ok(report)
 }
 

@@ -167,6 +167,43 @@ fn an_unreachable_path_is_named() {
     assert!(refused.to_string().contains(&path.display().to_string()));
 }
 
+#[test]
+fn an_account_row_that_no_longer_reads_is_reported_not_fed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let accounts: Vec<_> = (1..=3)
+        .map(|n| DomainRecord::Account(suite::account(n)))
+        .collect();
+    let object = crate::domain::SyncedObject::Account;
+    store
+        .put_page(object, None, &suite::rows(accounts, at(0)), &[], None)
+        .unwrap();
+    // A row written by another Vitals version, say, that this one cannot read.
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE replica SET record = '{\"Account\": 7}' WHERE id = ?1",
+            [account_id(2).as_str()],
+        )
+        .unwrap();
+
+    let mut seen = Vec::new();
+    let report = store
+        .each_account(&mut |a| {
+            seen.push(a.id);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, [account_id(1), account_id(3)]);
+    assert_eq!(report.accounts, 2);
+    assert_eq!(
+        report.stray_count(crate::store::StrayReason::Undecodable),
+        1
+    );
+    assert_eq!(report.examples[0].id, account_id(2));
+}
+
 fn stamp(store: &dyn StateStore, minute: i64) -> RunStamp {
     let new = NewRun {
         trigger: RunTrigger::Manual,

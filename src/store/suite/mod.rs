@@ -48,6 +48,7 @@ macro_rules! backend_suite {
             replica::snapshots_stream_in_account_order_with_strays,
             replica::the_sink_may_use_the_store_and_stop_the_stream,
             replica::snapshot_by_id_or_name,
+            replica::accounts_stream_alone_in_id_order,
             outbox::enqueue_supersedes_unsent_entries,
             outbox::claim_takes_kinds_in_order_up_to_the_limit,
             outbox::a_stale_epoch_is_refused,
