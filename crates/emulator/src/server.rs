@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 use crate::admin;
 use crate::auth;
 use crate::bulk::{self, MAX_UPLOAD_BYTES};
-use crate::call::{CallContext, parse_version, with_org_fallbacks};
+use crate::call::{CallContext, parse_version, slash_tolerant, with_org_fallbacks};
 use crate::errors::ApiError;
 use crate::faults::FaultKind;
 use crate::rest::version::{MAX_VERSION, MIN_VERSION, versions};
@@ -56,14 +56,14 @@ pub fn app(state: EmulatorState) -> Router {
     let api = with_org_fallbacks(routes)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), api_layer));
-    Router::new()
+    let routes = Router::new()
         .route("/services/oauth2/token", post(auth::token))
         .route("/services/data", get(versions))
-        .route("/services/data/", get(versions))
         .nest("/services/data/{version}", api)
         .nest("/_emulator", admin::router())
-        .layer(middleware::from_fn_with_state(state.clone(), outer_layer))
-        .with_state(state)
+        .with_state(state.clone());
+    // The log layer sits outside the slash handling, so it records the path as sent.
+    slash_tolerant(routes).layer(middleware::from_fn_with_state(state, outer_layer))
 }
 
 /// Logs every request under `/services` (method, path, query, status; never headers).

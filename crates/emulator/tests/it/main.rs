@@ -24,4 +24,5 @@ mod generated;
 mod query;
 mod rest;
 mod robustness;
+mod trailing_slash;
 mod writes;
