@@ -200,14 +200,18 @@ async fn api_layer(
                         Err(error) => error.into_response(),
                         Ok(_in_flight) => {
                             // The delay runs while the call is in flight, so it can make the
-                            // call a long-running one for the concurrency cap.
+                            // call a long-running one for the concurrency cap. It is measured
+                            // on the emulator clock, as that cap is: a stopped clock holds the
+                            // call until a test advances it.
                             if let Some(latency) = latency {
                                 state
                                     .faults
                                     .lock()
                                     .unwrap_or_else(|e| e.into_inner())
                                     .count_named("latency");
-                                tokio::time::sleep(latency).await;
+                                let delay = i64::try_from(latency.as_millis()).unwrap_or(i64::MAX);
+                                let deadline = state.clock.now_ms().saturating_add(delay);
+                                state.clock.wait_until(deadline).await;
                             }
                             request.extensions_mut().insert(CallContext {
                                 user,

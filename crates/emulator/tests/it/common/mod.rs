@@ -208,6 +208,19 @@ impl Org {
         self.admin(Method::POST, "/settings", Some(body)).await;
     }
 
+    /// Waits, through admin round trips (never a sleep), until `want` calls are in flight.
+    pub async fn await_in_flight(&self, want: u64) {
+        let mut seen = Value::Null;
+        for _ in 0..10_000 {
+            seen = self.admin(Method::GET, "/in-flight", None).await.json["count"].clone();
+            if seen == want {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("never {want} calls in flight (last seen {seen})");
+    }
+
     /// Live records per object.
     pub async fn counts(&self) -> Value {
         self.admin(Method::GET, "/counts", None).await.json
