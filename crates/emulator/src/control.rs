@@ -160,6 +160,12 @@ impl EmulatorState {
             if let Some(cap) = number("longRequestCap") {
                 limits.long_request_cap = usize::try_from(cap).unwrap_or(usize::MAX);
             }
+            if let Some(bytes) = number("bulkResultPageBytes") {
+                if bytes == 0 {
+                    return Err("bulkResultPageBytes: 0 is not a page size".to_owned());
+                }
+                limits.bulk_result_page_bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+            }
         }
         if let Some(entries) = number("requestLogEntries") {
             self.set_request_log_entries(entries)?;

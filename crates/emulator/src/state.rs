@@ -302,6 +302,9 @@ pub struct Settings {
     pub long_request_threshold: Duration,
     /// Long-request cap.
     pub long_request_cap: usize,
+    /// Most bytes of CSV in one Bulk API 2.0 query results page
+    /// ([`crate::jobs::query::DEFAULT_PAGE_BYTES`] unless set).
+    pub bulk_result_page_bytes: usize,
 }
 
 /// An open query cursor: the rows still to serve.
@@ -404,6 +407,7 @@ impl EmulatorState {
             token_lifetime: config.token_lifetime,
             long_request_threshold: config.long_request_threshold,
             long_request_cap: config.long_request_cap,
+            bulk_result_page_bytes: crate::jobs::query::DEFAULT_PAGE_BYTES,
         };
         Ok(Self(Arc::new(Shared {
             faults: Mutex::new(Faults::new(config.faults.clone())),
