@@ -94,7 +94,7 @@ async fn a_small_page_size_is_honoured_and_every_record_read_once() {
         let (sizes, rows) = read_all(&client).await;
         let size = usize::try_from(page_size).unwrap();
         let mut expected_sizes = vec![size; ACCOUNTS / size];
-        if ACCOUNTS % size != 0 {
+        if !ACCOUNTS.is_multiple_of(size) {
             expected_sizes.push(ACCOUNTS % size);
         }
         assert_eq!(sizes, expected_sizes, "maxRecords={page_size}");
