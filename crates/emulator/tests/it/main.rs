@@ -21,6 +21,7 @@ mod control;
 mod faults;
 mod fidelity;
 mod generated;
+mod org_rules;
 mod query;
 mod rest;
 mod robustness;
