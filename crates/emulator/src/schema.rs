@@ -353,6 +353,8 @@ pub struct ObjectDef {
     pub record_types: Vec<RecordTypeDef>,
     /// Auto-number fields, filled on insert.
     pub auto_numbers: Vec<AutoNumber>,
+    /// Active validation rules from metadata, in name order.
+    pub validation_rules: Vec<crate::formula::ValidationRuleDef>,
     /// Lower-cased name -> position.
     index: FastMap<String, usize>,
     /// Exact (canonical) name -> position: the fast path, since code and most clients use
@@ -375,6 +377,7 @@ impl ObjectDef {
             fields: Vec::new(),
             record_types: Vec::new(),
             auto_numbers: Vec::new(),
+            validation_rules: Vec::new(),
             index: FastMap::default(),
             exact: FastMap::default(),
         };

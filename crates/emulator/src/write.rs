@@ -226,7 +226,7 @@ pub fn write_entries(
         &touched,
         ctx.now_ms,
     )?;
-    check_record(store, ctx, object_index, object, &record)?;
+    check_record(store, ctx, object_index, object, old.as_ref(), &record)?;
     stamp(ctx, object, &mut record, &touched, creating);
     save(store, ctx, object_index, object, old.as_ref(), record)?;
     Ok(Written {
@@ -470,12 +470,14 @@ fn checked_value(
 
 /// The checks on the record as a whole, after its derived fields: required fields, the
 /// sales process, Event times, unique fields, the account hierarchy, the locked records of
-/// the `lock-ids=` fault and the validation rules of the `validation=` fault.
+/// the `lock-ids=` fault, the validation rules of the `validation=` fault, then the org's
+/// own validation rules from metadata (against `old` for `ISCHANGED`).
 fn check_record(
     store: &Store,
     ctx: &WriteContext<'_>,
     object_index: usize,
     object: &ObjectDef,
+    old: Option<&Record>,
     record: &Record,
 ) -> Result<(), RecordError> {
     check_required(object, record)?;
@@ -484,12 +486,27 @@ fn check_record(
     check_unique(store, object_index, object, record)?;
     check_account_hierarchy(store, object_index, object, record)?;
     check_locked(ctx, object, record)?;
-    match ctx.rules.iter().find(|rule| rule.matches(object, record)) {
-        Some(rule) => Err(err(
+    if let Some(rule) = ctx.rules.iter().find(|rule| rule.matches(object, record)) {
+        return Err(err(
             "FIELD_CUSTOM_VALIDATION_EXCEPTION",
             rule.message.clone(),
             &[],
-        )),
+        ));
+    }
+    // An org reports every rule that fails; the emulator reports the first, in name order.
+    match object
+        .validation_rules
+        .iter()
+        .find(|rule| rule.refuses(old, record))
+    {
+        Some(rule) => {
+            let fields: Vec<&str> = rule.display_field.as_deref().into_iter().collect();
+            Err(err(
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                rule.message.clone(),
+                &fields,
+            ))
+        }
         None => Ok(()),
     }
 }

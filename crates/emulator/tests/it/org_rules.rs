@@ -2,10 +2,11 @@
 //! opportunity won before its date, and the package's validation rules.
 
 use chrono::{TimeZone, Utc};
-use emulator::EmulatorConfig;
+use emulator::{EmulatorConfig, MetadataSource};
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::common::bulk::rows_by;
 use crate::common::{Org, config};
 
 /// Creates an opportunity and returns its Id.
@@ -92,4 +93,102 @@ async fn an_opportunity_inserted_already_won_keeps_its_close_date() {
         org.field("Opportunity", &won, "CloseDate").await,
         "2026-06-30"
     );
+}
+
+/// An org with the package's metadata (its validation rule included) and no records.
+async fn package_org() -> Org {
+    Org::with(EmulatorConfig {
+        metadata: MetadataSource::Embedded,
+        ..config()
+    })
+    .await
+}
+
+const RULE_MESSAGE: &str = "Explain a Yellow or Red sentiment in CSM Sentiment Comment.";
+
+#[tokio::test]
+async fn the_sentiment_comment_rule_refuses_rest_and_collections_writes() {
+    let org = package_org().await;
+    let r = org
+        .post(
+            "/sobjects/Account",
+            json!({"Name": "Red", "CSM_Sentiment__c": "Red"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(
+        r.json,
+        json!([{"message": RULE_MESSAGE, "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                "fields": ["CSM_Sentiment_Comment__c"]}])
+    );
+    let green = org
+        .create(
+            "Account",
+            json!({"Name": "Green", "CSM_Sentiment__c": "Green"}),
+        )
+        .await;
+    // Turning it Yellow without a comment is refused; with one it saves.
+    let r = org
+        .patch(
+            &format!("/sobjects/Account/{green}"),
+            json!({"CSM_Sentiment__c": "Yellow"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let r = org
+        .patch(
+            &format!("/sobjects/Account/{green}"),
+            json!({"CSM_Sentiment__c": "Yellow", "CSM_Sentiment_Comment__c": "New sponsor."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    // Clearing the comment of a Yellow account is refused too.
+    let r = org
+        .patch(
+            &format!("/sobjects/Account/{green}"),
+            json!({"CSM_Sentiment_Comment__c": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+
+    // Collections: per record, in input order.
+    let r = org
+        .post(
+            "/composite/sobjects",
+            json!({"allOrNone": false, "records": [
+                {"attributes": {"type": "Account"}, "Name": "A", "CSM_Sentiment__c": "Red", "CSM_Sentiment_Comment__c": "Escalated twice."},
+                {"attributes": {"type": "Account"}, "Name": "B", "CSM_Sentiment__c": "Yellow"}
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json[0]["success"], true);
+    assert_eq!(
+        r.json[1]["errors"],
+        json!([{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": RULE_MESSAGE,
+                "fields": ["CSM_Sentiment_Comment__c"]}])
+    );
+}
+
+#[tokio::test]
+async fn the_sentiment_comment_rule_fails_bulk_rows() {
+    let org = package_org().await;
+    let csv = "Name,CSM_Sentiment__c,CSM_Sentiment_Comment__c\n\
+               Fine,Red,Lost the champion\n\
+               Refused,Yellow,\n\
+               Green,Green,\n";
+    let (id, info) = org
+        .run_ingest(
+            json!({"object": "Account", "operation": "insert", "lineEnding": "LF"}),
+            csv,
+        )
+        .await;
+    assert_eq!(info["numberRecordsFailed"], 1, "{info}");
+    let failed = org.result_file(&id, "failedResults").await;
+    let rows = rows_by(&failed, "Name");
+    assert_eq!(
+        rows["Refused"]["sf__Error"],
+        format!("FIELD_CUSTOM_VALIDATION_EXCEPTION:{RULE_MESSAGE}:CSM_Sentiment_Comment__c --")
+    );
+    assert_eq!(org.counts().await["Account"], 2);
 }
