@@ -119,6 +119,15 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
+/// `ms` cut to the whole second before it. An org keeps its audit timestamps (CreatedDate,
+/// LastModifiedDate, SystemModstamp) to the second: they read `...:40.000+0000`, and "the
+/// system currently ignores the milliseconds for the purposes of considering two values
+/// equal" (https://salesforce.stackexchange.com/questions/234824). A client that keeps a
+/// watermark with milliseconds must therefore compare with `>=`, which this makes testable.
+pub fn whole_second(ms: i64) -> i64 {
+    ms - ms.rem_euclid(1000)
+}
+
 /// The REST API's dateTime format: `2021-11-06T17:38:40.000+0000` (salesforce-api.md 2.5;
 /// offset without a colon, always three fractional digits).
 pub fn format_datetime(ms: i64) -> String {

@@ -14,7 +14,7 @@ use chrono::{Duration, Months, NaiveDate};
 
 use crate::id::SfId;
 
-use super::clock::from_ms;
+use super::clock::{from_ms, whole_second};
 use super::errors::RecordError;
 use super::schema::{ObjectDef, Schema};
 use super::store::{IndexKey, Record, Store};
@@ -438,7 +438,7 @@ pub fn refresh_last_activity(
         if record.get(field) != new_value.as_ref() {
             record.set(field, new_value);
             if let Some(stamp) = account_def.field_index("SystemModstamp") {
-                record.set(stamp, Some(Value::DateTime(now)));
+                record.set(stamp, Some(Value::DateTime(whole_second(now))));
             }
             store.replace(account_index, at, record);
         }

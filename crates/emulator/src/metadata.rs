@@ -565,6 +565,7 @@ fn custom_field(root: &Element) -> Result<FieldDef, String> {
     }
     field.external_id = root.flag("externalId");
     field.unique = root.flag("unique");
+    field.case_sensitive = field.unique && root.flag("caseSensitive");
     field.id_lookup = field.external_id || field.unique;
     if root.flag("required") || kind == "MasterDetail" {
         field.nillable = false;

@@ -233,20 +233,31 @@ async fn api_layer(
             }
         }
     };
-    let used = {
-        let now = state.clock.now_ms();
-        let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
-        usage.api_calls.total(now)
-    };
-    let limit = state
-        .settings
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .api_limit;
-    if let Ok(value) = HeaderValue::from_str(&format!("api-usage={used}/{limit}")) {
+    if let Ok(value) = HeaderValue::from_str(&limit_info(&state)) {
         response.headers_mut().insert("Sforce-Limit-Info", value);
     }
     response
+}
+
+/// `Sforce-Limit-Info`: `api-usage=N/M` for the org's rolling 24 hours, then, when the
+/// connected app has its own allocation, `; per-app-api-usage=N/M(appName=NAME)`
+/// (salesforce-api.md 2.4; "API Usage Information Header",
+/// https://developer.salesforce.com/docs/atlas.en-us.200.0.api_rest.meta/api_rest/headers_api_usage.htm).
+fn limit_info(state: &EmulatorState) -> String {
+    let now = state.clock.now_ms();
+    let (used, app_used) = {
+        let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
+        (usage.api_calls.total(now), usage.app_calls.total(now))
+    };
+    let settings = state.settings.read().unwrap_or_else(|e| e.into_inner());
+    let mut info = format!("api-usage={used}/{}", settings.api_limit);
+    if let Some(app) = &settings.per_app {
+        info.push_str(&format!(
+            "; per-app-api-usage={app_used}/{}(appName={})",
+            app.limit, app.app_name
+        ));
+    }
+    info
 }
 
 /// Replaces a framework rejection (a plain-text 4xx, e.g. a path segment that is not valid
@@ -298,6 +309,7 @@ fn admit(state: &EmulatorState) -> Result<InFlight, ApiError> {
             return Err(limit_exceeded("TotalRequests Limit exceeded."));
         }
         usage.api_calls.add(now, 1);
+        usage.app_calls.add(now, 1);
     }
     let threshold = i64::try_from(settings.long_request_threshold.as_millis()).unwrap_or(i64::MAX);
     let mut in_flight = state.in_flight.lock().unwrap_or_else(|e| e.into_inner());

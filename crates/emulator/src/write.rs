@@ -23,6 +23,7 @@ use super::checks::{
     check_account_hierarchy, check_event, check_owner_active, check_record_type_stage,
     check_reference, check_required, check_unique, check_value, parse_reference,
 };
+use super::clock::whole_second;
 use super::derive::{account_of, derive, refresh_last_activity};
 use super::errors::{RecordError, err};
 use super::faults::{LockTarget, ValidationRule};
@@ -521,10 +522,11 @@ fn stamp(
     touched: &[usize],
     creating: bool,
 ) {
-    let now = ctx.now_ms;
+    // Audit timestamps are whole seconds, given ones too (an org stores no milliseconds).
+    let now = whole_second(ctx.now_ms);
     let set_ms = |record: &mut Record, name: &str, ms: i64| {
         if let Some(at) = object.field_index(name) {
-            record.set(at, Some(Value::DateTime(ms)));
+            record.set(at, Some(Value::DateTime(whole_second(ms))));
         }
     };
     let given = |record: &Record, name: &str| -> Option<i64> {
@@ -644,11 +646,14 @@ pub fn upsert_matches(
     let Some(table) = store.table(object_index) else {
         return Ok(Vec::new());
     };
+    // Numbers matched by their bits already; text may still differ in case.
+    let text = !matches!(def.field_type, FieldType::Double | FieldType::Int);
     Ok(table
         .lookup(at, &key)
         .iter()
         .filter_map(|row| table.row(*row))
         .filter(|r| r.deleted_ms.is_none())
+        .filter(|r| !text || def.same_text(r.get(at), value))
         .map(|r| r.id)
         .collect())
 }
@@ -927,7 +932,7 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
     let account = account_of(object, &record);
     record.deleted_ms = Some(ctx.now_ms);
     if let Some(stamp) = object.field_index("SystemModstamp") {
-        record.set(stamp, Some(Value::DateTime(ctx.now_ms)));
+        record.set(stamp, Some(Value::DateTime(whole_second(ctx.now_ms))));
     }
     store.replace(object_index, at, record);
     for child in schema.child_relationships(&object.name) {
@@ -989,7 +994,7 @@ fn clear_lookup(
     };
     record.set(field, None);
     if let Some(stamp) = object.field_index("SystemModstamp") {
-        record.set(stamp, Some(Value::DateTime(now_ms)));
+        record.set(stamp, Some(Value::DateTime(whole_second(now_ms))));
     }
     store.replace(object_index, at, record);
 }

@@ -14,6 +14,7 @@
 mod auth;
 mod bulk_ingest;
 mod bulk_query;
+mod client_findings;
 mod collections;
 mod common;
 mod composite;
