@@ -13,7 +13,7 @@
 //! | `POST /_emulator/fls` `{"hidden":["Account.ARR__c"],"readOnly":["Account.Name"]}` | field-level security of the integration user |
 //! | `POST /_emulator/refresh-token` `{"username":"..."}` | `{"refresh_token":"..."}` |
 //! | `POST /_emulator/records` `{"Account":[{...}]}` | loads records through the seeding write path: `{"created":[{"object","id"}],"errors":[...]}` |
-//! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage","requestLogEntries"}` | run-time limits (`apiUsage` at most 10,000,000; `requestLogEntries` 1..=1,000,000, default 10,000) |
+//! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage","requestLogEntries","bulkResultPageBytes","perAppApiUsage"}` | run-time limits (`apiUsage` at most 10,000,000; `requestLogEntries` 1..=1,000,000, default 10,000; `bulkResultPageBytes` the size bound of a Bulk query results page; `perAppApiUsage` `{"appName","limit"}` or `null`) |
 //! | `GET /_emulator/counts` | live records per object |
 //! | `POST /_emulator/recycle-bin/purge` | `{"purged":n}`: empties the recycle bin for good; getDeleted's `earliestDateAvailable` moves to now for the objects that lost records |
 //! | `GET /_emulator/load-report` | `{"rejected":[...]}` generated records the org refused at load |

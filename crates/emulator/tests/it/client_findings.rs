@@ -4,55 +4,47 @@
 //! allocation in `Sforce-Limit-Info`.
 
 use chrono::{TimeZone, Utc};
-use emulator::{EmulatorConfig, MetadataSource};
+use emulator::EmulatorConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::common::{Org, config};
 
-/// An org on the package's metadata, whose `Vitals_Key__c` is unique and case-sensitive.
-async fn package_org() -> Org {
-    Org::with(EmulatorConfig {
-        metadata: MetadataSource::Embedded,
-        ..config()
-    })
-    .await
+/// A field's describe entry.
+async fn described(org: &Org, object: &str, field: &str) -> serde_json::Value {
+    let describe = org.get(&format!("/sobjects/{object}/describe")).await.json;
+    describe["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == field)
+        .unwrap()
+        .clone()
 }
 
 #[tokio::test]
 async fn a_case_sensitive_external_id_matches_exactly_and_describe_says_so() {
-    let org = package_org().await;
-    let describe = org.get("/sobjects/Opportunity/describe").await.json;
-    let key = describe["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "Vitals_Key__c")
-        .unwrap();
+    let org = Org::with_package().await;
+    let key = described(&org, "Opportunity", "Vitals_Key__c").await;
     assert_eq!(key["caseSensitive"], true);
     assert_eq!(key["unique"], true);
 
     let body = json!({"Name": "R", "StageName": "Prospecting", "CloseDate": "2026-06-30"});
-    let r = org
-        .patch(
-            "/sobjects/Opportunity/Vitals_Key__c/Renewal-A",
-            body.clone(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    // Another case is another key: a second record, not an update and not a duplicate.
-    let r = org
-        .patch(
-            "/sobjects/Opportunity/Vitals_Key__c/renewal-a",
-            body.clone(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let r = org
-        .patch("/sobjects/Opportunity/Vitals_Key__c/Renewal-A", body)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json["created"], false);
+    // Another case is another key: a second record, not an update and not a duplicate;
+    // the first case again updates the first record.
+    for (key, status) in [
+        ("Renewal-A", StatusCode::CREATED),
+        ("renewal-a", StatusCode::CREATED),
+        ("Renewal-A", StatusCode::OK),
+    ] {
+        let r = org
+            .patch(
+                &format!("/sobjects/Opportunity/Vitals_Key__c/{key}"),
+                body.clone(),
+            )
+            .await;
+        assert_eq!(r.status, status, "{key}: {}", r.text);
+    }
     assert_eq!(org.counts().await["Opportunity"], 2);
 }
 
@@ -61,13 +53,7 @@ async fn a_case_insensitive_unique_key_matches_any_case_and_a_non_unique_one_mat
     // The sample metadata: Task.Vitals_Key__c unique without caseSensitive,
     // Account.Legacy_Id__c an external Id that is not unique.
     let org = Org::start().await;
-    let describe = org.get("/sobjects/Task/describe").await.json;
-    let key = describe["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "Vitals_Key__c")
-        .unwrap();
+    let key = described(&org, "Task", "Vitals_Key__c").await;
     assert_eq!(key["caseSensitive"], false);
     let task = json!({"Subject": "Call", "Status": "Not Started", "Priority": "Normal"});
     let r = org

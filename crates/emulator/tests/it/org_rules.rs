@@ -2,7 +2,7 @@
 //! opportunity won before its date, and the package's validation rules.
 
 use chrono::{TimeZone, Utc};
-use emulator::{EmulatorConfig, MetadataSource};
+use emulator::EmulatorConfig;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -95,20 +95,11 @@ async fn an_opportunity_inserted_already_won_keeps_its_close_date() {
     );
 }
 
-/// An org with the package's metadata (its validation rule included) and no records.
-async fn package_org() -> Org {
-    Org::with(EmulatorConfig {
-        metadata: MetadataSource::Embedded,
-        ..config()
-    })
-    .await
-}
-
 const RULE_MESSAGE: &str = "Explain a Yellow or Red sentiment in CSM Sentiment Comment.";
 
 #[tokio::test]
 async fn the_sentiment_comment_rule_refuses_rest_and_collections_writes() {
-    let org = package_org().await;
+    let org = Org::with_package().await;
     let r = org
         .post(
             "/sobjects/Account",
@@ -172,7 +163,7 @@ async fn the_sentiment_comment_rule_refuses_rest_and_collections_writes() {
 
 #[tokio::test]
 async fn the_sentiment_comment_rule_fails_bulk_rows() {
-    let org = package_org().await;
+    let org = Org::with_package().await;
     let csv = "Name,CSM_Sentiment__c,CSM_Sentiment_Comment__c\n\
                Fine,Red,Lost the champion\n\
                Refused,Yellow,\n\

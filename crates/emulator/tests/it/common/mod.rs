@@ -59,6 +59,16 @@ impl Org {
         Org::with(config()).await
     }
 
+    /// An org on the package's own metadata (its validation rule and case-sensitive keys
+    /// included) and no records.
+    pub async fn with_package() -> Org {
+        Org::with(EmulatorConfig {
+            metadata: MetadataSource::Embedded,
+            ..config()
+        })
+        .await
+    }
+
     pub async fn with(config: EmulatorConfig) -> Org {
         let emu = emulator::start(config, 0).await.expect("emulator starts");
         let base = emu.base_url.clone();
