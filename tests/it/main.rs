@@ -15,6 +15,7 @@ mod cli_config;
 mod cli_emulator;
 mod client_auth;
 mod client_bulk;
+mod client_bulk_pages;
 mod client_check;
 mod client_limits;
 mod client_logs;
