@@ -12,6 +12,8 @@ mod decode;
 mod field_map;
 mod format;
 mod overrides;
+mod replica;
+mod select;
 
 pub use decode::{
     ApiRecord, DecodeError, DecodeProblem, Decoded, OrgFile, OrgFileError, Raw, decode_account,
@@ -20,6 +22,8 @@ pub use decode::{
 };
 pub use field_map::{FieldMap, FieldMapError, is_api_name};
 pub use format::{format_date, format_datetime, parse_date, parse_datetime};
+pub use replica::{DecodedRow, decode_row};
+pub use select::{ID, IS_DELETED, PLANNING_FIELDS, SYSTEM_MODSTAMP, SelectList};
 
 /// The Salesforce objects Vitals reads or writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
