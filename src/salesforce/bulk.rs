@@ -14,6 +14,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
 
@@ -26,6 +27,7 @@ use super::records::{
 };
 use super::rest::not_attempted;
 use super::retry::{Idempotency, RetryClass};
+use super::wire::parse_datetime;
 use crate::domain::SfId;
 
 /// Raw CSV bytes per ingest job. Salesforce allows 150 MB after its base64 conversion,
@@ -42,6 +44,8 @@ struct JobInfo {
     object: String,
     #[serde(default)]
     error_message: Option<String>,
+    #[serde(default)]
+    created_date: Option<String>,
 }
 
 fn is_terminal(state: &str) -> bool {
@@ -53,6 +57,7 @@ fn is_terminal(state: &str) -> bool {
 pub struct BulkQueryPager {
     client: Client,
     job_id: String,
+    created_date: Option<DateTime<Utc>>,
     locator: Option<String>,
     done: bool,
 }
@@ -61,6 +66,11 @@ impl BulkQueryPager {
     /// The job's Id.
     pub fn job_id(&self) -> &str {
         &self.job_id
+    }
+
+    /// The job's `createdDate`, by the server's clock.
+    pub fn created_date(&self) -> Option<DateTime<Utc>> {
+        self.created_date
     }
 
     /// The next page of records, or `None` when the results are exhausted.
@@ -137,8 +147,10 @@ impl Client {
         )?;
         let job: JobInfo = self.execute(&request).await?.json("a Bulk query job")?;
         self.await_job("query", &job.id, &job.object).await?;
+        let created_date = job.created_date.as_deref().and_then(parse_datetime);
         Ok(BulkQueryPager {
             client: self.clone(),
+            created_date,
             job_id: job.id,
             locator: None,
             done: false,

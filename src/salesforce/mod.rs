@@ -21,6 +21,7 @@ pub mod budget;
 pub mod bulk;
 pub mod csv_stream;
 pub mod error;
+pub mod extract;
 pub mod http;
 pub mod preflight;
 pub mod records;

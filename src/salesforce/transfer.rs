@@ -48,7 +48,8 @@ impl RecordReader {
 
 impl Client {
     /// Starts reading the rows of `query`, choosing REST or Bulk by the expected row count;
-    /// `expected` skips the `COUNT()` call when the caller already knows it.
+    /// `expected` skips the `COUNT()` call when the caller already knows it. A Bulk job
+    /// gets the query without its `ORDER BY`: its rows come in no order.
     ///
     /// # Errors
     /// Any [`SalesforceError`] of the count or of starting the Bulk job.
@@ -63,12 +64,18 @@ impl Client {
             None => self.count(&query.to_count_text(), all).await?,
         };
         let expected = query.limit.map_or(expected, |limit| expected.min(limit));
-        let text = query.to_text();
         if expected > self.settings().bulk_read_threshold {
             tracing::info!(object = %query.object, expected, "Reading with Bulk API 2.0.");
-            Ok(RecordReader::Bulk(self.bulk_query(&text, all).await?))
+            // Never ORDER BY in a Bulk job: it disables PK chunking and can make the job
+            // time out ("Use of ORDER BY in a Bulk 2.0 query disables PKChunking",
+            // https://developer.salesforce.com/docs/platform/api-asynch/guide/bulk-api-2-0-troubleshoot-query-timeouts.html).
+            let mut unordered = query.clone();
+            unordered.order_by.clear();
+            Ok(RecordReader::Bulk(
+                self.bulk_query(&unordered.to_text(), all).await?,
+            ))
         } else {
-            Ok(RecordReader::Rest(self.query(&text, all)))
+            Ok(RecordReader::Rest(self.query(&query.to_text(), all)))
         }
     }
 

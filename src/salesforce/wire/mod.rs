@@ -22,7 +22,7 @@ pub use decode::{
 };
 pub use field_map::{FieldMap, FieldMapError, is_api_name};
 pub use format::{format_date, format_datetime, parse_date, parse_datetime};
-pub use replica::{DecodedRow, decode_row};
+pub use replica::{DecodedRow, decode_row, read_modstamp};
 pub use select::{ID, IS_DELETED, PLANNING_FIELDS, SYSTEM_MODSTAMP, SelectList};
 
 /// The Salesforce objects Vitals reads or writes.

@@ -55,6 +55,15 @@ impl DecodedRow {
     }
 }
 
+/// A record's `SystemModstamp`, when it has a readable one: the watermark still moves past
+/// a record that cannot be decoded, which is reported once rather than read every cycle.
+pub fn read_modstamp(record: &impl ApiRecord) -> Option<DateTime<Utc>> {
+    match record.raw(SYSTEM_MODSTAMP) {
+        super::Raw::Str(text) => super::parse_datetime(text),
+        _ => None,
+    }
+}
+
 /// Decodes one record of `object` read with a [`super::SelectList`]: `SystemModstamp` is
 /// required, `IsDeleted` is read when selected. `categories` are the model's category keys
 /// (score fields of Account and the history).
