@@ -25,6 +25,7 @@ pub mod extract;
 pub mod http;
 pub mod preflight;
 pub mod records;
+pub mod replication;
 pub mod rest;
 pub mod retrier;
 pub mod retry;

@@ -20,6 +20,7 @@ mod client_limits;
 mod client_logs;
 mod client_reads;
 mod client_replica;
+mod client_replication;
 mod client_retries;
 mod client_writes;
 mod common;
