@@ -29,6 +29,7 @@ use super::error::{SalesforceError, json_problem, parse_error_body};
 use super::retrier::{Retrier, RetryStats, Sleeper};
 use super::retry::{Idempotency, Jitter, Observed, RetryClass, RetryPolicy, classify};
 use crate::config::{Auth, SalesforceConfig};
+use crate::domain::SfId;
 
 /// The URI length above which Salesforce answers 414 (salesforce-api.md 2.2).
 pub const MAX_URI_BYTES: usize = 16_384;
@@ -281,6 +282,8 @@ pub(crate) struct Inner {
     pub(crate) budget: ApiBudget,
     pub(crate) settings: ClientSettings,
     pub(crate) sleeper: Arc<dyn Sleeper>,
+    /// The Renewal record type's Id, looked up once per client (one run).
+    pub(crate) renewal_record_type: tokio::sync::OnceCell<Option<SfId>>,
 }
 
 impl Client {
@@ -324,6 +327,7 @@ impl Client {
                 budget,
                 settings,
                 sleeper,
+                renewal_record_type: tokio::sync::OnceCell::new(),
             }),
         })
     }

@@ -18,6 +18,7 @@ use super::records::{
     is_transient_record_error, request_error_for_rows,
 };
 use super::retry::{Idempotency, RetryClass};
+use super::wire::{ApiRecord, ID, Raw, WriteContext, renewal_record_type_query};
 use crate::domain::SfId;
 
 /// The most records one sObject Collections call takes (salesforce-api.md 4.2).
@@ -332,6 +333,43 @@ impl Client {
         self.execute(&ApiRequest::get(format!("sobjects/{object}/describe")))
             .await?
             .json(&format!("the describe of {object}"))
+    }
+
+    /// The Id of the Opportunity record type `Renewal`, or `None` when this user sees no
+    /// such record type. Looked up with one query the first time and kept for the life of
+    /// the client, so a run pays for it once.
+    ///
+    /// # Errors
+    /// Any [`SalesforceError`] of the query; a failed lookup is tried again next time.
+    pub async fn renewal_record_type(&self) -> Result<Option<SfId>, SalesforceError> {
+        self.inner
+            .renewal_record_type
+            .get_or_try_init(|| async {
+                let query = renewal_record_type_query().to_text();
+                let mut pager = self.query(&query, false);
+                let records = pager.next_page().await?.unwrap_or_default();
+                Ok(records.iter().find_map(|record| match record.raw(ID) {
+                    Raw::Str(text) => SfId::parse(text).ok(),
+                    _ => None,
+                }))
+            })
+            .await
+            .copied()
+    }
+
+    /// What encoding planned writes needs for a model with these category keys: the
+    /// Renewal record type (see [`Client::renewal_record_type`]) and the categories.
+    ///
+    /// # Errors
+    /// As [`Client::renewal_record_type`].
+    pub async fn write_context(
+        &self,
+        categories: &[&str],
+    ) -> Result<WriteContext, SalesforceError> {
+        Ok(WriteContext {
+            renewal_record_type: self.renewal_record_type().await?,
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+        })
     }
 
     /// Starts a REST query (`queryAll` includes deleted and archived rows).

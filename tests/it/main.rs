@@ -16,6 +16,7 @@ mod cli_emulator;
 mod client_auth;
 mod client_bulk;
 mod client_check;
+mod client_encode;
 mod client_limits;
 mod client_logs;
 mod client_reads;

@@ -9,6 +9,7 @@
 //! date and dateTime forms. Nothing here does I/O.
 
 mod decode;
+mod encode;
 mod field_map;
 mod format;
 mod overrides;
@@ -19,6 +20,9 @@ pub use decode::{
     ApiRecord, DecodeError, DecodeProblem, Decoded, OrgFile, OrgFileError, Raw, decode_account,
     decode_case, decode_contract, decode_event, decode_history, decode_opportunity,
     decode_org_file, decode_task,
+};
+pub use encode::{
+    EncodeError, EncodedWrite, RENEWAL_RECORD_TYPE, WriteContext, encode, renewal_record_type_query,
 };
 pub use field_map::{FieldMap, FieldMapError, is_api_name};
 pub use format::{format_date, format_datetime, parse_date, parse_datetime};
