@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo run --release --example write_bench                        # emulator in-process
 //! cargo run --release --example write_bench -- --emulator-process  # emulator in a child
-//! cargo run --release --example write_bench -- --rows 20000
+//! cargo run --release --example write_bench -- --rows 20000 --job-rows 25000
 //! ```
 //!
 //! The org has one account per ten rows; every row is a `Health_Score_History__c` upsert on
@@ -13,6 +13,13 @@
 //! and after the write. In-process, it includes the emulator (its store and its parse of
 //! every upload); with `--emulator-process` the emulator runs in a child process (this same
 //! binary, `--serve`), so the figure is the client's alone.
+//!
+//! What the write itself holds (see `salesforce::bulk`): the input (taken, never copied),
+//! about 64 KiB of the upload at a time, one result file's chunk at a time, one outcome
+//! per row and one job's key index (`bulk_job_rows` keys). Measured on the machine this
+//! was written on, client alone: 98 MB with the 100,000 rows built, 127 MB at the peak of
+//! the write (before streaming: 284 MB); 100,000 rows in 5.9 s (before: 9.1 s), 13 API
+//! calls.
 
 use std::error::Error;
 use std::io::{BufRead, BufReader, Write};
@@ -37,6 +44,7 @@ const ROWS_PER_ACCOUNT: usize = 10;
 
 struct Args {
     rows: usize,
+    job_rows: Option<usize>,
     child: bool,
     serve: bool,
 }
@@ -44,6 +52,7 @@ struct Args {
 fn args() -> Result<Args, Box<dyn Error>> {
     let mut args = Args {
         rows: DEFAULT_ROWS,
+        job_rows: None,
         child: false,
         serve: false,
     };
@@ -51,6 +60,9 @@ fn args() -> Result<Args, Box<dyn Error>> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--rows" => args.rows = it.next().ok_or("--rows needs a number")?.parse()?,
+            "--job-rows" => {
+                args.job_rows = Some(it.next().ok_or("--job-rows needs a number")?.parse()?);
+            }
             "--emulator-process" => args.child = true,
             "--serve" => args.serve = true,
             other => return Err(format!("unknown argument {other}").into()),
@@ -78,7 +90,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let stdout = child.stdout.take().ok_or("no child stdout")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;
-        let result = runtime.block_on(bench(line.trim(), args.rows, "in a child process"));
+        let result = runtime.block_on(bench(line.trim(), &args, "in a child process"));
         drop(child.stdin.take());
         child.wait()?;
         result
@@ -106,7 +118,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
         });
         let base = url_rx.recv()??;
-        let result = runtime.block_on(bench(&base, args.rows, "in-process"));
+        let result = runtime.block_on(bench(&base, &args, "in-process"));
         let _ = stop_tx.send(());
         let _ = server.join();
         result
@@ -142,16 +154,24 @@ fn serve(accounts: usize) -> Result<(), Box<dyn Error>> {
     })
 }
 
-async fn bench(base: &str, rows: usize, where_: &str) -> Result<(), Box<dyn Error>> {
+async fn bench(base: &str, args: &Args, where_: &str) -> Result<(), Box<dyn Error>> {
+    let rows = args.rows;
     let credentials = Credentials::ClientCredentials {
         client_id: DEFAULT_CLIENT_ID.into(),
         client_secret: Secret::new(DEFAULT_CLIENT_SECRET),
     };
-    let settings = ClientSettings::new(Url::parse(base)?, credentials);
+    let mut settings = ClientSettings::new(Url::parse(base)?, credentials);
+    if let Some(job_rows) = args.job_rows {
+        settings.bulk_job_rows = job_rows;
+    }
     let client = Client::new(settings, Arc::new(TokioSleeper))?;
     let accounts = account_ids(&client).await?;
     let records = history_rows(&accounts, rows);
-    println!("emulator {where_}; {} rows built", records.len());
+    println!(
+        "emulator {where_}; {} rows built; at most {} rows per Bulk job",
+        records.len(),
+        client.settings().bulk_job_rows
+    );
     println!("before the write: peak memory (VmHWM) {}", peak_memory());
     let calls_before = client.usage().calls;
     let started = Instant::now();
@@ -159,7 +179,7 @@ async fn bench(base: &str, rows: usize, where_: &str) -> Result<(), Box<dyn Erro
         external_id: "Key__c".into(),
     };
     let report = client
-        .write("Health_Score_History__c", &kind, &records)
+        .write("Health_Score_History__c", &kind, records)
         .await;
     let secs = started.elapsed().as_secs_f64();
     println!(

@@ -63,6 +63,9 @@ pub struct ClientSettings {
     pub bulk_timeout: Duration,
     /// `maxRecords` for each page of Bulk query results.
     pub bulk_page_size: u32,
+    /// Most rows in one Bulk ingest job; a larger write is split into several jobs (each
+    /// also at most 100 MB of CSV).
+    pub bulk_job_rows: usize,
     /// `Sforce-Query-Options: batchSize` for REST queries (200..=2000), or Salesforce's default.
     pub query_batch_size: Option<u32>,
 }
@@ -130,6 +133,7 @@ impl ClientSettings {
             bulk_poll_interval: Duration::from_secs(2),
             bulk_timeout: Duration::from_secs(30 * 60),
             bulk_page_size: 50_000,
+            bulk_job_rows: 100_000,
             query_batch_size: None,
         }
     }
@@ -153,8 +157,8 @@ pub enum Body {
     Empty,
     /// JSON.
     Json(Vec<u8>),
-    /// CSV for a Bulk ingest upload.
-    Csv(Vec<u8>),
+    /// A Bulk ingest job's CSV, streamed from the rows (a fresh stream for each attempt).
+    CsvUpload(super::bulk::CsvUpload),
 }
 
 /// How to read a successful response body.
@@ -164,6 +168,8 @@ pub enum Expect {
     Bytes,
     /// Parse the body as CSV while it arrives, with this delimiter.
     Csv(u8),
+    /// Leave the body unread: the caller streams it from [`ApiResponse::stream`].
+    Stream,
 }
 
 /// One API request.
@@ -235,7 +241,7 @@ impl ApiRequest {
 }
 
 /// A successful response.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ApiResponse {
     /// HTTP status (2xx, or 304).
     pub status: u16,
@@ -245,6 +251,8 @@ pub struct ApiResponse {
     pub bytes: Vec<u8>,
     /// The body as parsed CSV (for [`Expect::Csv`]).
     pub csv: Option<CsvTable>,
+    /// The unread body (for [`Expect::Stream`]).
+    pub stream: Option<reqwest::Response>,
 }
 
 impl ApiResponse {
@@ -495,7 +503,7 @@ impl Client {
                 .header(
                     ACCEPT,
                     match request.expect {
-                        Expect::Csv(_) => "text/csv",
+                        Expect::Csv(_) | Expect::Stream => "text/csv",
                         Expect::Bytes => "application/json",
                     },
                 )
@@ -515,7 +523,9 @@ impl Client {
                 Body::Json(bytes) => builder
                     .header(CONTENT_TYPE, "application/json")
                     .body(bytes.clone()),
-                Body::Csv(bytes) => builder.header(CONTENT_TYPE, "text/csv").body(bytes.clone()),
+                Body::CsvUpload(upload) => {
+                    builder.header(CONTENT_TYPE, "text/csv").body(upload.body())
+                }
             };
             let transport =
                 |source: reqwest::Error| SalesforceError::transport(&method, &path, source);
@@ -547,8 +557,16 @@ impl Client {
                         headers,
                         bytes,
                         csv: None,
+                        stream: None,
                     })
                 }
+                Expect::Stream => Ok(ApiResponse {
+                    status,
+                    headers,
+                    bytes: Vec::new(),
+                    csv: None,
+                    stream: Some(response),
+                }),
                 Expect::Csv(delimiter) => {
                     let mut parser = CsvStream::new(delimiter);
                     let mut stream = response.bytes_stream();
@@ -568,6 +586,7 @@ impl Client {
                         headers,
                         bytes: Vec::new(),
                         csv: Some(table),
+                        stream: None,
                     })
                 }
             }
@@ -609,11 +628,6 @@ impl Client {
             excerpt,
             retry_after,
         }
-    }
-
-    /// Waits `delay` through the injected sleeper (Bulk polling).
-    pub(crate) async fn pause(&self, delay: Duration) {
-        self.inner.sleeper.sleep(delay).await;
     }
 }
 

@@ -415,12 +415,26 @@ impl Client {
         kind: &WriteKind,
         records: &[WriteRecord],
     ) -> WriteReport {
+        let rows: Vec<usize> = (0..records.len()).collect();
+        self.write_collection_rows(object, kind, records, &rows)
+            .await
+    }
+
+    /// [`Client::write_collections`] of the `rows` of `records`, without copying them;
+    /// outcomes carry input positions.
+    pub(crate) async fn write_collection_rows(
+        &self,
+        object: &str,
+        kind: &WriteKind,
+        records: &[WriteRecord],
+        rows: &[usize],
+    ) -> WriteReport {
         let mut report = WriteReport {
-            outcomes: Vec::with_capacity(records.len()),
+            outcomes: Vec::with_capacity(rows.len()),
             stopped: None,
             bulk: false,
         };
-        for chunk in collection_chunks(kind, records) {
+        for chunk in collection_chunks(kind, records, rows) {
             if report.stopped.is_some() {
                 for index in chunk {
                     report
@@ -587,10 +601,13 @@ fn collection_outcome(result: CollectionResult, object: &str) -> WriteResult {
 
 /// Splits rows into Collections calls of at most 200, starting a new call when an upsert's
 /// external Id would repeat within one (Salesforce refuses duplicates in one request).
-fn collection_chunks(kind: &WriteKind, records: &[WriteRecord]) -> Vec<Vec<usize>> {
+fn collection_chunks(kind: &WriteKind, records: &[WriteRecord], rows: &[usize]) -> Vec<Vec<usize>> {
     let mut chunks: Vec<Vec<usize>> = Vec::new();
     let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for (index, record) in records.iter().enumerate() {
+    for (index, record) in rows
+        .iter()
+        .filter_map(|i| records.get(*i).map(|record| (*i, record)))
+    {
         let key = match kind {
             WriteKind::Upsert { external_id } => record
                 .get(external_id)
@@ -741,18 +758,24 @@ mod tests {
             external_id: "Key__c".into(),
         };
         assert_eq!(
-            collection_chunks(&kind, &records),
+            collection_chunks(&kind, &records, &[0, 1, 2, 3]),
             vec![vec![0, 1], vec![2, 3]]
         );
         let many: Vec<WriteRecord> = (0..450).map(|i| record(&i.to_string())).collect();
-        let sizes: Vec<usize> = collection_chunks(&kind, &many)
+        let all: Vec<usize> = (0..450).collect();
+        let sizes: Vec<usize> = collection_chunks(&kind, &many, &all)
             .iter()
             .map(Vec::len)
             .collect();
         assert_eq!(sizes, vec![200, 200, 50]);
         assert_eq!(
-            collection_chunks(&WriteKind::Update, &records),
+            collection_chunks(&WriteKind::Update, &records, &[0, 1, 2, 3]),
             vec![vec![0, 1, 2, 3]]
+        );
+        // Only the rows asked for, by their input positions.
+        assert_eq!(
+            collection_chunks(&kind, &records, &[3, 1]),
+            vec![vec![3, 1]]
         );
     }
 }

@@ -8,6 +8,8 @@
 //! A write logs the rows it could not deliver by row number, record Id, error codes and
 //! fields only; Salesforce's messages, which quote the values, stay in the report.
 
+use std::sync::Arc;
+
 use super::bulk::BulkQueryPager;
 use super::error::ApiError;
 use super::error::SalesforceError;
@@ -80,42 +82,32 @@ impl Client {
     }
 
     /// Writes records, choosing sObject Collections or Bulk ingest by volume. Every input
-    /// row gets one outcome in the report.
+    /// row gets one outcome in the report, by its position in `records`.
     ///
-    /// Inserts always use Collections: a Bulk insert whose results are lost cannot be sent
-    /// again without duplicates, while updates and upserts can (style guide 2.6: plan
-    /// creates as upserts). A row with a number that is not finite is rejected before
-    /// anything is sent, rather than clearing the field.
+    /// The input is taken, not copied: Collections serialise 200 rows at a time from it and
+    /// Bulk ingest streams each job's CSV from it (see `bulk`), so a write holds the input,
+    /// one request and the outcomes. Inserts always use Collections: a Bulk insert whose
+    /// results are lost cannot be sent again without duplicates, while updates and upserts
+    /// can (style guide 2.6: plan creates as upserts). A row with a number that is not
+    /// finite is rejected before anything is sent, rather than clearing the field.
     pub async fn write(
         &self,
         object: &str,
         kind: &WriteKind,
-        records: &[WriteRecord],
+        records: Vec<WriteRecord>,
     ) -> WriteReport {
+        let records = Arc::new(records);
         let (valid, invalid): (Vec<usize>, Vec<usize>) =
             (0..records.len()).partition(|i| records.get(*i).is_some_and(WriteRecord::is_finite));
-        let to_send: Vec<WriteRecord> = valid
-            .iter()
-            .filter_map(|i| records.get(*i).cloned())
-            .collect();
-        let bulk = to_send.len() > self.settings().bulk_write_threshold
+        let bulk = valid.len() > self.settings().bulk_write_threshold
             && !matches!(kind, WriteKind::Insert);
         let mut report = if bulk {
-            tracing::info!(
-                object,
-                records = to_send.len(),
-                "Writing with Bulk API 2.0."
-            );
-            self.write_bulk(object, kind, &to_send).await
+            tracing::info!(object, records = valid.len(), "Writing with Bulk API 2.0.");
+            self.write_bulk_rows(object, kind, &records, &valid).await
         } else {
-            self.write_collections(object, kind, &to_send).await
+            self.write_collection_rows(object, kind, &records, &valid)
+                .await
         };
-        // Map the outcomes back to the caller's row numbers, and add the refused rows.
-        for outcome in &mut report.outcomes {
-            if let Some(index) = valid.get(outcome.index) {
-                outcome.index = *index;
-            }
-        }
         for index in invalid {
             report.outcomes.push(RecordOutcome {
                 index,
@@ -134,7 +126,7 @@ impl Client {
             });
         }
         report.outcomes.sort_by_key(|o| o.index);
-        log_undelivered(object, records, &report);
+        log_undelivered(object, &records, &report);
         report
     }
 }

@@ -113,7 +113,11 @@ async fn planned_writes_land_in_the_org_as_planned() {
     for write in &writes {
         let encoded = encode(write, &map, &context).unwrap();
         let report = client
-            .write(encoded.object.api_name(), &encoded.kind, &[encoded.record])
+            .write(
+                encoded.object.api_name(),
+                &encoded.kind,
+                vec![encoded.record],
+            )
             .await;
         match &report.outcomes[0].result {
             WriteResult::Delivered { id, .. } => ids.push(*id),

@@ -184,11 +184,15 @@ async fn rejected_rows_log_their_code_and_id_and_keep_the_value_for_the_report()
         renamed(&ids[0], &too_long),
         renamed(&ids[1], "Confidential Partner"),
     ];
-    let report = rest.write("Account", &WriteKind::Update, &rows).await;
+    let report = rest
+        .write("Account", &WriteKind::Update, rows.to_vec())
+        .await;
     assert!(!report.bulk);
     // ...and two through a Bulk ingest job, whose failed-rows file echoes the values too.
     let rows = [renamed(&ids[2], &too_long), renamed(&ids[3], &too_long)];
-    let bulk_report = bulk.write("Account", &WriteKind::Update, &rows).await;
+    let bulk_report = bulk
+        .write("Account", &WriteKind::Update, rows.to_vec())
+        .await;
     assert!(bulk_report.bulk);
 
     let outcomes: Vec<_> = report

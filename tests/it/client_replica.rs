@@ -137,7 +137,9 @@ async fn an_incremental_read_brings_changes_and_deletions_in_one_call() {
     let update = WriteRecord::new()
         .set("Id", WriteValue::Text(ids[0].to_string()))
         .set("ARR__c", WriteValue::Number(5000.0));
-    let report = client.write("Account", &WriteKind::Update, &[update]).await;
+    let report = client
+        .write("Account", &WriteKind::Update, vec![update])
+        .await;
     assert_eq!(report.delivered(), 1, "{report:?}");
     org.emu.state.delete_record(ids[1].as_str()).unwrap();
 
