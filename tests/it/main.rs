@@ -22,6 +22,7 @@ mod client_logs;
 mod client_reads;
 mod client_replica;
 mod client_replication;
+mod client_rerun;
 mod client_retries;
 mod client_writes;
 mod common;
