@@ -34,10 +34,22 @@ async fn run_twice(org: &Org, settings: ClientSettings, rows: usize) {
     let (client, _) = client(settings);
     let accounts = crate::client_writes::account_ids(&client).await;
     let first: Vec<WriteRecord> = (0..rows)
-        .map(|i| history(accounts[i % accounts.len()], 1 + (i / accounts.len()) as u32, 50.0))
+        .map(|i| {
+            history(
+                accounts[i % accounts.len()],
+                1 + (i / accounts.len()) as u32,
+                50.0,
+            )
+        })
         .collect();
     let again: Vec<WriteRecord> = (0..rows)
-        .map(|i| history(accounts[i % accounts.len()], 1 + (i / accounts.len()) as u32, 51.0))
+        .map(|i| {
+            history(
+                accounts[i % accounts.len()],
+                1 + (i / accounts.len()) as u32,
+                51.0,
+            )
+        })
         .collect();
     let created = client
         .write("Health_Score_History__c", &by_key(), first)
