@@ -321,14 +321,20 @@ fn shown_differences(
     }
 }
 
-#[test]
-fn every_hand_computed_fixture_scores_as_expected() {
+/// Every fixture file, in name order.
+fn fixture_paths() -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .collect();
     paths.sort();
+    paths
+}
+
+#[test]
+fn every_hand_computed_fixture_scores_as_expected() {
+    let paths = fixture_paths();
     assert!(paths.len() >= 25, "only {} fixtures", paths.len());
     let mut failures = Vec::new();
     for path in &paths {
@@ -356,12 +362,7 @@ fn every_hand_computed_fixture_scores_as_expected() {
 /// field a measure or an as-of rule reads can never be left out of the select list.
 #[test]
 fn every_fixture_scores_the_same_from_the_fields_the_sync_selects() {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    paths.sort();
+    let paths = fixture_paths();
     let mut failures = Vec::new();
     for path in &paths {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

@@ -754,16 +754,10 @@ fn keep<T>(decoded: Decoded<T>, ignored: &mut Vec<DecodeError>) -> T {
 
 #[cfg(test)]
 mod tests {
+    use crate::salesforce::wire::test_json::object;
     use serde_json::json;
 
     use super::*;
-
-    fn object(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test data is an object"),
-        }
-    }
 
     #[test]
     fn an_account_decodes_from_rest_json() {

@@ -210,17 +210,11 @@ impl FieldMap {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Map, Value, json};
+    use crate::salesforce::wire::test_json::object;
+    use serde_json::json;
 
     use super::*;
     use crate::salesforce::wire::decode_account;
-
-    fn object(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test data is an object"),
-        }
-    }
 
     #[test]
     fn overrides_remap_fields_and_bad_ones_are_all_reported() {

@@ -29,6 +29,20 @@ pub use format::{format_date, format_datetime, parse_date, parse_datetime};
 pub use replica::{DecodedRow, decode_row, read_modstamp};
 pub use select::{ID, IS_DELETED, PLANNING_FIELDS, SYSTEM_MODSTAMP, SelectList};
 
+/// JSON records for the unit tests of this module.
+#[cfg(test)]
+pub(crate) mod test_json {
+    use serde_json::{Map, Value};
+
+    /// The object inside `value`, which a test writes as a JSON object literal.
+    pub fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("test data is an object"),
+        }
+    }
+}
+
 /// The Salesforce objects Vitals reads or writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SObject {

@@ -140,18 +140,12 @@ fn decode_record(
 
 #[cfg(test)]
 mod tests {
+    use crate::salesforce::wire::test_json::object;
     use chrono::TimeZone;
-    use serde_json::{Map, Value, json};
+    use serde_json::json;
 
     use super::*;
     use crate::salesforce::wire::DecodeProblem;
-
-    fn object(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test data is an object"),
-        }
-    }
 
     #[test]
     fn a_live_row_carries_its_record_id_and_modstamp() {
