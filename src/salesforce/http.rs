@@ -57,7 +57,8 @@ pub struct ClientSettings {
     pub bulk_read_threshold: u64,
     /// Records above which writes use Bulk API 2.0 ingest.
     pub bulk_write_threshold: usize,
-    /// Interval between Bulk job status polls.
+    /// The longest pause between two Bulk job status polls (pauses start at 250 ms and grow
+    /// by half up to it; see `bulk::PollSchedule`).
     pub bulk_poll_interval: Duration,
     /// How long to wait for a Bulk job before aborting it.
     pub bulk_timeout: Duration,

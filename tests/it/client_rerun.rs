@@ -33,24 +33,16 @@ fn by_key() -> WriteKind {
 async fn run_twice(org: &Org, settings: ClientSettings, rows: usize) {
     let (client, _) = client(settings);
     let accounts = crate::client_writes::account_ids(&client).await;
-    let first: Vec<WriteRecord> = (0..rows)
-        .map(|i| {
-            history(
-                accounts[i % accounts.len()],
-                1 + (i / accounts.len()) as u32,
-                50.0,
-            )
-        })
-        .collect();
-    let again: Vec<WriteRecord> = (0..rows)
-        .map(|i| {
-            history(
-                accounts[i % accounts.len()],
-                1 + (i / accounts.len()) as u32,
-                51.0,
-            )
-        })
-        .collect();
+    // The same keys both times: one period per account and round.
+    let scored = |score: f64| -> Vec<WriteRecord> {
+        (0..rows)
+            .map(|i| {
+                let month = 1 + u32::try_from(i / accounts.len()).unwrap();
+                history(accounts[i % accounts.len()], month, score)
+            })
+            .collect()
+    };
+    let (first, again) = (scored(50.0), scored(51.0));
     let created = client
         .write("Health_Score_History__c", &by_key(), first)
         .await;

@@ -5,9 +5,9 @@
 //! `maxRecords` and follow `Sforce-Locator` until it is the literal string `null`
 //! (salesforce-api.md 6). Each page is parsed as it downloads; one page is in memory.
 //!
-//! Ingest ([`ingest`]): jobs of bounded size, each uploaded with one streamed PUT
-//! ([`upload`]), then the result files parsed as they download and joined back to the
-//! input rows on a key column ([`results`]), because result order is not input order.
+//! Ingest (`ingest`): jobs of bounded size, each uploaded with one streamed PUT
+//! (`upload`), then the result files parsed as they download and joined back to the
+//! input rows on a key column (`results`), because result order is not input order.
 //!
 //! Polling ([`PollSchedule`]) starts at 250 ms and grows by half each time up to
 //! `bulk_poll_interval`, so a small job is seen complete in well under a second and a long

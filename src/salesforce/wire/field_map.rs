@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Access, DEFAULT_FIELDS, SObject, category_field};
+use super::{DEFAULT_FIELDS, SObject, category_field};
 
 /// A problem with a `[fields]` override.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -187,24 +187,6 @@ impl FieldMap {
             .get(&(object, name))
             .cloned()
             .or_else(|| category_field(object, category_key))
-    }
-
-    /// The API names to select when reading an object, in table order.
-    pub fn read_fields(&self, object: SObject, categories: &[&str]) -> Vec<String> {
-        let mut fields: Vec<String> = DEFAULT_FIELDS
-            .iter()
-            .filter(|f| {
-                f.object == object
-                    && matches!(f.access, Access::Read | Access::Write | Access::UpsertKey)
-            })
-            .map(|f| self.api(object, f.name).to_owned())
-            .collect();
-        fields.extend(
-            categories
-                .iter()
-                .filter_map(|c| self.category_api(object, c)),
-        );
-        fields
     }
 }
 

@@ -2,11 +2,20 @@
 //!
 //! This is the only module that knows Salesforce field names. [`DEFAULT_FIELDS`] is the one
 //! table from Vitals' field names (`account.arr`) to API names (`ARR__c`); [`FieldMap`]
-//! (in [`field_map`]) is that table after the `[fields]` overrides of the configuration,
-//! which `overrides` checks and turns into a map, naming each bad one by its key;
-//! [`decode`] turns an API record, from REST JSON or Bulk CSV, into a `domain` type and names
-//! the record and field of any value it cannot read; [`format`] reads and writes Salesforce's
-//! date and dateTime forms. Nothing here does I/O.
+//! (in `field_map`) is that table after the `[fields]` overrides of the configuration,
+//! which `overrides` checks and turns into a map, naming each bad one by its key. Built on
+//! them:
+//! - `select`: [`SelectList`], what the sync reads from each object (the model's fields,
+//!   [`PLANNING_FIELDS`], `SystemModstamp`) with its fingerprint and its full and
+//!   incremental SOQL (REST ordered by `SystemModstamp, Id`, Bulk never ordered);
+//! - `decode`: an API record, from REST JSON or Bulk CSV, into a `domain` type, naming the
+//!   record and field of any value it cannot read; `replica`: [`decode_row`], a record
+//!   with its Id and `SystemModstamp`, or a deletion;
+//! - `encode`: [`encode`], a planned write in Vitals' names into the object, write kind and
+//!   record in API names, and the Renewal record type query;
+//! - `format`: Salesforce's date and dateTime forms.
+//!
+//! Nothing here does I/O.
 
 mod decode;
 mod encode;
