@@ -10,6 +10,7 @@
 //! | file | owns |
 //! |---|---|
 //! | `model.rs` | the validated [`Model`] and its loaders |
+//! | `used.rs` | [`Model::fields_used`]: every catalogue field scoring reads for a model |
 //! | `schema/` | reading model TOML, every problem named by its path |
 //! | `presets.rs` | the presets embedded from `config/models/` |
 //! | `view.rs` | the as-of view of records (what existed and was known at `as_of`) |
@@ -238,6 +239,7 @@ mod presets;
 mod previous;
 mod result;
 mod schema;
+mod used;
 mod view;
 
 pub use display::{Displayed, Shown, displayed};

@@ -17,6 +17,22 @@ use super::super::model::Renewal;
 use super::super::view::{self, AsOf, Rec};
 use super::{Outcome, num};
 
+/// The fields this measure reads besides its `renewal_where` conditions (and besides what
+/// `view` reads on every record): the contract's status, end and number, and the
+/// renewal's link, dates and stage.
+pub(crate) const FIELDS: &[(ObjectKind, &str)] = &[
+    (ObjectKind::Contract, "status"),
+    (ObjectKind::Contract, "end_date"),
+    (ObjectKind::Contract, "contract_number"),
+    (ObjectKind::Opportunity, "contract_id"),
+    (ObjectKind::Opportunity, "close_date"),
+    (ObjectKind::Opportunity, "created_date"),
+    (ObjectKind::Opportunity, "stage_name"),
+    (ObjectKind::Opportunity, "is_closed"),
+    (ObjectKind::Opportunity, "is_won"),
+    (ObjectKind::Opportunity, "churn_reason"),
+];
+
 /// The active contract: its Id, a name for people, and its end date.
 struct Active {
     id: SfId,
