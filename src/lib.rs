@@ -14,6 +14,12 @@
 //!   formats and the field map built from `[fields]` ([`salesforce::wire`]).
 //! - [`scoring`]: the pure scoring engine: models as data, one account's score with its
 //!   explanation. No I/O, no clock.
+//! - [`playbooks`]: the pure planner: an account's snapshot and score to the writes of
+//!   product-spec section 6 (health fields, history, renewals, the eight playbooks' tasks)
+//!   as a plain plan. No I/O, no clock.
+//! - [`console`]: the read-only web console (axum, maud, plotters' SVG): the accounts as
+//!   the org holds them, an account's breakdown and history chart, runs and failures.
+//!   It reads the store and scores with the sync's functions; it never writes.
 //! - [`store`]: the state store (embedded SQLite): replica, sync state, outbox, key
 //!   ledger, budget and runs, behind the [`store::StateStore`] trait. The only SQL.
 //!
@@ -23,7 +29,9 @@
 //! `ARCHITECTURE.md` at the repository root describes the invariants between them.
 
 pub mod config;
+pub mod console;
 pub mod domain;
+pub mod playbooks;
 pub mod salesforce;
 pub mod scoring;
 pub mod secret;

@@ -125,7 +125,7 @@ pub struct BulkConfig {
     /// Writes of more records than this use a Bulk ingest job (at least 200, the
     /// sObject Collections limit).
     pub write_threshold: u64,
-    /// How often to poll a job's state.
+    /// The longest pause between two polls of a job's state (pauses grow up to it).
     pub poll_interval: Duration,
     /// How long to wait for one job before aborting it; longer than `poll_interval`.
     pub timeout: Duration,

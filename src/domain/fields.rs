@@ -175,6 +175,7 @@ defs! {
     Contract.start_date: Date,
     Contract.end_date: Date,
     Contract.term_months: Number,
+    Contract.contract_number: Text,
     Case.id: Id,
     Case.case_number: Text,
     Case.priority: Picklist,
@@ -309,6 +310,7 @@ impl FieldAccess for Contract {
             "start_date" => date(self.start_date),
             "end_date" => date(self.end_date),
             "term_months" => int(self.term_months),
+            "contract_number" => text(self.contract_number.as_deref()),
             _ => return None,
         })
     }

@@ -5,7 +5,7 @@
 //! [`fields`]. The words the configuration, scoring and the playbooks share, [`Period`]
 //! and [`Playbook`], live here too, so that none of those modules imports another for them;
 //! the objects the sync replicates are [`SyncedObject`]; the writes Vitals plans
-//! are [`plan`].
+//! are [`plan`]; the fields a scoring model reads are a [`FieldsUsed`].
 
 pub mod fields;
 pub mod id;
@@ -16,6 +16,7 @@ pub mod playbook;
 pub mod records;
 pub mod snapshot;
 pub mod synced;
+pub mod used;
 
 pub use fields::{FieldAccess, FieldDef, FieldValue, ObjectKind, ValueKind};
 pub use id::{IdError, SfId};
@@ -30,6 +31,7 @@ pub use records::{
 };
 pub use snapshot::{AccountSnapshot, Records, Unattached};
 pub use synced::{DomainRecord, SyncedObject};
+pub use used::FieldsUsed;
 
 /// Fully populated sample records for unit tests across the crate.
 #[cfg(test)]

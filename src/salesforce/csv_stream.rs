@@ -95,6 +95,17 @@ impl CsvStream {
         Ok(())
     }
 
+    /// The header row (empty until it has been read).
+    pub fn header(&self) -> &[String] {
+        &self.table.header
+    }
+
+    /// Takes the data rows parsed so far, so a caller can handle a body row by row while
+    /// it downloads and keep none of them.
+    pub fn take_rows(&mut self) -> Vec<Vec<String>> {
+        std::mem::take(&mut self.table.rows)
+    }
+
     /// Ends the body and returns the table.
     ///
     /// # Errors

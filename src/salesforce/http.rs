@@ -29,6 +29,7 @@ use super::error::{SalesforceError, json_problem, parse_error_body};
 use super::retrier::{Retrier, RetryStats, Sleeper};
 use super::retry::{Idempotency, Jitter, Observed, RetryClass, RetryPolicy, classify};
 use crate::config::{Auth, SalesforceConfig};
+use crate::domain::SfId;
 
 /// The URI length above which Salesforce answers 414 (salesforce-api.md 2.2).
 pub const MAX_URI_BYTES: usize = 16_384;
@@ -56,12 +57,16 @@ pub struct ClientSettings {
     pub bulk_read_threshold: u64,
     /// Records above which writes use Bulk API 2.0 ingest.
     pub bulk_write_threshold: usize,
-    /// Interval between Bulk job status polls.
+    /// The longest pause between two Bulk job status polls (pauses start at 250 ms and grow
+    /// by half up to it; see `bulk::PollSchedule`).
     pub bulk_poll_interval: Duration,
     /// How long to wait for a Bulk job before aborting it.
     pub bulk_timeout: Duration,
     /// `maxRecords` for each page of Bulk query results.
     pub bulk_page_size: u32,
+    /// Most rows in one Bulk ingest job; a larger write is split into several jobs (each
+    /// also at most 100 MB of CSV).
+    pub bulk_job_rows: usize,
     /// `Sforce-Query-Options: batchSize` for REST queries (200..=2000), or Salesforce's default.
     pub query_batch_size: Option<u32>,
 }
@@ -129,6 +134,7 @@ impl ClientSettings {
             bulk_poll_interval: Duration::from_secs(2),
             bulk_timeout: Duration::from_secs(30 * 60),
             bulk_page_size: 50_000,
+            bulk_job_rows: 100_000,
             query_batch_size: None,
         }
     }
@@ -152,8 +158,8 @@ pub enum Body {
     Empty,
     /// JSON.
     Json(Vec<u8>),
-    /// CSV for a Bulk ingest upload.
-    Csv(Vec<u8>),
+    /// A Bulk ingest job's CSV, streamed from the rows (a fresh stream for each attempt).
+    CsvUpload(super::bulk::CsvUpload),
 }
 
 /// How to read a successful response body.
@@ -163,6 +169,8 @@ pub enum Expect {
     Bytes,
     /// Parse the body as CSV while it arrives, with this delimiter.
     Csv(u8),
+    /// Leave the body unread: the caller streams it from [`ApiResponse::stream`].
+    Stream,
 }
 
 /// One API request.
@@ -234,7 +242,7 @@ impl ApiRequest {
 }
 
 /// A successful response.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ApiResponse {
     /// HTTP status (2xx, or 304).
     pub status: u16,
@@ -244,6 +252,8 @@ pub struct ApiResponse {
     pub bytes: Vec<u8>,
     /// The body as parsed CSV (for [`Expect::Csv`]).
     pub csv: Option<CsvTable>,
+    /// The unread body (for [`Expect::Stream`]).
+    pub stream: Option<reqwest::Response>,
 }
 
 impl ApiResponse {
@@ -281,6 +291,8 @@ pub(crate) struct Inner {
     pub(crate) budget: ApiBudget,
     pub(crate) settings: ClientSettings,
     pub(crate) sleeper: Arc<dyn Sleeper>,
+    /// The Renewal record type's Id, looked up once per client (one run).
+    pub(crate) renewal_record_type: tokio::sync::OnceCell<Option<SfId>>,
 }
 
 impl Client {
@@ -324,6 +336,7 @@ impl Client {
                 budget,
                 settings,
                 sleeper,
+                renewal_record_type: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -491,7 +504,7 @@ impl Client {
                 .header(
                     ACCEPT,
                     match request.expect {
-                        Expect::Csv(_) => "text/csv",
+                        Expect::Csv(_) | Expect::Stream => "text/csv",
                         Expect::Bytes => "application/json",
                     },
                 )
@@ -511,7 +524,9 @@ impl Client {
                 Body::Json(bytes) => builder
                     .header(CONTENT_TYPE, "application/json")
                     .body(bytes.clone()),
-                Body::Csv(bytes) => builder.header(CONTENT_TYPE, "text/csv").body(bytes.clone()),
+                Body::CsvUpload(upload) => {
+                    builder.header(CONTENT_TYPE, "text/csv").body(upload.body())
+                }
             };
             let transport =
                 |source: reqwest::Error| SalesforceError::transport(&method, &path, source);
@@ -543,8 +558,16 @@ impl Client {
                         headers,
                         bytes,
                         csv: None,
+                        stream: None,
                     })
                 }
+                Expect::Stream => Ok(ApiResponse {
+                    status,
+                    headers,
+                    bytes: Vec::new(),
+                    csv: None,
+                    stream: Some(response),
+                }),
                 Expect::Csv(delimiter) => {
                     let mut parser = CsvStream::new(delimiter);
                     let mut stream = response.bytes_stream();
@@ -564,6 +587,7 @@ impl Client {
                         headers,
                         bytes: Vec::new(),
                         csv: Some(table),
+                        stream: None,
                     })
                 }
             }
@@ -605,11 +629,6 @@ impl Client {
             excerpt,
             retry_after,
         }
-    }
-
-    /// Waits `delay` through the injected sleeper (Bulk polling).
-    pub(crate) async fn pause(&self, delay: Duration) {
-        self.inner.sleeper.sleep(delay).await;
     }
 }
 

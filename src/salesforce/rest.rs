@@ -18,6 +18,7 @@ use super::records::{
     is_transient_record_error, request_error_for_rows,
 };
 use super::retry::{Idempotency, RetryClass};
+use super::wire::{ApiRecord, ID, Raw, WriteContext, renewal_record_type_query};
 use crate::domain::SfId;
 
 /// The most records one sObject Collections call takes (salesforce-api.md 4.2).
@@ -334,6 +335,43 @@ impl Client {
             .json(&format!("the describe of {object}"))
     }
 
+    /// The Id of the Opportunity record type `Renewal`, or `None` when this user sees no
+    /// such record type. Looked up with one query the first time and kept for the life of
+    /// the client, so a run pays for it once.
+    ///
+    /// # Errors
+    /// Any [`SalesforceError`] of the query; a failed lookup is tried again next time.
+    pub async fn renewal_record_type(&self) -> Result<Option<SfId>, SalesforceError> {
+        self.inner
+            .renewal_record_type
+            .get_or_try_init(|| async {
+                let query = renewal_record_type_query().to_text();
+                let mut pager = self.query(&query, false);
+                let records = pager.next_page().await?.unwrap_or_default();
+                Ok(records.iter().find_map(|record| match record.raw(ID) {
+                    Raw::Str(text) => SfId::parse(text).ok(),
+                    _ => None,
+                }))
+            })
+            .await
+            .copied()
+    }
+
+    /// What encoding planned writes needs for a model with these category keys: the
+    /// Renewal record type (see [`Client::renewal_record_type`]) and the categories.
+    ///
+    /// # Errors
+    /// As [`Client::renewal_record_type`].
+    pub async fn write_context(
+        &self,
+        categories: &[&str],
+    ) -> Result<WriteContext, SalesforceError> {
+        Ok(WriteContext {
+            renewal_record_type: self.renewal_record_type().await?,
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+        })
+    }
+
     /// Starts a REST query (`queryAll` includes deleted and archived rows).
     pub fn query(&self, soql: &str, all: bool) -> QueryPager {
         let batch_size = self.settings().query_batch_size;
@@ -377,12 +415,26 @@ impl Client {
         kind: &WriteKind,
         records: &[WriteRecord],
     ) -> WriteReport {
+        let rows: Vec<usize> = (0..records.len()).collect();
+        self.write_collection_rows(object, kind, records, &rows)
+            .await
+    }
+
+    /// [`Client::write_collections`] of the `rows` of `records`, without copying them;
+    /// outcomes carry input positions.
+    pub(crate) async fn write_collection_rows(
+        &self,
+        object: &str,
+        kind: &WriteKind,
+        records: &[WriteRecord],
+        rows: &[usize],
+    ) -> WriteReport {
         let mut report = WriteReport {
-            outcomes: Vec::with_capacity(records.len()),
+            outcomes: Vec::with_capacity(rows.len()),
             stopped: None,
             bulk: false,
         };
-        for chunk in collection_chunks(kind, records) {
+        for chunk in collection_chunks(kind, records, rows) {
             if report.stopped.is_some() {
                 for index in chunk {
                     report
@@ -549,10 +601,13 @@ fn collection_outcome(result: CollectionResult, object: &str) -> WriteResult {
 
 /// Splits rows into Collections calls of at most 200, starting a new call when an upsert's
 /// external Id would repeat within one (Salesforce refuses duplicates in one request).
-fn collection_chunks(kind: &WriteKind, records: &[WriteRecord]) -> Vec<Vec<usize>> {
+fn collection_chunks(kind: &WriteKind, records: &[WriteRecord], rows: &[usize]) -> Vec<Vec<usize>> {
     let mut chunks: Vec<Vec<usize>> = Vec::new();
     let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for (index, record) in records.iter().enumerate() {
+    for (index, record) in rows
+        .iter()
+        .filter_map(|i| records.get(*i).map(|record| (*i, record)))
+    {
         let key = match kind {
             WriteKind::Upsert { external_id } => record
                 .get(external_id)
@@ -703,18 +758,24 @@ mod tests {
             external_id: "Key__c".into(),
         };
         assert_eq!(
-            collection_chunks(&kind, &records),
+            collection_chunks(&kind, &records, &[0, 1, 2, 3]),
             vec![vec![0, 1], vec![2, 3]]
         );
         let many: Vec<WriteRecord> = (0..450).map(|i| record(&i.to_string())).collect();
-        let sizes: Vec<usize> = collection_chunks(&kind, &many)
+        let all: Vec<usize> = (0..450).collect();
+        let sizes: Vec<usize> = collection_chunks(&kind, &many, &all)
             .iter()
             .map(Vec::len)
             .collect();
         assert_eq!(sizes, vec![200, 200, 50]);
         assert_eq!(
-            collection_chunks(&WriteKind::Update, &records),
+            collection_chunks(&WriteKind::Update, &records, &[0, 1, 2, 3]),
             vec![vec![0, 1, 2, 3]]
+        );
+        // Only the rows asked for, by their input positions.
+        assert_eq!(
+            collection_chunks(&kind, &records, &[3, 1]),
+            vec![vec![3, 1]]
         );
     }
 }

@@ -8,6 +8,8 @@
 //! A write logs the rows it could not deliver by row number, record Id, error codes and
 //! fields only; Salesforce's messages, which quote the values, stay in the report.
 
+use std::sync::Arc;
+
 use super::bulk::BulkQueryPager;
 use super::error::ApiError;
 use super::error::SalesforceError;
@@ -48,7 +50,8 @@ impl RecordReader {
 
 impl Client {
     /// Starts reading the rows of `query`, choosing REST or Bulk by the expected row count;
-    /// `expected` skips the `COUNT()` call when the caller already knows it.
+    /// `expected` skips the `COUNT()` call when the caller already knows it. A Bulk job
+    /// gets the query without its `ORDER BY`: its rows come in no order.
     ///
     /// # Errors
     /// Any [`SalesforceError`] of the count or of starting the Bulk job.
@@ -63,52 +66,48 @@ impl Client {
             None => self.count(&query.to_count_text(), all).await?,
         };
         let expected = query.limit.map_or(expected, |limit| expected.min(limit));
-        let text = query.to_text();
         if expected > self.settings().bulk_read_threshold {
             tracing::info!(object = %query.object, expected, "Reading with Bulk API 2.0.");
-            Ok(RecordReader::Bulk(self.bulk_query(&text, all).await?))
+            // Never ORDER BY in a Bulk job: it disables PK chunking and can make the job
+            // time out ("Use of ORDER BY in a Bulk 2.0 query disables PKChunking",
+            // https://developer.salesforce.com/docs/platform/api-asynch/guide/bulk-api-2-0-troubleshoot-query-timeouts.html).
+            let mut unordered = query.clone();
+            unordered.order_by.clear();
+            Ok(RecordReader::Bulk(
+                self.bulk_query(&unordered.to_text(), all).await?,
+            ))
         } else {
-            Ok(RecordReader::Rest(self.query(&text, all)))
+            Ok(RecordReader::Rest(self.query(&query.to_text(), all)))
         }
     }
 
     /// Writes records, choosing sObject Collections or Bulk ingest by volume. Every input
-    /// row gets one outcome in the report.
+    /// row gets one outcome in the report, by its position in `records`.
     ///
-    /// Inserts always use Collections: a Bulk insert whose results are lost cannot be sent
-    /// again without duplicates, while updates and upserts can (style guide 2.6: plan
-    /// creates as upserts). A row with a number that is not finite is rejected before
-    /// anything is sent, rather than clearing the field.
+    /// The input is taken, not copied: Collections serialise 200 rows at a time from it and
+    /// Bulk ingest streams each job's CSV from it (see `bulk`), so a write holds the input,
+    /// one request and the outcomes. Inserts always use Collections: a Bulk insert whose
+    /// results are lost cannot be sent again without duplicates, while updates and upserts
+    /// can (style guide 2.6: plan creates as upserts). A row with a number that is not
+    /// finite is rejected before anything is sent, rather than clearing the field.
     pub async fn write(
         &self,
         object: &str,
         kind: &WriteKind,
-        records: &[WriteRecord],
+        records: Vec<WriteRecord>,
     ) -> WriteReport {
+        let records = Arc::new(records);
         let (valid, invalid): (Vec<usize>, Vec<usize>) =
             (0..records.len()).partition(|i| records.get(*i).is_some_and(WriteRecord::is_finite));
-        let to_send: Vec<WriteRecord> = valid
-            .iter()
-            .filter_map(|i| records.get(*i).cloned())
-            .collect();
-        let bulk = to_send.len() > self.settings().bulk_write_threshold
+        let bulk = valid.len() > self.settings().bulk_write_threshold
             && !matches!(kind, WriteKind::Insert);
         let mut report = if bulk {
-            tracing::info!(
-                object,
-                records = to_send.len(),
-                "Writing with Bulk API 2.0."
-            );
-            self.write_bulk(object, kind, &to_send).await
+            tracing::info!(object, records = valid.len(), "Writing with Bulk API 2.0.");
+            self.write_bulk_rows(object, kind, &records, &valid).await
         } else {
-            self.write_collections(object, kind, &to_send).await
+            self.write_collection_rows(object, kind, &records, &valid)
+                .await
         };
-        // Map the outcomes back to the caller's row numbers, and add the refused rows.
-        for outcome in &mut report.outcomes {
-            if let Some(index) = valid.get(outcome.index) {
-                outcome.index = *index;
-            }
-        }
         for index in invalid {
             report.outcomes.push(RecordOutcome {
                 index,
@@ -127,7 +126,7 @@ impl Client {
             });
         }
         report.outcomes.sort_by_key(|o| o.index);
-        log_undelivered(object, records, &report);
+        log_undelivered(object, &records, &report);
         report
     }
 }

@@ -35,6 +35,19 @@ pub struct Displayed {
     pub categories: Vec<Option<Shown>>,
 }
 
+impl Displayed {
+    /// The shown shares added up: 100 % whenever an overall score is shown, 0 otherwise.
+    pub fn total_share(&self) -> f64 {
+        from_tenths(
+            self.categories
+                .iter()
+                .flatten()
+                .map(|n| tenths(n.share))
+                .sum(),
+        )
+    }
+}
+
 /// Rounds an account's shares and points for people, so that they add up.
 pub fn displayed(score: &AccountScore) -> Displayed {
     let overall = score

@@ -90,16 +90,10 @@ fn table(score: &AccountScore, shown: &Displayed) -> Vec<String> {
         );
     }
     if let Some(overall) = shown.overall {
-        let total_share: i64 = shown
-            .categories
-            .iter()
-            .flatten()
-            .map(|n| tenths(n.share))
-            .sum();
         lines.push(row(
             "total",
             "",
-            &format!("{}%", num(from_tenths(total_share))),
+            &format!("{}%", num(shown.total_share())),
             "",
             &format!("{overall:.1}"),
         ));

@@ -10,6 +10,7 @@
 //! | file | owns |
 //! |---|---|
 //! | `model.rs` | the validated [`Model`] and its loaders |
+//! | `used.rs` | [`Model::fields_used`]: every catalogue field scoring reads for a model |
 //! | `schema/` | reading model TOML, every problem named by its path |
 //! | `presets.rs` | the presets embedded from `config/models/` |
 //! | `view.rs` | the as-of view of records (what existed and was known at `as_of`) |
@@ -116,7 +117,8 @@
 //! `renewal`: more than `window_days` before the end of the active contract (the one with
 //! a listed status, started, ending first) scores 100. Inside the window the renewal
 //! opportunity is the one matching `renewal_where` that is linked to the contract (or,
-//! unlinked, closes within `window_days` of the contract end). The expected stage is the
+//! unlinked, closes within `window_days` of the contract end); one that closed before the
+//! contract's start date renewed the previous term and is left out. The expected stage is the
 //! last schedule entry whose `by_days_left` is at least the days left; the score is
 //! `behind_scores[stages behind]` (the last entry for anything further), no opportunity
 //! counts as no stage reached, and a stage in `at_risk_stages` scores 0. A stage not in
@@ -237,12 +239,18 @@ mod presets;
 mod previous;
 mod result;
 mod schema;
+mod used;
 mod view;
 
 pub use display::{Displayed, Shown, displayed};
+// The console and the planner show the same numbers as `vitals explain`, formatted the
+// same way.
+pub(crate) use display::{from_tenths, tenths};
+pub(crate) use drivers::bounded;
 pub use drivers::{HEALTH_DRIVERS_MAX, health_drivers};
 pub use engine::{BELOW_THRESHOLD, score_account, status_with_hysteresis};
 pub use explain::render;
+pub(crate) use measures::{num, signed};
 pub use model::{
     Bands, Category, Comparison, Condition, CountRule, DatedSource, DueSource, FieldRef, FlagOn,
     FlagRule, Literal, Measure, MeasureKind, Model, ModelError, ModelIssue, OverallFlag, Profile,

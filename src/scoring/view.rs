@@ -162,6 +162,21 @@ impl<'a> Rec<'a> {
     }
 }
 
+/// The fields the as-of rules above read on every record of `object` that a measure
+/// visits, besides the fields the measure names: the Id (evidence), what dates a record's
+/// existence, and what says a fact came later. `Model::fields_used` adds them, so a replica
+/// holding only a model's fields scores exactly like the full records.
+pub(crate) fn rule_fields(object: ObjectKind) -> &'static [&'static str] {
+    match object {
+        ObjectKind::Account => &["id"],
+        ObjectKind::Contract => &["id", "start_date"],
+        ObjectKind::Case => &["id", "created_date", "closed_date"],
+        ObjectKind::Opportunity => &["id", "created_date", "is_closed", "close_date"],
+        ObjectKind::Event => &["id", "start", "activity_date"],
+        ObjectKind::Task => &["id", "created_date", "completed_at"],
+    }
+}
+
 /// Whether an opportunity closed after the scoring date: it is closed now and its
 /// `CloseDate`, the day it closed, lies after `as_of`. Until then it was open, at a stage
 /// Vitals cannot know. A `CloseDate` after the day the records were read cannot be the day

@@ -45,7 +45,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::config::StateConfig;
 
 use crate::domain::{
-    AccountSnapshot, Outcome, PlannedWrite, SfId, SyncedObject, Target, WriteKind,
+    Account, AccountSnapshot, Outcome, PlannedWrite, SfId, SyncedObject, Target, WriteKind,
 };
 
 pub use error::{BackendError, Location, StoreError};
@@ -64,6 +64,10 @@ pub use runs::{
 /// The callback [`StateStore::each_snapshot`] feeds, one account at a time. An error stops
 /// the stream and is returned as is.
 pub type SnapshotSink<'a> = dyn FnMut(AccountSnapshot) -> Result<(), StoreError> + 'a;
+
+/// The callback [`StateStore::each_account`] feeds, one account at a time. An error stops
+/// the scan and is returned as is.
+pub type AccountSink<'a> = dyn FnMut(Account) -> Result<(), StoreError> + 'a;
 
 /// Everything Vitals remembers between runs. Every method is one transaction.
 pub trait StateStore: Send + Sync {
@@ -110,6 +114,12 @@ pub trait StateStore: Send + Sync {
     /// belong to no account in the replica are counted in the report, not lost. The stream
     /// reads one consistent state, and `sink` may call the store meanwhile.
     fn each_snapshot(&self, sink: &mut SnapshotSink<'_>) -> Result<StreamReport, StoreError>;
+    /// Feeds every account in the replica to `sink`, in Id order, without its related
+    /// records: the console's accounts list reads the health fields the org holds. An
+    /// account row that no longer decodes is counted in the report as undecodable, not
+    /// fed. Like [`StateStore::each_snapshot`], it reads one consistent state without
+    /// holding the store's writer.
+    fn each_account(&self, sink: &mut AccountSink<'_>) -> Result<StreamReport, StoreError>;
     /// One account's snapshot, by Id or exact Name (for `vitals explain`).
     fn snapshot(&self, account: &AccountRef) -> Result<SnapshotLookup, StoreError>;
 

@@ -73,7 +73,7 @@ async fn bulk_upserts_report_each_failing_row_and_create_then_update() {
     rows[7] = task("bulk7", account).set("Subject", WriteValue::Text("y".repeat(256)));
 
     org.clear_requests().await;
-    let report = client.write("Task", &upsert_by_key(), &rows).await;
+    let report = client.write("Task", &upsert_by_key(), rows.clone()).await;
     assert!(report.bulk);
     assert_eq!(org.request_count(JOBS_INGEST).await, 1);
     assert_eq!(report.outcomes.len(), 10);
@@ -92,7 +92,7 @@ async fn bulk_upserts_report_each_failing_row_and_create_then_update() {
     }
     assert_eq!(org.counts().await["Task"], 8);
 
-    let again = client.write("Task", &upsert_by_key(), &rows).await;
+    let again = client.write("Task", &upsert_by_key(), rows.clone()).await;
     let updated = again
         .outcomes
         .iter()
@@ -120,7 +120,7 @@ async fn rows_locked_in_a_bulk_job_get_another_chance_through_collections() {
         .collect();
     org.clear_requests().await;
     org.faults("seed=4,lock=0.4").await;
-    let report = client.write("Task", &upsert_by_key(), &rows).await;
+    let report = client.write("Task", &upsert_by_key(), rows.clone()).await;
     assert!(report.bulk);
     assert!(
         org.request_count(UPSERT).await >= 1,
@@ -152,7 +152,9 @@ async fn a_failed_bulk_job_gives_its_reason_to_every_row() {
                 .set("No_Such_Field__c", WriteValue::Number(1.0))
         })
         .collect();
-    let report = client.write("Account", &WriteKind::Update, &rows).await;
+    let report = client
+        .write("Account", &WriteKind::Update, rows.clone())
+        .await;
     assert!(report.bulk);
     assert_eq!(report.outcomes.len(), 6);
     for outcome in &report.outcomes {
@@ -171,8 +173,112 @@ async fn inserts_never_use_bulk() {
     let account = account_ids(&client).await[0];
     let rows: Vec<WriteRecord> = (0..8).map(|i| task(&format!("ins{i}"), account)).collect();
     org.clear_requests().await;
-    let report = client.write("Task", &WriteKind::Insert, &rows).await;
+    let report = client.write("Task", &WriteKind::Insert, rows.clone()).await;
     assert!(!report.bulk);
     assert_eq!(report.delivered(), 8);
     assert_eq!(org.request_count(JOBS_INGEST).await, 0);
+}
+
+/// A sleeper that moves the emulator's clock by each pause instead of waiting, and keeps
+/// the pauses: Bulk jobs progress with the emulator's time and with each poll.
+#[derive(Debug)]
+struct EmulatorTime {
+    state: emulator::EmulatorState,
+    pauses: std::sync::Mutex<Vec<std::time::Duration>>,
+}
+
+impl vitals::salesforce::retrier::Sleeper for EmulatorTime {
+    fn sleep(
+        &self,
+        delay: std::time::Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        let ms = i64::try_from(delay.as_millis()).unwrap();
+        self.state
+            .0
+            .clock
+            .advance(chrono::Duration::milliseconds(ms));
+        self.pauses.lock().unwrap().push(delay);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[tokio::test]
+async fn bulk_jobs_are_polled_on_a_growing_interval_in_emulator_time() {
+    let org = Org::with(org_config(accounts(1))).await;
+    let time = std::sync::Arc::new(EmulatorTime {
+        state: org.emu.state.clone(),
+        pauses: std::sync::Mutex::new(Vec::new()),
+    });
+    let mut settings = bulk_settings(&org);
+    settings.bulk_poll_interval = std::time::Duration::from_secs(2);
+    let client = Client::new(settings, time.clone()).unwrap();
+    let account = account_ids(&client).await[0];
+    // The emulator processes 10,000 rows a step, a step per poll or per second of its
+    // clock: a job of 10,001 rows takes several polls.
+    let rows: Vec<WriteRecord> = (0..10_001)
+        .map(|i| task(&format!("poll{i}"), account))
+        .collect();
+    org.clear_requests().await;
+    let started = org.emu.state.0.clock.now();
+    let report = client.write("Task", &upsert_by_key(), rows).await;
+    assert_eq!(report.delivered(), 10_001);
+    let polls = org
+        .emu
+        .state
+        .requests()
+        .log
+        .iter()
+        .filter(|e| e.method == "GET" && e.path.contains("/jobs/ingest/") && !e.path.ends_with('/'))
+        .count();
+    let pauses: Vec<u128> = time
+        .pauses
+        .lock()
+        .unwrap()
+        .iter()
+        .map(std::time::Duration::as_millis)
+        .collect();
+    // One poll at once, then one after each pause; the pauses grow from 250 ms by half.
+    assert!(pauses.len() >= 2, "the job took several polls: {pauses:?}");
+    assert_eq!(polls, pauses.len() + 1, "{pauses:?}");
+    let schedule = [250, 375, 562, 843, 1264, 1896, 2000, 2000, 2000, 2000];
+    assert_eq!(pauses, schedule[..pauses.len()], "{pauses:?}");
+    let waited = (org.emu.state.0.clock.now() - started).num_milliseconds();
+    assert_eq!(waited, pauses.iter().sum::<u128>() as i64);
+}
+
+#[tokio::test]
+async fn a_big_write_is_split_into_jobs_of_bounded_size_each_with_one_upload() {
+    let org = Org::with(org_config(accounts(1))).await;
+    let mut settings = bulk_settings(&org);
+    settings.bulk_job_rows = 4;
+    let (client, _) = client(settings);
+    let account = account_ids(&client).await[0];
+    let rows: Vec<WriteRecord> = (0..10)
+        .map(|i| task(&format!("split{i}"), account))
+        .collect();
+    org.clear_requests().await;
+    let report = client.write("Task", &upsert_by_key(), rows).await;
+    assert!(report.bulk);
+    assert_eq!(report.delivered(), 10, "{report:?}");
+    let indexes: Vec<usize> = report.outcomes.iter().map(|o| o.index).collect();
+    assert_eq!(indexes, (0..10).collect::<Vec<_>>());
+    assert_eq!(org.request_count(JOBS_INGEST).await, 3);
+    let uploads: Vec<usize> = org
+        .emu
+        .state
+        .requests()
+        .log
+        .iter()
+        .filter(|e| e.method == "PUT")
+        .map(|e| {
+            // The emulator logs a CSV body by its size.
+            let bytes = e.body.as_ref().and_then(|b| b["bytes"].as_u64());
+            usize::try_from(bytes.unwrap()).unwrap()
+        })
+        .collect();
+    // One PUT per job: two of four rows (same size, the keys are as long), one of two.
+    assert_eq!(uploads.len(), 3, "{uploads:?}");
+    assert_eq!(uploads[0], uploads[1]);
+    assert!(uploads[2] < uploads[0], "{uploads:?}");
+    assert_eq!(org.counts().await["Task"], 10);
 }

@@ -76,7 +76,9 @@ async fn a_write_stopped_by_the_budget_reports_the_unsent_rows() {
                 .set("Health_Score__c", WriteValue::Number(50.0))
         })
         .collect();
-    let report = client.write("Account", &WriteKind::Update, &rows).await;
+    let report = client
+        .write("Account", &WriteKind::Update, rows.clone())
+        .await;
     assert_eq!(report.delivered(), 200);
     assert!(
         report

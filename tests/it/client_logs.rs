@@ -20,7 +20,7 @@ use crate::common::sf::{accounts, client, client_credentials, org_config, settin
 
 /// A tracing writer into a shared buffer.
 #[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Buffer {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -39,8 +39,9 @@ impl<'a> MakeWriter<'a> for Buffer {
     }
 }
 
-/// The buffer every log line of the test binary goes to from the first call on, at DEBUG.
-fn capture() -> Buffer {
+/// The buffer every log line of the test binary goes to from the first call on, at DEBUG
+/// (the console's tests read it too).
+pub(crate) fn capture() -> Buffer {
     static BUFFER: OnceLock<Buffer> = OnceLock::new();
     BUFFER
         .get_or_init(|| {
@@ -57,7 +58,7 @@ fn capture() -> Buffer {
 }
 
 impl Buffer {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
@@ -184,11 +185,15 @@ async fn rejected_rows_log_their_code_and_id_and_keep_the_value_for_the_report()
         renamed(&ids[0], &too_long),
         renamed(&ids[1], "Confidential Partner"),
     ];
-    let report = rest.write("Account", &WriteKind::Update, &rows).await;
+    let report = rest
+        .write("Account", &WriteKind::Update, rows.to_vec())
+        .await;
     assert!(!report.bulk);
     // ...and two through a Bulk ingest job, whose failed-rows file echoes the values too.
     let rows = [renamed(&ids[2], &too_long), renamed(&ids[3], &too_long)];
-    let bulk_report = bulk.write("Account", &WriteKind::Update, &rows).await;
+    let bulk_report = bulk
+        .write("Account", &WriteKind::Update, rows.to_vec())
+        .await;
     assert!(bulk_report.bulk);
 
     let outcomes: Vec<_> = report
@@ -228,4 +233,51 @@ async fn rejected_rows_log_their_code_and_id_and_keep_the_value_for_the_report()
     assert!(logs.contains("Some rows were not written"), "{logs}");
     assert_absent(&logs, NEVER);
     assert_absent(&logs, &["xxxxxxxxxx"]);
+}
+
+#[tokio::test]
+async fn replica_reads_the_delete_log_and_record_type_lookups_log_no_soql_or_values() {
+    use vitals::domain::{FieldsUsed, SyncedObject};
+    use vitals::salesforce::extract::ReadMode;
+    use vitals::salesforce::wire::{FieldMap, SelectList};
+
+    let buffer = capture();
+    let org = Org::with(org_config(emulator::DataSource::FixtureJson(serde_json::json!({
+        "Account": (0..8).map(|i| serde_json::json!({"Name": format!("Confidential {i}")})).collect::<Vec<_>>(),
+    }))))
+    .await;
+    let mut settings = settings(&org, client_credentials());
+    settings.bulk_read_threshold = 3;
+    let (client, _) = client(settings);
+    let map = FieldMap::default();
+    let list = SelectList::new(SyncedObject::Account, &FieldsUsed::new(), &map, &[]);
+    let since = crate::common::start_time() - chrono::Duration::minutes(5);
+    let mut reader = client
+        .read_replica(&list, ReadMode::Since(since), None, &map, &[])
+        .await
+        .unwrap();
+    assert!(
+        reader.is_bulk(),
+        "eight changes are above the threshold of three"
+    );
+    let mut rows = 0;
+    while let Some(page) = reader.next_page().await.unwrap() {
+        rows += page.rows.len();
+    }
+    assert_eq!(rows, 8);
+    let now = crate::common::start_time();
+    let logs = client
+        .delete_log(
+            &[(SyncedObject::Account, now - chrono::Duration::hours(1))],
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(logs[&SyncedObject::Account].is_ok());
+    assert!(client.renewal_record_type().await.unwrap().is_some());
+
+    let text = buffer.text();
+    assert!(text.contains("Many changes"), "{text}");
+    assert!(text.contains("/composite"), "{text}");
+    assert_absent(&text, NEVER);
 }

@@ -87,7 +87,7 @@ async fn locked_rows_are_retried_and_then_delivered() {
     let rows: Vec<_> = (0..3).map(|i| task(&format!("lock{i}"), account)).collect();
     org.clear_requests().await;
     org.faults("next=1:lock").await;
-    let report = client.write("Task", &upsert_by_key(), &rows).await;
+    let report = client.write("Task", &upsert_by_key(), rows.clone()).await;
     assert_eq!(report.delivered(), 3, "{report:?}");
     assert_eq!(org.request_count(UPSERT).await, 2);
     assert_eq!(sleeper.delays(), vec![ms(100)]);
@@ -103,7 +103,7 @@ async fn rows_locked_on_every_attempt_end_errored_for_the_next_cycle() {
         .collect();
     org.clear_requests().await;
     org.faults("next=10:lock").await;
-    let report = client.write("Task", &upsert_by_key(), &rows).await;
+    let report = client.write("Task", &upsert_by_key(), rows.clone()).await;
     assert_eq!(report.delivered(), 0);
     for outcome in &report.outcomes {
         assert!(
@@ -122,7 +122,7 @@ async fn a_non_idempotent_create_is_not_retried_after_a_503() {
     let rows: Vec<_> = (0..2).map(|i| task(&format!("new{i}"), account)).collect();
     org.clear_requests().await;
     org.faults("next=1:503").await;
-    let report = client.write("Task", &WriteKind::Insert, &rows).await;
+    let report = client.write("Task", &WriteKind::Insert, rows.clone()).await;
     assert_eq!(org.request_count(CREATE).await, 1);
     assert!(sleeper.delays().is_empty());
     assert_eq!(report.outcomes.len(), 2);
@@ -207,7 +207,7 @@ async fn a_dropped_upsert_is_retried_without_duplicates_but_a_dropped_create_is_
     let rows: Vec<_> = (0..3).map(|i| task(&format!("drop{i}"), account)).collect();
     org.clear_requests().await;
     org.faults("next=1:drop").await;
-    let report = client.write("Task", &upsert_by_key(), &rows).await;
+    let report = client.write("Task", &upsert_by_key(), rows.clone()).await;
     assert_eq!(report.delivered(), 3, "{report:?}");
     assert_eq!(org.request_count(UPSERT).await, 2);
     assert_eq!(org.counts().await["Task"], 3);
@@ -219,7 +219,9 @@ async fn a_dropped_upsert_is_retried_without_duplicates_but_a_dropped_create_is_
         .collect();
     org.clear_requests().await;
     org.faults("next=1:drop").await;
-    let report = client.write("Task", &WriteKind::Insert, &fresh).await;
+    let report = client
+        .write("Task", &WriteKind::Insert, fresh.clone())
+        .await;
     assert_eq!(org.request_count(CREATE).await, 1);
     for outcome in &report.outcomes {
         assert!(

@@ -53,7 +53,7 @@ async fn an_upsert_creates_then_updates_by_external_id() {
     let account = account_ids(&client).await[0];
     let rows: Vec<WriteRecord> = (0..3).map(|i| task(&format!("k{i}"), account)).collect();
 
-    let first = client.write("Task", &upsert_by_key(), &rows).await;
+    let first = client.write("Task", &upsert_by_key(), rows.clone()).await;
     assert_eq!(first.delivered(), 3, "{first:?}");
     assert!(!first.bulk);
     let ids: Vec<SfId> = first
@@ -68,7 +68,7 @@ async fn an_upsert_creates_then_updates_by_external_id() {
         })
         .collect();
 
-    let second = client.write("Task", &upsert_by_key(), &rows).await;
+    let second = client.write("Task", &upsert_by_key(), rows.clone()).await;
     for (outcome, id) in second.outcomes.iter().zip(&ids) {
         assert_eq!(
             outcome.result,
@@ -90,7 +90,7 @@ async fn failing_rows_are_reported_per_record_and_the_rest_are_written() {
     rows[1] = task("row1", account).set("Status", WriteValue::Text("Bogus".into()));
     rows[3] = task("row3", account).set("Subject", WriteValue::Text("x".repeat(256)));
 
-    let report = client.write("Task", &upsert_by_key(), &rows).await;
+    let report = client.write("Task", &upsert_by_key(), rows.clone()).await;
     assert_eq!(report.outcomes.len(), 5);
     assert_eq!(report.delivered(), 3);
     let code = |i: usize| match &report.outcomes[i].result {
@@ -122,7 +122,9 @@ async fn updates_by_id_go_in_chunks_of_200() {
         })
         .collect();
     org.clear_requests().await;
-    let report = client.write("Account", &WriteKind::Update, &rows).await;
+    let report = client
+        .write("Account", &WriteKind::Update, rows.clone())
+        .await;
     assert_eq!(
         report.delivered(),
         450,

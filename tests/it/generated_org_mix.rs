@@ -42,7 +42,7 @@ async fn read(client: &Client, object: SObject) -> Vec<vitals::salesforce::recor
 }
 
 /// The org's records, decoded; a record that does not decode fails the test.
-async fn read_org(client: &Client) -> Records {
+pub(crate) async fn read_org(client: &Client) -> Records {
     let map = FieldMap::default();
     let mut org = Records::default();
     for r in read(client, SObject::Account).await {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use vitals::config::Period;
-use vitals::salesforce::wire::{FieldMap, decode_org_file};
+use vitals::salesforce::wire::{FieldMap, SObject, SelectList, decode_org_file};
 use vitals::scoring::{AccountScore, Model, Periods, Previous, Shown, displayed, score_account};
 
 pub(crate) fn fixtures_dir() -> PathBuf {
@@ -18,6 +18,12 @@ pub(crate) fn fixtures_dir() -> PathBuf {
 
 /// Scores one fixture; `Err` when the fixture itself cannot be used.
 pub(crate) fn run(path: &Path) -> Result<(Value, AccountScore), String> {
+    run_with(path, false)
+}
+
+/// Scores one fixture, its input records cut down to the fields the sync selects for the
+/// fixture's model when `selected` (the replica holds nothing else).
+fn run_with(path: &Path, selected: bool) -> Result<(Value, AccountScore), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let fixture: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let model_name = fixture["model"].as_str().ok_or("no model")?;
@@ -32,7 +38,11 @@ pub(crate) fn run(path: &Path) -> Result<(Value, AccountScore), String> {
         .ok_or("no as_of")?
         .parse()
         .map_err(|e| format!("as_of: {e}"))?;
-    let input = serde_json::to_string(&fixture["input"]).map_err(|e| e.to_string())?;
+    let mut input = fixture["input"].clone();
+    if selected {
+        select_only(&mut input, &model);
+    }
+    let input = serde_json::to_string(&input).map_err(|e| e.to_string())?;
     let file = decode_org_file(&input, &FieldMap::default(), &model.category_keys())
         .map_err(|e| e.to_string())?;
     if !file.skipped.is_empty() {
@@ -83,6 +93,37 @@ pub(crate) fn run(path: &Path) -> Result<(Value, AccountScore), String> {
         return Err("serialised categories differ".into());
     }
     Ok((fixture, score))
+}
+
+/// Removes from every record of an org file the fields the sync would not select for
+/// `model` (a relationship path like `RecordType.DeveloperName` keeps its parent object).
+fn select_only(input: &mut Value, model: &Model) {
+    let used = model.fields_used();
+    let categories = model.category_keys();
+    let map = FieldMap::default();
+    let Some(objects) = input.as_object_mut() else {
+        return;
+    };
+    for (name, records) in objects {
+        let Some(object) = SObject::from_api_name(name) else {
+            continue;
+        };
+        let list = SelectList::new(object.into(), &used, &map, &categories);
+        let keep = |key: &str| {
+            list.fields().iter().any(|field| {
+                field.eq_ignore_ascii_case(key)
+                    || field
+                        .split('.')
+                        .next()
+                        .is_some_and(|p| p.eq_ignore_ascii_case(key))
+            })
+        };
+        for record in records.as_array_mut().into_iter().flatten() {
+            if let Some(fields) = record.as_object_mut() {
+                fields.retain(|key, _| key == "attributes" || keep(key));
+            }
+        }
+    }
 }
 
 fn close(expected: &Value, got: Option<f64>) -> bool {
@@ -280,14 +321,20 @@ fn shown_differences(
     }
 }
 
-#[test]
-fn every_hand_computed_fixture_scores_as_expected() {
+/// Every fixture file, in name order.
+fn fixture_paths() -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .collect();
     paths.sort();
+    paths
+}
+
+#[test]
+fn every_hand_computed_fixture_scores_as_expected() {
+    let paths = fixture_paths();
     assert!(paths.len() >= 25, "only {} fixtures", paths.len());
     let mut failures = Vec::new();
     for path in &paths {
@@ -308,4 +355,25 @@ fn every_hand_computed_fixture_scores_as_expected() {
         paths.len(),
         failures.join("\n")
     );
+}
+
+/// The replica holds only the fields the sync selects (`Model::fields_used` plus what
+/// planning needs): every fixture must score exactly the same from those fields alone, so a
+/// field a measure or an as-of rule reads can never be left out of the select list.
+#[test]
+fn every_fixture_scores_the_same_from_the_fields_the_sync_selects() {
+    let paths = fixture_paths();
+    let mut failures = Vec::new();
+    for path in &paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let (_, full) = run_with(path, false).unwrap();
+        match run_with(path, true) {
+            Err(problem) => failures.push(format!("{name}: {problem}")),
+            Ok((_, cut)) if cut != full => {
+                failures.push(format!("{name}: full {full:?}\nselected {cut:?}"));
+            }
+            Ok(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

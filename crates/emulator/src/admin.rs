@@ -13,8 +13,9 @@
 //! | `POST /_emulator/fls` `{"hidden":["Account.ARR__c"],"readOnly":["Account.Name"]}` | field-level security of the integration user |
 //! | `POST /_emulator/refresh-token` `{"username":"..."}` | `{"refresh_token":"..."}` |
 //! | `POST /_emulator/records` `{"Account":[{...}]}` | loads records through the seeding write path: `{"created":[{"object","id"}],"errors":[...]}` |
-//! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage","requestLogEntries"}` | run-time limits (`apiUsage` at most 10,000,000; `requestLogEntries` 1..=1,000,000, default 10,000) |
+//! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage","requestLogEntries","bulkResultPageBytes","perAppApiUsage"}` | run-time limits (`apiUsage` at most 10,000,000; `requestLogEntries` 1..=1,000,000, default 10,000; `bulkResultPageBytes` the size bound of a Bulk query results page; `perAppApiUsage` `{"appName","limit"}` or `null`) |
 //! | `GET /_emulator/counts` | live records per object |
+//! | `POST /_emulator/recycle-bin/purge` | `{"purged":n}`: empties the recycle bin for good; getDeleted's `earliestDateAvailable` moves to now for the objects that lost records |
 //! | `GET /_emulator/load-report` | `{"rejected":[...]}` generated records the org refused at load |
 //! | `GET /_emulator/in-flight` | `{"count":n}` API calls being served now |
 
@@ -48,6 +49,7 @@ pub fn router() -> Router<EmulatorState> {
         .route("/records", post(load_records))
         .route("/settings", post(settings))
         .route("/counts", get(counts))
+        .route("/recycle-bin/purge", post(purge_recycle_bin))
         .route("/in-flight", get(in_flight))
         .route("/load-report", get(load_report))
 }
@@ -194,6 +196,13 @@ async fn settings(State(state): State<EmulatorState>, body: Bytes) -> Response {
 
 async fn counts(State(state): State<EmulatorState>) -> Response {
     axum::Json(json!(state.counts())).into_response()
+}
+
+async fn purge_recycle_bin(State(state): State<EmulatorState>) -> Response {
+    match state.purge_recycle_bin().await {
+        Ok(purged) => axum::Json(json!({"purged": purged})).into_response(),
+        Err(error) => (StatusCode::CONFLICT, axum::Json(json!({"error": error}))).into_response(),
+    }
 }
 
 async fn in_flight(State(state): State<EmulatorState>) -> Response {

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json};
 
@@ -108,6 +108,37 @@ pub fn with_org_fallbacks<S: Clone + Send + Sync + 'static>(router: Router<S>) -
     router
         .fallback(unknown_resource)
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Serves `router` with one trailing slash taken off every path, so that
+/// `/sobjects/Account/` is `/sobjects/Account`. An org accepts a trailing slash on its REST
+/// and Bulk resources (simple-salesforce POSTs creates to `.../sobjects/Account/` and
+/// queries `.../query/`, and the Bulk API 2.0 guide writes result URIs as
+/// `.../successfulResults/`), so this is done once, before routing, for every route.
+/// The request log still shows the path as the client sent it.
+pub fn slash_tolerant(router: Router) -> Router {
+    use tower::ServiceExt;
+    Router::new().fallback_service(router.map_request(without_trailing_slash))
+}
+
+/// `request` with one trailing `/` removed from its path (never the root's), query kept.
+fn without_trailing_slash(mut request: Request) -> Request {
+    let uri = request.uri();
+    let path = uri.path();
+    if path.len() > 1
+        && let Some(trimmed) = path.strip_suffix('/')
+    {
+        let rebuilt = match uri.query() {
+            Some(query) => format!("{trimmed}?{query}"),
+            None => trimmed.to_owned(),
+        };
+        // The trimmed path is a prefix of a valid one, so it parses; if it ever did not,
+        // the request is routed as sent.
+        if let Ok(parsed) = rebuilt.parse::<Uri>() {
+            *request.uri_mut() = parsed;
+        }
+    }
+    request
 }
 
 /// Any other URI under a version: 404 `NOT_FOUND`, as an org answers.

@@ -286,7 +286,11 @@ pub(super) fn check_unique(
             .lookup(at, &key)
             .iter()
             .filter_map(|r| table.row(*r))
-            .find(|r| r.id != record.id && r.deleted_ms.is_none())
+            .find(|r| {
+                r.id != record.id
+                    && r.deleted_ms.is_none()
+                    && (field.ignores_case() || r.get(at) == record.get(at))
+            })
         {
             return Err(err(
                 "DUPLICATE_VALUE",

@@ -21,7 +21,7 @@ use crate::errors::{RecordError, err};
 use crate::faults::{FaultSpec, Faults};
 use crate::fls::Fls;
 use crate::id::SfId;
-use crate::state::{EmulatorState, LoggedRequest, load_fixtures};
+use crate::state::{EmulatorState, LoggedRequest, PerAppLimit, load_fixtures};
 use crate::write::{self, WriteContext};
 
 /// The most entries the request log may be set to keep.
@@ -160,6 +160,15 @@ impl EmulatorState {
             if let Some(cap) = number("longRequestCap") {
                 limits.long_request_cap = usize::try_from(cap).unwrap_or(usize::MAX);
             }
+            if let Some(bytes) = number("bulkResultPageBytes") {
+                if bytes == 0 {
+                    return Err("bulkResultPageBytes: 0 is not a page size".to_owned());
+                }
+                limits.bulk_result_page_bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+            }
+        }
+        if let Some(per_app) = settings.get("perAppApiUsage") {
+            self.set_per_app(per_app)?;
         }
         if let Some(entries) = number("requestLogEntries") {
             self.set_request_log_entries(entries)?;
@@ -167,6 +176,34 @@ impl EmulatorState {
         if let Some(used) = number("apiUsage") {
             self.set_api_usage(used)?;
         }
+        Ok(())
+    }
+
+    /// `{"appName": "vitals", "limit": 250}` sets the app's own allocation; `null` removes it.
+    fn set_per_app(&self, value: &Json) -> Result<(), String> {
+        let per_app = match value {
+            Json::Null => None,
+            Json::Object(map) => {
+                let app_name = map
+                    .get("appName")
+                    .and_then(Json::as_str)
+                    .filter(|n| !n.is_empty() && !n.contains([')', ';', ',']))
+                    .ok_or("perAppApiUsage.appName: a non-empty name without ) ; or ,")?;
+                let limit = map
+                    .get("limit")
+                    .and_then(Json::as_u64)
+                    .ok_or("perAppApiUsage.limit: a whole number")?;
+                Some(PerAppLimit {
+                    app_name: app_name.to_owned(),
+                    limit,
+                })
+            }
+            _ => return Err("perAppApiUsage: an object or null".to_owned()),
+        };
+        self.settings
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .per_app = per_app;
         Ok(())
     }
 
@@ -235,6 +272,32 @@ impl EmulatorState {
             .counts()
             .into_iter()
             .collect()
+    }
+
+    /// Empties the recycle bin for good (Salesforce's REST API has no call for it; SOAP's
+    /// `emptyRecycleBin()` and Apex's `Database.emptyRecycleBin` do it in an org). getDeleted
+    /// then reports `earliestDateAvailable` as now for the objects that lost records, so a
+    /// client whose watermark is older knows it must resync. Open query cursors are
+    /// forgotten, as they point at row positions. Waits for a Composite call in progress.
+    ///
+    /// # Errors
+    /// When a transaction is still open.
+    pub async fn purge_recycle_bin(&self) -> Result<usize, String> {
+        let _serial = self.composite.lock().await;
+        let now = self.clock.now_ms();
+        let purged = self
+            .store
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .purge_recycle_bin(now)
+            .ok_or_else(|| "a transaction is open; purge after it ends".to_owned())?;
+        if purged > 0 {
+            self.cursors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+        }
+        Ok(purged)
     }
 
     /// API calls being served now.

@@ -1,5 +1,6 @@
 //! Derived fields an org maintains itself (salesforce-api.md 10.10): Task.IsClosed,
-//! Case.IsClosed/ClosedDate, Opportunity.IsClosed/IsWon/Probability/ForecastCategoryName,
+//! Case.IsClosed/ClosedDate, Opportunity.IsClosed/IsWon/Probability/ForecastCategoryName and
+//! the CloseDate of an opportunity won early,
 //! Contract.EndDate/StatusCode, Contact/User Name, Event times, Task/Event.AccountId and
 //! Account.LastActivityDate.
 //!
@@ -13,7 +14,7 @@ use chrono::{Duration, Months, NaiveDate};
 
 use crate::id::SfId;
 
-use super::clock::from_ms;
+use super::clock::{from_ms, whole_second};
 use super::errors::RecordError;
 use super::schema::{ObjectDef, Schema};
 use super::store::{IndexKey, Record, Store};
@@ -98,11 +99,15 @@ pub fn derive(
         }
         "Opportunity" => {
             let old_stage = old_value("StageName");
+            let was_open = old.is_some() && old_value("IsClosed") != Some(Value::Bool(true));
             derive_opportunity(
                 schema,
                 &mut draft,
                 old_stage.as_ref().and_then(Value::as_text),
             );
+            if was_open {
+                close_won_today(&mut draft, now);
+            }
         }
         "Contract" => derive_contract(&mut draft),
         "Contact" | "User" => derive_name(&mut draft),
@@ -169,6 +174,29 @@ fn derive_opportunity(schema: &Schema, draft: &mut Draft<'_>, old_stage: Option<
     if draft.due("ForecastCategoryName", stage_changed) {
         let category = Value::Text(Arc::from(info.forecast_category));
         draft.set("ForecastCategoryName", Some(category));
+    }
+}
+
+/// CloseDate when an open opportunity is won: "When you set an open opportunity's stage to
+/// a type of Closed/Won, if the original date was in the future, the Close Date is set to
+/// the current date in Coordinated Universal Time (UTC)"
+/// (https://help.salesforce.com/s/articleView?id=sales.opp_fields.htm). A date in the past
+/// stays: "If the Close Date is in the past at the time of closing, the system does not
+/// change it", and the change "cannot be prevented using a validation rule" (knowledge
+/// article 004517774), so it applies even to a CloseDate the same write gave. Closing as
+/// Lost keeps the date. Only an update closes an open opportunity; an opportunity inserted
+/// already won keeps its date ([verify], listed in the README).
+fn close_won_today(draft: &mut Draft<'_>, now: i64) {
+    if draft.get("IsWon") != Some(Value::Bool(true)) {
+        return;
+    }
+    let today = from_ms(now).date_naive();
+    if draft
+        .get("CloseDate")
+        .and_then(|v| v.as_date())
+        .is_some_and(|date| date > today)
+    {
+        draft.set("CloseDate", Some(Value::Date(today)));
     }
 }
 
@@ -410,7 +438,7 @@ pub fn refresh_last_activity(
         if record.get(field) != new_value.as_ref() {
             record.set(field, new_value);
             if let Some(stamp) = account_def.field_index("SystemModstamp") {
-                record.set(stamp, Some(Value::DateTime(now)));
+                record.set(stamp, Some(Value::DateTime(whole_second(now))));
             }
             store.replace(account_index, at, record);
         }

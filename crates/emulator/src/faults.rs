@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! seed=N                      RNG seed for the shares below (default 0); same seed, same faults
-//! latency=DUR                 delay every API call (DUR: 250ms, 2s, 1m)
+//! latency=DUR                 delay every API call by DUR of the emulator clock (250ms, 2s, 1m)
 //! 503=P | 503html=P           share P (0..1) of API calls answer 503 SERVER_UNAVAILABLE (JSON / HTML)
 //! 500=P                       share of calls answering 500 UNKNOWN_EXCEPTION
 //! 420=P                       share of calls answering Salesforce Edge's HTML 420

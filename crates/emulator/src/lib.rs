@@ -101,7 +101,7 @@
 //! - The org: [`state`] (configuration, shared state, building an org), [`jobs`] (Bulk jobs
 //!   as data), [`usage`] (daily allocations), [`mod@write`] + [`checks`] + [`mod@derive`] (the
 //!   write path), [`store`] + [`value`] (records), [`schema`] + [`standard`] + [`metadata`]
-//!   (objects and fields), [`faults`], [`fls`], [`clock`], [`id`], [`errors`], [`fastmap`].
+//!   (objects and fields) + [`formula`] (validation rules), [`faults`], [`fls`], [`clock`], [`id`], [`errors`], [`fastmap`].
 //! - Engines: [`soql`] (the SOQL engine), [`generate`] (generated orgs).
 
 pub mod admin;
@@ -117,6 +117,7 @@ pub mod execution;
 pub mod fastmap;
 pub mod faults;
 pub mod fls;
+pub mod formula;
 pub mod generate;
 pub mod id;
 pub mod jobs;

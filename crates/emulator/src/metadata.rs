@@ -4,7 +4,9 @@
 //! `objects/<Object>/fields/<Field>.field-meta.xml` (custom fields; `objects/Activity/...`
 //! lands on both Task and Event, as on a real org), `objects/<Object>/recordTypes/*` and
 //! `objects/Opportunity/businessProcesses/*` (record types and sales processes) and
-//! `standardValueSets/OpportunityStage.standardValueSet-meta.xml` (stage semantics).
+//! `standardValueSets/OpportunityStage.standardValueSet-meta.xml` (stage semantics) and
+//! `objects/<Object>/validationRules/*` (active rules, whose formulas [`crate::formula`]
+//! must understand or the load fails naming the rule).
 //! Everything else (layouts, permission sets, reports) is ignored: it does not change the API.
 //! The files are embedded at build time (see `build.rs`) so the binary works from any
 //! directory. This module never touches the store.
@@ -12,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::formula::{ValidationRuleDef, parse as parse_formula};
 use crate::id::SfId;
 
 use super::schema::{
@@ -414,7 +417,57 @@ pub fn apply(schema: &mut Schema, files: &[(String, String)]) -> Result<(), Meta
             }
         }
     }
+    // 5. Validation rules, once every field they may name is in.
+    for (path, root) in &parsed {
+        let parts: Vec<&str> = path.split('/').collect();
+        if let ["objects", object, "validationRules", _] = parts.as_slice()
+            && let Some(def) = schema.object_mut(object)
+            && let Some(rule) =
+                validation_rule(def, root).map_err(|message| MetadataError::Invalid {
+                    path: (*path).to_owned(),
+                    message,
+                })?
+        {
+            def.validation_rules.push(rule);
+        }
+    }
     Ok(())
+}
+
+/// An active validation rule of `object`, `None` for an inactive one.
+///
+/// # Errors
+/// A message naming the rule when its formula uses what [`crate::formula`] does not
+/// evaluate, or names a field the object does not have.
+fn validation_rule(
+    object: &ObjectDef,
+    root: &Element,
+) -> Result<Option<ValidationRuleDef>, String> {
+    let name = root.text_of("fullName").ok_or("no <fullName>")?;
+    if !root.flag("active") {
+        return Ok(None);
+    }
+    let formula = root
+        .text_of("errorConditionFormula")
+        .ok_or_else(|| format!("validation rule {name} has no <errorConditionFormula>"))?;
+    let field = |field: &str| object.field_index(field);
+    let condition = parse_formula(formula, &field)
+        .map_err(|message| format!("validation rule {name} cannot be enforced: {message}"))?;
+    let display_field = match root.text_of("errorDisplayField") {
+        None => None,
+        Some(field) => Some(
+            object
+                .field(field)
+                .map(|f| f.name.clone())
+                .ok_or_else(|| format!("validation rule {name}: no field {field}"))?,
+        ),
+    };
+    Ok(Some(ValidationRuleDef {
+        name: name.to_owned(),
+        condition,
+        message: root.text_of("errorMessage").unwrap_or_default().to_owned(),
+        display_field,
+    }))
 }
 
 fn add_stage(schema: &mut Schema, name: &str, info: StageInfo) {
@@ -512,6 +565,7 @@ fn custom_field(root: &Element) -> Result<FieldDef, String> {
     }
     field.external_id = root.flag("externalId");
     field.unique = root.flag("unique");
+    field.case_sensitive = field.unique && root.flag("caseSensitive");
     field.id_lookup = field.external_id || field.unique;
     if root.flag("required") || kind == "MasterDetail" {
         field.nillable = false;
@@ -633,6 +687,70 @@ mod tests {
         assert_eq!(
             task.field("Status").unwrap().default_picklist_value(),
             Some("Not Started")
+        );
+    }
+
+    fn rule_file(name: &str, active: bool, formula: &str) -> (String, String) {
+        (
+            format!("objects/Account/validationRules/{name}.validationRule-meta.xml"),
+            format!(
+                "<ValidationRule><fullName>{name}</fullName><active>{active}</active>\
+                 <errorConditionFormula>{formula}</errorConditionFormula>\
+                 <errorMessage>No.</errorMessage></ValidationRule>"
+            ),
+        )
+    }
+
+    #[test]
+    fn the_packages_validation_rule_loads_with_its_message_and_field() {
+        let mut schema = super::super::standard::standard_schema();
+        apply(&mut schema, &embedded_files()).unwrap();
+        let rules = &schema.object("Account").unwrap().validation_rules;
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].name, "CSM_Sentiment_Comment_Required");
+        assert_eq!(
+            rules[0].message,
+            "Explain a Yellow or Red sentiment in CSM Sentiment Comment."
+        );
+        assert_eq!(
+            rules[0].display_field.as_deref(),
+            Some("CSM_Sentiment_Comment__c")
+        );
+    }
+
+    #[test]
+    fn a_rule_the_emulator_cannot_evaluate_fails_the_load_naming_it() {
+        let mut schema = super::super::standard::standard_schema();
+        let files = [rule_file(
+            "Uses_Vlookup",
+            true,
+            "VLOOKUP(Name, Name, Name) = 1",
+        )];
+        let error = apply(&mut schema, &files).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "metadata file objects/Account/validationRules/Uses_Vlookup.validationRule-meta.xml: \
+             validation rule Uses_Vlookup cannot be enforced: the function VLOOKUP is not supported"
+        );
+        // An inactive rule is not enforced, so it need not be understood.
+        let mut schema = super::super::standard::standard_schema();
+        let files = [rule_file("Off", false, "VLOOKUP(Name) = 1")];
+        apply(&mut schema, &files).unwrap();
+        assert!(
+            schema
+                .object("Account")
+                .unwrap()
+                .validation_rules
+                .is_empty()
+        );
+        // A field the object lacks is named too.
+        let files = [rule_file("Typo", true, "ISBLANK(Nmae)")];
+        let error = apply(&mut schema, &files).unwrap_err().to_string();
+        assert!(
+            error.ends_with(
+                "validation rule Typo cannot be enforced: no field Nmae on the rule's object"
+            ),
+            "{error}"
         );
     }
 }

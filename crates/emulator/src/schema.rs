@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use crate::id::SfId;
 
 use crate::fastmap::FastMap;
+use crate::value::Value;
 
 /// A field's type, as describe's `type` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +170,9 @@ pub struct FieldDef {
     pub external_id: bool,
     /// Unique across the object's records.
     pub unique: bool,
+    /// A unique field that treats "ABC" and "abc" as different values (metadata
+    /// `<caseSensitive>`; describe's `caseSensitive`).
+    pub case_sensitive: bool,
     /// Whether upsert/retrieve may look records up by it.
     pub id_lookup: bool,
     /// Custom field (`__c`).
@@ -192,6 +196,21 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
+    /// Whether upsert and uniqueness compare this field's text ignoring case. "Custom field
+    /// matching is case-insensitive only if the custom field has the Unique and Treat "ABC"
+    /// and "abc" as duplicate values (case insensitive) attributes selected"
+    /// (https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/langCon_apex_dml_examples_upsert.htm):
+    /// a non-unique external Id and a unique case-sensitive one match exactly.
+    pub fn ignores_case(&self) -> bool {
+        self.unique && !self.case_sensitive
+    }
+
+    /// Whether `stored` is the value `given` for matching and uniqueness; the index has
+    /// already matched them ignoring case.
+    pub fn same_text(&self, stored: Option<&Value>, given: &str) -> bool {
+        self.ignores_case() || stored.and_then(Value::as_text) == Some(given)
+    }
+
     /// A plain, writable, nillable field.
     pub fn new(name: &str, label: &str, field_type: FieldType) -> Self {
         let length = match field_type {
@@ -224,6 +243,7 @@ impl FieldDef {
             calculated: false,
             external_id: false,
             unique: false,
+            case_sensitive: false,
             id_lookup: field_type == FieldType::Id,
             custom: name.ends_with("__c"),
             filterable: field_type != FieldType::TextArea,
@@ -353,6 +373,8 @@ pub struct ObjectDef {
     pub record_types: Vec<RecordTypeDef>,
     /// Auto-number fields, filled on insert.
     pub auto_numbers: Vec<AutoNumber>,
+    /// Active validation rules from metadata, in name order.
+    pub validation_rules: Vec<crate::formula::ValidationRuleDef>,
     /// Lower-cased name -> position.
     index: FastMap<String, usize>,
     /// Exact (canonical) name -> position: the fast path, since code and most clients use
@@ -375,6 +397,7 @@ impl ObjectDef {
             fields: Vec::new(),
             record_types: Vec::new(),
             auto_numbers: Vec::new(),
+            validation_rules: Vec::new(),
             index: FastMap::default(),
             exact: FastMap::default(),
         };

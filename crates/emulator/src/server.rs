@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 use crate::admin;
 use crate::auth;
 use crate::bulk::{self, MAX_UPLOAD_BYTES};
-use crate::call::{CallContext, parse_version, with_org_fallbacks};
+use crate::call::{CallContext, parse_version, slash_tolerant, with_org_fallbacks};
 use crate::errors::ApiError;
 use crate::faults::FaultKind;
 use crate::rest::version::{MAX_VERSION, MIN_VERSION, versions};
@@ -56,14 +56,14 @@ pub fn app(state: EmulatorState) -> Router {
     let api = with_org_fallbacks(routes)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), api_layer));
-    Router::new()
+    let routes = Router::new()
         .route("/services/oauth2/token", post(auth::token))
         .route("/services/data", get(versions))
-        .route("/services/data/", get(versions))
         .nest("/services/data/{version}", api)
         .nest("/_emulator", admin::router())
-        .layer(middleware::from_fn_with_state(state.clone(), outer_layer))
-        .with_state(state)
+        .with_state(state.clone());
+    // The log layer sits outside the slash handling, so it records the path as sent.
+    slash_tolerant(routes).layer(middleware::from_fn_with_state(state, outer_layer))
 }
 
 /// Logs every request under `/services` (method, path, query, status; never headers).
@@ -200,14 +200,18 @@ async fn api_layer(
                         Err(error) => error.into_response(),
                         Ok(_in_flight) => {
                             // The delay runs while the call is in flight, so it can make the
-                            // call a long-running one for the concurrency cap.
+                            // call a long-running one for the concurrency cap. It is measured
+                            // on the emulator clock, as that cap is: a stopped clock holds the
+                            // call until a test advances it.
                             if let Some(latency) = latency {
                                 state
                                     .faults
                                     .lock()
                                     .unwrap_or_else(|e| e.into_inner())
                                     .count_named("latency");
-                                tokio::time::sleep(latency).await;
+                                let delay = i64::try_from(latency.as_millis()).unwrap_or(i64::MAX);
+                                let deadline = state.clock.now_ms().saturating_add(delay);
+                                state.clock.wait_until(deadline).await;
                             }
                             request.extensions_mut().insert(CallContext {
                                 user,
@@ -229,20 +233,31 @@ async fn api_layer(
             }
         }
     };
-    let used = {
-        let now = state.clock.now_ms();
-        let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
-        usage.api_calls.total(now)
-    };
-    let limit = state
-        .settings
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .api_limit;
-    if let Ok(value) = HeaderValue::from_str(&format!("api-usage={used}/{limit}")) {
+    if let Ok(value) = HeaderValue::from_str(&limit_info(&state)) {
         response.headers_mut().insert("Sforce-Limit-Info", value);
     }
     response
+}
+
+/// `Sforce-Limit-Info`: `api-usage=N/M` for the org's rolling 24 hours, then, when the
+/// connected app has its own allocation, `; per-app-api-usage=N/M(appName=NAME)`
+/// (salesforce-api.md 2.4; "API Usage Information Header",
+/// https://developer.salesforce.com/docs/atlas.en-us.200.0.api_rest.meta/api_rest/headers_api_usage.htm).
+fn limit_info(state: &EmulatorState) -> String {
+    let now = state.clock.now_ms();
+    let (used, app_used) = {
+        let mut usage = state.usage.lock().unwrap_or_else(|e| e.into_inner());
+        (usage.api_calls.total(now), usage.app_calls.total(now))
+    };
+    let settings = state.settings.read().unwrap_or_else(|e| e.into_inner());
+    let mut info = format!("api-usage={used}/{}", settings.api_limit);
+    if let Some(app) = &settings.per_app {
+        info.push_str(&format!(
+            "; per-app-api-usage={app_used}/{}(appName={})",
+            app.limit, app.app_name
+        ));
+    }
+    info
 }
 
 /// Replaces a framework rejection (a plain-text 4xx, e.g. a path segment that is not valid
@@ -294,6 +309,7 @@ fn admit(state: &EmulatorState) -> Result<InFlight, ApiError> {
             return Err(limit_exceeded("TotalRequests Limit exceeded."));
         }
         usage.api_calls.add(now, 1);
+        usage.app_calls.add(now, 1);
     }
     let threshold = i64::try_from(settings.long_request_threshold.as_millis()).unwrap_or(i64::MAX);
     let mut in_flight = state.in_flight.lock().unwrap_or_else(|e| e.into_inner());

@@ -15,7 +15,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::id::SfId;
 
-use super::clock::Clock;
+use super::clock::{Clock, whole_second};
 use super::faults::{FaultSpec, Faults};
 use super::fls::Fls;
 use super::generate::{GenValue, GenerateSpec, generate};
@@ -302,6 +302,21 @@ pub struct Settings {
     pub long_request_threshold: Duration,
     /// Long-request cap.
     pub long_request_cap: usize,
+    /// The connected app's own daily allocation, when set: `Sforce-Limit-Info` then adds
+    /// `per-app-api-usage=N/M(appName=NAME)`.
+    pub per_app: Option<PerAppLimit>,
+    /// Most bytes of CSV in one Bulk API 2.0 query results page
+    /// ([`crate::jobs::query::DEFAULT_PAGE_BYTES`] unless set).
+    pub bulk_result_page_bytes: usize,
+}
+
+/// A connected app's own API allocation (salesforce-api.md 2.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerAppLimit {
+    /// The app's name as the header shows it.
+    pub app_name: String,
+    /// Calls the app may make in 24 hours.
+    pub limit: u64,
 }
 
 /// An open query cursor: the rows still to serve.
@@ -404,6 +419,8 @@ impl EmulatorState {
             token_lifetime: config.token_lifetime,
             long_request_threshold: config.long_request_threshold,
             long_request_cap: config.long_request_cap,
+            bulk_result_page_bytes: crate::jobs::query::DEFAULT_PAGE_BYTES,
+            per_app: None,
         };
         Ok(Self(Arc::new(Shared {
             faults: Mutex::new(Faults::new(config.faults.clone())),
@@ -568,9 +585,12 @@ fn load_org(
                 }
                 for (name, value) in [
                     ("IsActive", Value::Bool(true)),
-                    ("CreatedDate", Value::DateTime(ctx.now_ms)),
-                    ("LastModifiedDate", Value::DateTime(ctx.now_ms)),
-                    ("SystemModstamp", Value::DateTime(ctx.now_ms)),
+                    ("CreatedDate", Value::DateTime(whole_second(ctx.now_ms))),
+                    (
+                        "LastModifiedDate",
+                        Value::DateTime(whole_second(ctx.now_ms)),
+                    ),
+                    ("SystemModstamp", Value::DateTime(whole_second(ctx.now_ms))),
                     ("CreatedById", Value::Id(ctx.user)),
                     ("LastModifiedById", Value::Id(ctx.user)),
                 ] {

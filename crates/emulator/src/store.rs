@@ -132,6 +132,9 @@ pub struct Table {
     /// Whether a record arrived with an Id of its own (seeding): only then can an
     /// allocated Id collide, so only then must allocation check.
     given_ids: bool,
+    /// When records of this object were last removed from the recycle bin for good
+    /// (emulator clock, ms): getDeleted cannot report deletes before it.
+    purged_ms: Option<i64>,
 }
 
 impl Table {
@@ -161,6 +164,35 @@ impl Table {
     /// Whether `field` is indexed.
     pub fn is_indexed(&self, field: usize) -> bool {
         self.indexes.contains_key(&field)
+    }
+
+    /// When the recycle bin last lost records of this object for good.
+    pub fn purged_ms(&self) -> Option<i64> {
+        self.purged_ms
+    }
+
+    /// Removes the deleted rows for good and re-numbers the rest: positions change, so
+    /// nothing may hold a row position across it. Returns how many rows went.
+    fn purge_deleted(&mut self, now_ms: i64) -> usize {
+        let before = self.rows.len();
+        self.rows.retain(|r| r.deleted_ms.is_none());
+        let purged = before - self.rows.len();
+        if purged == 0 {
+            return 0;
+        }
+        self.purged_ms = Some(now_ms);
+        self.by_id.clear();
+        for index in self.indexes.values_mut() {
+            index.clear();
+        }
+        for at in 0..self.rows.len() {
+            let Ok(at) = u32::try_from(at) else { break };
+            if let Some(record) = self.rows.get(usize::try_from(at).unwrap_or(usize::MAX)) {
+                self.by_id.insert(record.id, at);
+            }
+            self.index_row(at);
+        }
+        purged
     }
 
     fn index_row(&mut self, at: u32) {
@@ -422,6 +454,22 @@ impl Store {
                 }
             }
         }
+    }
+
+    /// Empties the recycle bin: every deleted record of every object goes for good, as
+    /// Salesforce's own purge does (15 days after the delete, or an admin emptying the bin).
+    /// Returns how many records went. Refused inside a transaction, whose undo log holds
+    /// row positions.
+    pub fn purge_recycle_bin(&mut self, now_ms: i64) -> Option<usize> {
+        if self.undo.is_some() {
+            return None;
+        }
+        Some(
+            self.tables
+                .iter_mut()
+                .map(|t| t.purge_deleted(now_ms))
+                .sum(),
+        )
     }
 
     /// Number of live (non-deleted) records per object, for the admin API.

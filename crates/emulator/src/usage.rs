@@ -52,8 +52,11 @@ impl Rolling {
 /// What the org used of its allocations.
 #[derive(Debug, Default)]
 pub struct Usage {
-    /// API calls under `/services/data/vXX.X/`.
+    /// API calls under `/services/data/vXX.X/`, those `apiUsage` pretends included.
     pub api_calls: Rolling,
+    /// API calls the connected app really made (every session is the one configured
+    /// app's), for `per-app-api-usage`.
+    pub app_calls: Rolling,
     /// Internal Bulk ingest batches run.
     pub bulk_batches: Rolling,
     /// Bulk query jobs created.

@@ -23,6 +23,7 @@ use super::checks::{
     check_account_hierarchy, check_event, check_owner_active, check_record_type_stage,
     check_reference, check_required, check_unique, check_value, parse_reference,
 };
+use super::clock::whole_second;
 use super::derive::{account_of, derive, refresh_last_activity};
 use super::errors::{RecordError, err};
 use super::faults::{LockTarget, ValidationRule};
@@ -226,7 +227,7 @@ pub fn write_entries(
         &touched,
         ctx.now_ms,
     )?;
-    check_record(store, ctx, object_index, object, &record)?;
+    check_record(store, ctx, object_index, object, old.as_ref(), &record)?;
     stamp(ctx, object, &mut record, &touched, creating);
     save(store, ctx, object_index, object, old.as_ref(), record)?;
     Ok(Written {
@@ -470,12 +471,14 @@ fn checked_value(
 
 /// The checks on the record as a whole, after its derived fields: required fields, the
 /// sales process, Event times, unique fields, the account hierarchy, the locked records of
-/// the `lock-ids=` fault and the validation rules of the `validation=` fault.
+/// the `lock-ids=` fault, the validation rules of the `validation=` fault, then the org's
+/// own validation rules from metadata (against `old` for `ISCHANGED`).
 fn check_record(
     store: &Store,
     ctx: &WriteContext<'_>,
     object_index: usize,
     object: &ObjectDef,
+    old: Option<&Record>,
     record: &Record,
 ) -> Result<(), RecordError> {
     check_required(object, record)?;
@@ -484,12 +487,27 @@ fn check_record(
     check_unique(store, object_index, object, record)?;
     check_account_hierarchy(store, object_index, object, record)?;
     check_locked(ctx, object, record)?;
-    match ctx.rules.iter().find(|rule| rule.matches(object, record)) {
-        Some(rule) => Err(err(
+    if let Some(rule) = ctx.rules.iter().find(|rule| rule.matches(object, record)) {
+        return Err(err(
             "FIELD_CUSTOM_VALIDATION_EXCEPTION",
             rule.message.clone(),
             &[],
-        )),
+        ));
+    }
+    // An org reports every rule that fails; the emulator reports the first, in name order.
+    match object
+        .validation_rules
+        .iter()
+        .find(|rule| rule.refuses(old, record))
+    {
+        Some(rule) => {
+            let fields: Vec<&str> = rule.display_field.as_deref().into_iter().collect();
+            Err(err(
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                rule.message.clone(),
+                &fields,
+            ))
+        }
         None => Ok(()),
     }
 }
@@ -504,10 +522,11 @@ fn stamp(
     touched: &[usize],
     creating: bool,
 ) {
-    let now = ctx.now_ms;
+    // Audit timestamps are whole seconds, given ones too (an org stores no milliseconds).
+    let now = whole_second(ctx.now_ms);
     let set_ms = |record: &mut Record, name: &str, ms: i64| {
         if let Some(at) = object.field_index(name) {
-            record.set(at, Some(Value::DateTime(ms)));
+            record.set(at, Some(Value::DateTime(whole_second(ms))));
         }
     };
     let given = |record: &Record, name: &str| -> Option<i64> {
@@ -627,11 +646,14 @@ pub fn upsert_matches(
     let Some(table) = store.table(object_index) else {
         return Ok(Vec::new());
     };
+    // Numbers matched by their bits already; text may still differ in case.
+    let text = !matches!(def.field_type, FieldType::Double | FieldType::Int);
     Ok(table
         .lookup(at, &key)
         .iter()
         .filter_map(|row| table.row(*row))
         .filter(|r| r.deleted_ms.is_none())
+        .filter(|r| !text || def.same_text(r.get(at), value))
         .map(|r| r.id)
         .collect())
 }
@@ -910,7 +932,7 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
     let account = account_of(object, &record);
     record.deleted_ms = Some(ctx.now_ms);
     if let Some(stamp) = object.field_index("SystemModstamp") {
-        record.set(stamp, Some(Value::DateTime(ctx.now_ms)));
+        record.set(stamp, Some(Value::DateTime(whole_second(ctx.now_ms))));
     }
     store.replace(object_index, at, record);
     for child in schema.child_relationships(&object.name) {
@@ -972,7 +994,7 @@ fn clear_lookup(
     };
     record.set(field, None);
     if let Some(stamp) = object.field_index("SystemModstamp") {
-        record.set(stamp, Some(Value::DateTime(now_ms)));
+        record.set(stamp, Some(Value::DateTime(whole_second(now_ms))));
     }
     store.replace(object_index, at, record);
 }

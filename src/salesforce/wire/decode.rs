@@ -403,6 +403,57 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
     }
 }
 
+/// The fields every replicated record carries besides its own: its Id, its
+/// `SystemModstamp` and, on rows read through `queryAll`, `IsDeleted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SystemFields {
+    /// The record Id.
+    pub id: SfId,
+    /// When the record last changed, system changes included.
+    pub modstamp: DateTime<Utc>,
+    /// Whether the row is a deleted (or merged-away) record; false when not selected.
+    pub is_deleted: bool,
+}
+
+/// Reads the [`SystemFields`] of a record of `object`: the Id and `SystemModstamp` are
+/// required, `IsDeleted` is false when absent.
+///
+/// # Errors
+/// [`DecodeError`] naming the field.
+pub(super) fn system_fields(
+    record: &impl ApiRecord,
+    object: SObject,
+    map: &FieldMap,
+    modstamp_field: &str,
+    deleted_field: &str,
+) -> Result<SystemFields, DecodeError> {
+    let r = Reader::new(record, object, map);
+    let id = r.required_id("id")?;
+    let modstamp = match record.raw(modstamp_field) {
+        Raw::Null => return Err(r.error(modstamp_field, DecodeProblem::Missing)),
+        raw @ Raw::Str(s) => parse_datetime(s).ok_or_else(|| {
+            r.wrong(
+                modstamp_field,
+                "a dateTime like 2024-01-31T09:30:00.000+0000",
+                raw,
+            )
+        })?,
+        other => return Err(r.wrong(modstamp_field, "a dateTime", other)),
+    };
+    let is_deleted = match record.raw(deleted_field) {
+        Raw::Null => false,
+        Raw::Bool(b) => b,
+        Raw::Str(s) if s.eq_ignore_ascii_case("true") => true,
+        Raw::Str(s) if s.eq_ignore_ascii_case("false") => false,
+        other => return Err(r.wrong(deleted_field, "true or false", other)),
+    };
+    Ok(SystemFields {
+        id,
+        modstamp,
+        is_deleted,
+    })
+}
+
 /// Decodes an Account; `categories` are the model's category keys, whose score fields are
 /// read back into [`CurrentHealth::categories`].
 ///
@@ -703,16 +754,10 @@ fn keep<T>(decoded: Decoded<T>, ignored: &mut Vec<DecodeError>) -> T {
 
 #[cfg(test)]
 mod tests {
+    use crate::salesforce::wire::test_json::object;
     use serde_json::json;
 
     use super::*;
-
-    fn object(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test data is an object"),
-        }
-    }
 
     #[test]
     fn an_account_decodes_from_rest_json() {

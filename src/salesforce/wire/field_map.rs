@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Access, DEFAULT_FIELDS, SObject, category_field};
+use super::{DEFAULT_FIELDS, SObject, category_field};
 
 /// A problem with a `[fields]` override.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -188,39 +188,15 @@ impl FieldMap {
             .cloned()
             .or_else(|| category_field(object, category_key))
     }
-
-    /// The API names to select when reading an object, in table order.
-    pub fn read_fields(&self, object: SObject, categories: &[&str]) -> Vec<String> {
-        let mut fields: Vec<String> = DEFAULT_FIELDS
-            .iter()
-            .filter(|f| {
-                f.object == object
-                    && matches!(f.access, Access::Read | Access::Write | Access::UpsertKey)
-            })
-            .map(|f| self.api(object, f.name).to_owned())
-            .collect();
-        fields.extend(
-            categories
-                .iter()
-                .filter_map(|c| self.category_api(object, c)),
-        );
-        fields
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Map, Value, json};
+    use crate::salesforce::wire::test_json::object;
+    use serde_json::json;
 
     use super::*;
     use crate::salesforce::wire::decode_account;
-
-    fn object(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test data is an object"),
-        }
-    }
 
     #[test]
     fn overrides_remap_fields_and_bad_ones_are_all_reported() {

@@ -2,24 +2,55 @@
 //!
 //! This is the only module that knows Salesforce field names. [`DEFAULT_FIELDS`] is the one
 //! table from Vitals' field names (`account.arr`) to API names (`ARR__c`); [`FieldMap`]
-//! (in [`field_map`]) is that table after the `[fields]` overrides of the configuration,
-//! which `overrides` checks and turns into a map, naming each bad one by its key;
-//! [`decode`] turns an API record, from REST JSON or Bulk CSV, into a `domain` type and names
-//! the record and field of any value it cannot read; [`format`] reads and writes Salesforce's
-//! date and dateTime forms. Nothing here does I/O.
+//! (in `field_map`) is that table after the `[fields]` overrides of the configuration,
+//! which `overrides` checks and turns into a map, naming each bad one by its key. Built on
+//! them:
+//! - `select`: [`SelectList`], what the sync reads from each object (the model's fields,
+//!   [`PLANNING_FIELDS`], `SystemModstamp`) with its fingerprint and its full and
+//!   incremental SOQL (REST ordered by `SystemModstamp, Id`, Bulk never ordered);
+//! - `decode`: an API record, from REST JSON or Bulk CSV, into a `domain` type, naming the
+//!   record and field of any value it cannot read; `replica`: [`decode_row`], a record
+//!   with its Id and `SystemModstamp`, or a deletion;
+//! - `encode`: [`encode`], a planned write in Vitals' names into the object, write kind and
+//!   record in API names, and the Renewal record type query;
+//! - `format`: Salesforce's date and dateTime forms.
+//!
+//! Nothing here does I/O.
 
 mod decode;
+mod encode;
 mod field_map;
 mod format;
 mod overrides;
+mod replica;
+mod select;
 
 pub use decode::{
     ApiRecord, DecodeError, DecodeProblem, Decoded, OrgFile, OrgFileError, Raw, decode_account,
     decode_case, decode_contract, decode_event, decode_history, decode_opportunity,
     decode_org_file, decode_task,
 };
+pub use encode::{
+    EncodeError, EncodedWrite, RENEWAL_RECORD_TYPE, WriteContext, encode, renewal_record_type_query,
+};
 pub use field_map::{FieldMap, FieldMapError, is_api_name};
 pub use format::{format_date, format_datetime, parse_date, parse_datetime};
+pub use replica::{DecodedRow, decode_row, read_modstamp};
+pub use select::{ID, IS_DELETED, PLANNING_FIELDS, SYSTEM_MODSTAMP, SelectList};
+
+/// JSON records for the unit tests of this module.
+#[cfg(test)]
+pub(crate) mod test_json {
+    use serde_json::{Map, Value};
+
+    /// The object inside `value`, which a test writes as a JSON object literal.
+    pub fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("test data is an object"),
+        }
+    }
+}
 
 /// The Salesforce objects Vitals reads or writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

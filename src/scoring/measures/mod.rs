@@ -27,6 +27,8 @@ mod combine;
 mod records;
 mod renewal;
 
+pub(crate) use renewal::FIELDS as RENEWAL_FIELDS;
+
 /// The result of one measure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Outcome {

@@ -17,10 +17,29 @@ use super::super::model::Renewal;
 use super::super::view::{self, AsOf, Rec};
 use super::{Outcome, num};
 
+/// The fields this measure reads besides its `renewal_where` conditions (and besides what
+/// `view` reads on every record): the contract's status, end and number, and the
+/// renewal's link, dates and stage.
+pub(crate) const FIELDS: &[(ObjectKind, &str)] = &[
+    (ObjectKind::Contract, "status"),
+    (ObjectKind::Contract, "end_date"),
+    (ObjectKind::Contract, "contract_number"),
+    (ObjectKind::Opportunity, "contract_id"),
+    (ObjectKind::Opportunity, "close_date"),
+    (ObjectKind::Opportunity, "created_date"),
+    (ObjectKind::Opportunity, "stage_name"),
+    (ObjectKind::Opportunity, "is_closed"),
+    (ObjectKind::Opportunity, "is_won"),
+    (ObjectKind::Opportunity, "churn_reason"),
+];
+
 /// The active contract: its Id, a name for people, and its end date.
 struct Active {
     id: SfId,
     name: String,
+    /// The first day of the term, when known: a renewal that closed before it renewed the
+    /// previous term.
+    start: Option<NaiveDate>,
     end: NaiveDate,
 }
 
@@ -115,6 +134,7 @@ fn active_contract(snapshot: &AccountSnapshot, params: &Renewal, at: &AsOf) -> O
             active = Some(Active {
                 id: contract.id,
                 name,
+                start: contract.start_date,
                 end,
             });
         }
@@ -123,7 +143,9 @@ fn active_contract(snapshot: &AccountSnapshot, params: &Renewal, at: &AsOf) -> O
 }
 
 /// The renewal of a contract: an opportunity matching `renewal_where` that is linked to it,
-/// or else one unlinked whose close date lies within the window of its end; the newest.
+/// or else one unlinked whose close date lies within the window of its end; the newest. A
+/// renewal that closed before the term started renewed the previous term (a contract whose
+/// term was extended keeps its Id), so it is not this term's.
 fn find_renewal<'a>(
     snapshot: &'a AccountSnapshot,
     params: &Renewal,
@@ -137,6 +159,9 @@ fn find_renewal<'a>(
             return;
         };
         if !matches(&rec, &params.renewal_filter, at) {
+            return;
+        }
+        if opp.is_closed && contract.start.is_some_and(|start| opp.close_date < start) {
             return;
         }
         let linked = opp.contract_id == Some(contract.id);

@@ -67,7 +67,7 @@ pub const HOLD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 pub(super) enum Role {
     /// Every call's transaction.
     Main,
-    /// The snapshot stream's long read.
+    /// The long reads of the replica (every snapshot, every account).
     Stream,
     /// The lease: holds the advisory lock for as long as the process is active and keeps
     /// checking; the server ends it after this much silence.
@@ -323,6 +323,27 @@ impl Tx for Pg<'_, '_> {
             .iter()
             .map(row)
             .collect()
+    }
+
+    /// Binds the query to a portal and fetches it [`STREAM_CHUNK`](super::STREAM_CHUNK)
+    /// rows per round trip, so one chunk is in memory at a time.
+    fn stream(
+        &mut self,
+        sql: &str,
+        values: &[Param<'_>],
+        each: &mut dyn FnMut(Row) -> Result<(), Fault>,
+    ) -> Result<(), Fault> {
+        let statement = self.statement(sql)?;
+        let portal = self.tx.bind(&statement, &params(values))?;
+        loop {
+            let rows = self.tx.query_portal(&portal, super::STREAM_CHUNK)?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for fetched in &rows {
+                each(row(fetched)?)?;
+            }
+        }
     }
 }
 

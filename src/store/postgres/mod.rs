@@ -5,9 +5,10 @@
 //! - Every call is one transaction on the main connection (reconnected when it broke),
 //!   running the shared SQL of `store::sql`; reads are REPEATABLE READ, writes READ
 //!   COMMITTED with the lease row locked by the outbox's epoch check.
-//! - Streaming snapshots reads one REPEATABLE READ snapshot on a connection of its own,
-//!   fetching the scan through a portal [`STREAM_CHUNK`] rows at a time, so memory holds
-//!   one chunk and one account, and the sink may call the store meanwhile.
+//! - The long reads (every snapshot, every account) read one REPEATABLE READ snapshot on
+//!   a connection of their own, fetching the scan through a portal [`STREAM_CHUNK`] rows
+//!   at a time, so memory holds one chunk and one account, and the sink may call the
+//!   store meanwhile.
 //! - The lease is a session advisory lock on a third connection (`lease`), with the epoch
 //!   row fencing every earlier holder.
 //!
@@ -43,22 +44,20 @@ mod schema;
 #[cfg(feature = "postgres-tests")]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 pub use self::connect::{CLIENT_TCP_USER_TIMEOUT, HOLD_IDLE_TIMEOUT, SERVER_DEAD_PEER_TIMEOUT};
-use self::connect::{CONNECT_TIMEOUT, Pg, PgConn, Role, SCHEMA, Target};
+use self::connect::{CONNECT_TIMEOUT, PgConn, Role, SCHEMA, Target};
 use self::lease::Hold;
 use super::sql::store::Backend;
-use super::sql::stream::{self, Grouper};
 use super::sql::{Fault, Tx, outbox};
-use super::{BackendError, Lease, LeaseStatus, Location, SnapshotSink, StoreError, StreamReport};
+use super::{BackendError, Lease, LeaseStatus, Location, StoreError};
 use crate::secret::Secret;
 
-/// Rows the snapshot stream fetches per round trip.
+/// Rows a long read of the replica fetches per round trip.
 pub const STREAM_CHUNK: i32 = 1_000;
 
 /// How often a standby should try to take the lease.
@@ -164,40 +163,6 @@ impl PostgresStore {
         }
         result.map_err(|fault| fault.into_error(&self.target.location, operation))
     }
-
-    /// The snapshot stream on its own connection and snapshot.
-    fn stream(&self, sink: &mut SnapshotSink<'_>) -> Result<StreamReport, StoreError> {
-        let mut client = self.target.connect(Role::Stream)?;
-        let mut statements = HashMap::new();
-        let result = (|| {
-            let tx = client
-                .build_transaction()
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
-            let mut runner = Pg {
-                tx,
-                statements: &mut statements,
-            };
-            let report = stream::without_account(&mut runner)?;
-            let mut grouper = Grouper::new(sink, report);
-            let portal = runner.tx.bind(stream::SCAN, &[])?;
-            loop {
-                let rows = runner.tx.query_portal(&portal, STREAM_CHUNK)?;
-                if rows.is_empty() {
-                    break;
-                }
-                for row in &rows {
-                    let object: &str = row.try_get(0)?;
-                    let id: &str = row.try_get(1)?;
-                    let account_id: &str = row.try_get(3)?;
-                    grouper.push(object, id, row.try_get(2)?, account_id)?;
-                }
-            }
-            grouper.finish()
-        })();
-        result.map_err(|fault: Fault| fault.into_error(&self.target.location, "stream snapshots"))
-    }
 }
 
 impl Backend for PostgresStore {
@@ -224,8 +189,15 @@ impl Backend for PostgresStore {
         })
     }
 
-    fn each_snapshot(&self, sink: &mut SnapshotSink<'_>) -> Result<StreamReport, StoreError> {
-        self.stream(sink)
+    /// A REPEATABLE READ, read-only transaction on a new connection, closed afterwards.
+    fn scan<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
+    ) -> Result<T, StoreError> {
+        let mut conn = PgConn::new(self.target.connect(Role::Stream)?);
+        conn.transaction(true, f)
+            .map_err(|fault| fault.into_error(&self.target.location, operation))
     }
 
     /// Takes the advisory lock when free (keeping the connection that holds it) and moves

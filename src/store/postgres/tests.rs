@@ -525,16 +525,42 @@ fn put_accounts(store: &dyn StateStore, count: u64) {
 }
 
 #[test]
-fn the_stream_fetches_in_chunks_across_many_accounts() {
+fn the_streams_fetch_in_chunks_across_many_accounts() {
     let fresh = fresh();
+    let store = fresh.store.as_ref();
     let accounts = u64::try_from(super::STREAM_CHUNK).unwrap() * 2 + 7;
-    put_accounts(fresh.store.as_ref(), accounts);
-    let (snapshots, report) = suite::collect(fresh.store.as_ref());
+    put_accounts(store, accounts);
+    let (snapshots, report) = suite::collect(store);
     assert_eq!(report.accounts, accounts);
     let ids: Vec<_> = snapshots.iter().map(|s| s.account.id).collect();
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted);
+
+    // The accounts alone come through the same portal, in the same order.
+    let mut alone = Vec::new();
+    let report = store
+        .each_account(&mut |a| {
+            alone.push(a.id);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(report.accounts, accounts);
+    assert_eq!(alone, ids);
+}
+
+#[test]
+fn an_account_row_that_no_longer_reads_is_reported_not_fed() {
+    let db = TestDb::new();
+    let store = db.open();
+    suite::an_undecodable_account_is_reported_not_fed(&store, |id| {
+        db.client()
+            .execute(
+                "UPDATE vitals.replica SET record = '{\"Account\": 7}' WHERE id = $1",
+                &[&id.as_str()],
+            )
+            .unwrap();
+    });
 }
 
 #[test]

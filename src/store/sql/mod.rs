@@ -4,8 +4,10 @@
 //! The statements are plain SQL that SQLite and PostgreSQL both read (`?N` placeholders,
 //! which the PostgreSQL driver rewrites to `$N`; `ON CONFLICT`, `RETURNING`, `CAST`), so the
 //! two backends cannot drift apart: each backend only opens connections, runs migrations,
-//! wraps every call in one transaction and streams snapshots its own way. Where the
-//! dialects differ, [`Dialect`] says so at that one statement.
+//! wraps every call in one transaction, runs the long reads of the replica on a
+//! connection of their own and steps through a query's rows its own way
+//! ([`Tx::stream`]). Where the dialects differ, [`Dialect`] says so at that one
+//! statement.
 //!
 //! This module must never open a connection, read the clock, or know which backend runs it
 //! beyond [`Dialect`].
@@ -85,10 +87,14 @@ pub(super) struct Row(pub(super) Vec<Cell>);
 
 impl Row {
     fn cell(&self, index: usize) -> Result<&Cell, Fault> {
-        self.0.get(index).ok_or_else(|| Fault::Decode {
+        self.0.get(index).ok_or_else(|| Self::missing(index))
+    }
+
+    fn missing(index: usize) -> Fault {
+        Fault::Decode {
             what: format!("column {index} of a result row"),
             detail: "missing column".into(),
-        })
+        }
     }
 
     fn mismatch(index: usize, expected: &str) -> Fault {
@@ -122,10 +128,30 @@ impl Row {
         }
     }
 
+    /// A text column, borrowed from the row.
+    pub(super) fn text_ref(&self, index: usize) -> Result<&str, Fault> {
+        match self.cell(index)? {
+            Cell::Text(value) => Ok(value),
+            Cell::Null | Cell::Int(_) => Err(Self::mismatch(index, "text")),
+        }
+    }
+
     /// A text column.
     pub(super) fn text(&self, index: usize) -> Result<String, Fault> {
-        self.opt_text(index)?
-            .ok_or_else(|| Self::mismatch(index, "text"))
+        self.text_ref(index).map(str::to_owned)
+    }
+
+    /// A text column moved out of the row, which holds NULL there afterwards: a streamed
+    /// row's stored record is read once, so it need not be copied.
+    pub(super) fn take_text(&mut self, index: usize) -> Result<String, Fault> {
+        let cell = self.0.get_mut(index).ok_or_else(|| Self::missing(index))?;
+        match std::mem::replace(cell, Cell::Null) {
+            Cell::Text(value) => Ok(value),
+            other => {
+                *cell = other;
+                Err(Self::mismatch(index, "text"))
+            }
+        }
     }
 }
 
@@ -136,8 +162,18 @@ pub(super) trait Tx {
     /// Runs a statement and returns the rows it changed.
     fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, Fault>;
     /// Runs a query and returns every row. Only for results bounded by the query (a
-    /// `LIMIT`, one account's records, one key); the replica is streamed instead.
+    /// `LIMIT`, one account's records, one key); the replica is read with
+    /// [`Tx::stream`] instead.
     fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, Fault>;
+    /// Runs a query and feeds its rows to `each` in order, holding a bounded number of
+    /// them at a time (SQLite steps the statement; PostgreSQL fetches a portal in chunks).
+    /// An error from `each` stops the query and is returned as is.
+    fn stream(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        each: &mut dyn FnMut(Row) -> Result<(), Fault>,
+    ) -> Result<(), Fault>;
 
     /// The one row a query must return.
     fn query_one(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Row, Fault> {
@@ -177,7 +213,7 @@ pub(super) enum Fault {
     Fenced { held: Epoch, current: Epoch },
     /// The database holds another program's data.
     Foreign(&'static str),
-    /// An error from the caller's snapshot callback, passed through unchanged.
+    /// An error from the caller's snapshot or account callback, passed through unchanged.
     Caller(StoreError),
 }
 

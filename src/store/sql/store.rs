@@ -2,8 +2,9 @@
 //! [`StateStore`] implementation every backend gets from it.
 //!
 //! A backend opens connections, runs each call in one transaction of its database (read
-//! or write), streams snapshots, and holds the lease its own way; every operation's SQL is
-//! the shared code of this module's siblings. This module must never hold SQL of its own.
+//! or write), runs the long reads on a connection of their own, and holds the lease its
+//! own way; every operation's SQL is the shared code of this module's siblings. This
+//! module must never hold SQL of its own.
 
 use std::collections::BTreeMap;
 
@@ -12,10 +13,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{Fault, Tx, bookkeeping, ledger, outbox, replica, stream};
 use crate::domain::{Outcome, PlannedWrite, SfId, SyncedObject, Target, WriteKind};
 use crate::store::{
-    AccountRef, EnqueueStats, Epoch, Failure, Lease, LeaseStatus, LedgerEntry, LoadId, LoadStats,
-    NewRun, ObjectState, OutboxDepth, OutboxEntry, OutboxId, PeriodResult, PutStats, RecordStats,
-    ReplicaRow, RunEnd, RunId, RunRecord, RunStamp, SnapshotLookup, SnapshotSink, StateStore,
-    StoreError, StreamReport, Written,
+    AccountRef, AccountSink, EnqueueStats, Epoch, Failure, Lease, LeaseStatus, LedgerEntry, LoadId,
+    LoadStats, NewRun, ObjectState, OutboxDepth, OutboxEntry, OutboxId, PeriodResult, PutStats,
+    RecordStats, ReplicaRow, RunEnd, RunId, RunRecord, RunStamp, SnapshotLookup, SnapshotSink,
+    StateStore, StoreError, StreamReport, Written,
 };
 
 /// A database that can run the shared SQL.
@@ -34,9 +35,14 @@ pub(in crate::store) trait Backend: Send + Sync {
     ) -> Result<T, StoreError>;
     /// The schema version of the open store.
     fn schema_version(&self) -> Result<i64, StoreError>;
-    /// Streams every snapshot from one consistent state, on a connection of its own so that
-    /// the sink may call the store meanwhile.
-    fn each_snapshot(&self, sink: &mut SnapshotSink<'_>) -> Result<StreamReport, StoreError>;
+    /// Runs a long read `f` (a stream of the replica) in one read-only transaction on a
+    /// connection of its own: it sees one consistent state without holding the writer, and
+    /// the sink it feeds may call the store meanwhile.
+    fn scan<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
+    ) -> Result<T, StoreError>;
     /// See [`StateStore::acquire_lease`].
     fn acquire_lease(&self, holder: &str, at: DateTime<Utc>) -> Result<Option<Lease>, StoreError>;
     /// See [`StateStore::check_lease`].
@@ -99,7 +105,11 @@ impl<B: Backend> StateStore for B {
     }
 
     fn each_snapshot(&self, sink: &mut SnapshotSink<'_>) -> Result<StreamReport, StoreError> {
-        Backend::each_snapshot(self, sink)
+        self.scan("stream snapshots", |tx| stream::each_snapshot(tx, sink))
+    }
+
+    fn each_account(&self, sink: &mut AccountSink<'_>) -> Result<StreamReport, StoreError> {
+        self.scan("stream accounts", |tx| stream::each_account(tx, sink))
     }
 
     fn snapshot(&self, account: &AccountRef) -> Result<SnapshotLookup, StoreError> {

@@ -1,24 +1,66 @@
-//! Reading the replica back as account snapshots: the grouping both backends feed.
+//! Reading the replica back as account snapshots, and the accounts alone: the long reads
+//! both backends run through [`Tx::stream`], on a connection of their own (the caller's
+//! `Backend::scan`).
 //!
 //! One scan of `replica_by_account`, ordered by (account Id, object, Id), merges the seven
 //! objects' rows: consecutive rows with one account Id form one account's snapshot, so only
-//! that account's records are in memory at a time. Each backend runs [`SCAN`] its own way
-//! (SQLite steps a statement, PostgreSQL fetches a portal in chunks) and pushes the rows
-//! into a [`Grouper`]. A group without its account row is reported as stray, as are rows
-//! without an account and rows that no longer decode.
+//! that account's records are in memory at a time. A group without its account row is
+//! reported as stray, as are rows without an account and rows that no longer decode. The
+//! accounts alone come from the primary key `(object, id)`, in Id order, one row in memory
+//! at a time. Both orders are SfId's byte order on both backends: SQLite compares text
+//! bytewise, and PostgreSQL's Id columns are `COLLATE "C"`.
 
 use super::codec;
 use super::{Fault, Row, Tx};
 use crate::domain::{AccountSnapshot, DomainRecord, SfId, SyncedObject};
 use crate::store::{
-    AccountRef, SnapshotLookup, SnapshotSink, StrayReason, StrayRecord, StreamReport,
+    AccountRef, AccountSink, SnapshotLookup, SnapshotSink, StrayReason, StrayRecord, StreamReport,
 };
 
 /// The scan every snapshot stream runs: columns object, id, record, account_id.
-pub(in crate::store) const SCAN: &str = "SELECT object, id, record, account_id FROM replica \
+const SCAN: &str = "SELECT object, id, record, account_id FROM replica \
      WHERE account_id IS NOT NULL ORDER BY account_id, object, id";
 
-/// A row of the scan, not decoded yet: a group whose account is missing is never decoded.
+/// The accounts alone, by the primary key: columns object, id, record.
+const ACCOUNTS: &str = "SELECT object, id, record FROM replica WHERE object = ?1 ORDER BY id";
+
+/// Feeds every account's snapshot to `sink` in account-Id order, reporting strays; the
+/// caller runs it in one read-only transaction on a connection of its own.
+pub(in crate::store) fn each_snapshot(
+    tx: &mut dyn Tx,
+    sink: &mut SnapshotSink<'_>,
+) -> Result<StreamReport, Fault> {
+    let report = without_account(tx)?;
+    let mut grouper = Grouper::new(sink, report);
+    tx.stream(SCAN, &[], &mut |row| grouper.push(row))?;
+    grouper.finish()
+}
+
+/// Feeds every account row to `sink` in Id order, reporting the rows that no longer
+/// decode instead of feeding them; the caller runs it as it runs [`each_snapshot`].
+pub(in crate::store) fn each_account(
+    tx: &mut dyn Tx,
+    sink: &mut AccountSink<'_>,
+) -> Result<StreamReport, Fault> {
+    let mut report = StreamReport::default();
+    let object = SyncedObject::Account.key();
+    tx.stream(ACCOUNTS, &[object.into()], &mut |row| {
+        let raw = RawRow::from_row(row)?;
+        match raw.decode() {
+            Ok(DomainRecord::Account(account)) => {
+                report.accounts += 1;
+                sink(account).map_err(Fault::Caller)
+            }
+            _ => {
+                report.stray(stray(&raw, raw.id, StrayReason::Undecodable));
+                Ok(())
+            }
+        }
+    })?;
+    Ok(report)
+}
+
+/// A row of a scan, not decoded yet: a group whose account is missing is never decoded.
 struct RawRow {
     object: SyncedObject,
     id: SfId,
@@ -35,6 +77,12 @@ impl RawRow {
         })
     }
 
+    /// Reads a row whose first columns are object, id, record.
+    fn from_row(mut row: Row) -> Result<Self, Fault> {
+        let record = row.take_text(2)?;
+        Self::new(row.text_ref(0)?, row.text_ref(1)?, record)
+    }
+
     fn decode(&self) -> Result<DomainRecord, Fault> {
         codec::from_json(&self.record, || {
             format!("{} record {}", self.object.key(), self.id)
@@ -49,7 +97,7 @@ struct Group {
 }
 
 /// Turns the scan's rows, pushed in order, into snapshots for the sink.
-pub(in crate::store) struct Grouper<'s, 'a> {
+struct Grouper<'s, 'a> {
     sink: &'s mut SnapshotSink<'a>,
     group: Option<Group>,
     report: StreamReport,
@@ -57,7 +105,7 @@ pub(in crate::store) struct Grouper<'s, 'a> {
 
 impl<'s, 'a> Grouper<'s, 'a> {
     /// Starts a pass; `report` already holds the rows without an account.
-    pub(in crate::store) fn new(sink: &'s mut SnapshotSink<'a>, report: StreamReport) -> Self {
+    fn new(sink: &'s mut SnapshotSink<'a>, report: StreamReport) -> Self {
         Self {
             sink,
             group: None,
@@ -67,13 +115,8 @@ impl<'s, 'a> Grouper<'s, 'a> {
 
     /// Takes the next row of [`SCAN`], flushing the previous account when this one starts
     /// another.
-    pub(in crate::store) fn push(
-        &mut self,
-        object: &str,
-        id: &str,
-        record: String,
-        account_id: &str,
-    ) -> Result<(), Fault> {
+    fn push(&mut self, mut row: Row) -> Result<(), Fault> {
+        let account_id = row.take_text(3)?;
         if self
             .group
             .as_ref()
@@ -81,10 +124,10 @@ impl<'s, 'a> Grouper<'s, 'a> {
         {
             self.flush()?;
         }
-        let raw = RawRow::new(object, id, record)?;
+        let raw = RawRow::from_row(row)?;
         self.group
             .get_or_insert_with(|| Group {
-                account_id: account_id.to_owned(),
+                account_id,
                 rows: Vec::new(),
             })
             .rows
@@ -93,7 +136,7 @@ impl<'s, 'a> Grouper<'s, 'a> {
     }
 
     /// Flushes the last account and returns what the pass saw.
-    pub(in crate::store) fn finish(mut self) -> Result<StreamReport, Fault> {
+    fn finish(mut self) -> Result<StreamReport, Fault> {
         self.flush()?;
         Ok(self.report)
     }
@@ -114,7 +157,7 @@ impl<'s, 'a> Grouper<'s, 'a> {
 
 /// Counts rows that name no account, keeping the first few (in object and Id order) as
 /// examples, without reading them all.
-pub(in crate::store) fn without_account(tx: &mut dyn Tx) -> Result<StreamReport, Fault> {
+fn without_account(tx: &mut dyn Tx) -> Result<StreamReport, Fault> {
     let mut report = StreamReport::default();
     let examples = tx.query(
         "SELECT object, id FROM replica WHERE account_id IS NULL ORDER BY object, id LIMIT ?1",
@@ -207,7 +250,7 @@ pub(in crate::store) fn snapshot(
     )?;
     let raws = rows
         .into_iter()
-        .map(|row: Row| RawRow::new(&row.text(0)?, &row.text(1)?, row.text(2)?))
+        .map(RawRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
     snapshot_of(id, raws)
 }

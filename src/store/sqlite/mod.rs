@@ -2,8 +2,9 @@
 //!
 //! One read-write connection behind a mutex serves every call, each call one transaction
 //! (`BEGIN IMMEDIATE` for writes, so two processes never deadlock upgrading a read lock).
-//! Streaming snapshots opens its own read-only connection: in WAL mode it reads one
-//! consistent state while the callback writes through the main connection.
+//! The long reads (every snapshot, every account) open their own read-only connection: in
+//! WAL mode it reads one consistent state while the callback writes through the main
+//! connection.
 //!
 //! The lease is a row of the file: taking it always succeeds and moves the epoch on, which
 //! fences the previous holder. One process per file is the supported shape; two replicas
@@ -23,9 +24,8 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, ToSql, TransactionBehavior};
 
 use super::sql::store::Backend;
-use super::sql::stream::{self, Grouper};
 use super::sql::{Cell, Dialect, Fault, Param, Row, Tx, outbox};
-use super::{Lease, LeaseStatus, Location, SnapshotSink, StoreError, StreamReport};
+use super::{Lease, LeaseStatus, Location, StoreError};
 
 /// The newest schema version this binary knows.
 pub fn schema_version_known() -> i64 {
@@ -107,23 +107,19 @@ impl Backend for SqliteStore {
             .map_err(|e| classify(self.location.clone(), "read schema version", e))
     }
 
-    fn each_snapshot(&self, sink: &mut SnapshotSink<'_>) -> Result<StreamReport, StoreError> {
+    /// A read transaction on a new read-only connection, which the main connection's
+    /// writes do not disturb (WAL).
+    fn scan<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
+    ) -> Result<T, StoreError> {
         let mut reader = schema::open_reader(&self.path)?;
         let result = (|| {
             let tx = reader.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let report = stream::without_account(&mut Lite(&tx))?;
-            let mut grouper = Grouper::new(sink, report);
-            let mut statement = tx.prepare(stream::SCAN)?;
-            let mut rows = statement.query([])?;
-            while let Some(row) = rows.next()? {
-                let object: String = row.get(0)?;
-                let id: String = row.get(1)?;
-                let account_id: String = row.get(3)?;
-                grouper.push(&object, &id, row.get(2)?, &account_id)?;
-            }
-            grouper.finish()
+            f(&mut Lite(&tx))
         })();
-        result.map_err(|fault| fault.into_error(&self.location, "stream snapshots"))
+        result.map_err(|fault| fault.into_error(&self.location, operation))
     }
 
     /// Always granted: SQLite serves one process per file, and a process that opens the
@@ -177,17 +173,30 @@ impl Tx for Lite<'_> {
     }
 
     fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, Fault> {
+        let mut out = Vec::new();
+        self.stream(sql, params, &mut |row| {
+            out.push(row);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn stream(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        each: &mut dyn FnMut(Row) -> Result<(), Fault>,
+    ) -> Result<(), Fault> {
         let mut statement = self.0.prepare_cached(sql)?;
         let columns = statement.column_count();
         let mut rows = statement.query(rusqlite::params_from_iter(params))?;
-        let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let cells = (0..columns)
                 .map(|i| cell(row.get_ref(i)?))
                 .collect::<Result<Vec<_>, Fault>>()?;
-            out.push(Row(cells));
+            each(Row(cells))?;
         }
-        Ok(out)
+        Ok(())
     }
 }
 

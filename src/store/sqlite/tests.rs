@@ -167,6 +167,22 @@ fn an_unreachable_path_is_named() {
     assert!(refused.to_string().contains(&path.display().to_string()));
 }
 
+#[test]
+fn an_account_row_that_no_longer_reads_is_reported_not_fed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = SqliteStore::open(&path).unwrap();
+    suite::an_undecodable_account_is_reported_not_fed(&store, |id| {
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "UPDATE replica SET record = '{\"Account\": 7}' WHERE id = ?1",
+                [id.as_str()],
+            )
+            .unwrap();
+    });
+}
+
 fn stamp(store: &dyn StateStore, minute: i64) -> RunStamp {
     let new = NewRun {
         trigger: RunTrigger::Manual,

@@ -13,7 +13,9 @@ use std::any::Any;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 
-pub(crate) use replica::{replica_records, stream_equals_grouping};
+pub(crate) use replica::{
+    an_undecodable_account_is_reported_not_fed, replica_records, stream_equals_grouping,
+};
 
 use crate::domain::{
     Account, AccountSnapshot, Case, DomainRecord, HistoryRecord, SfId, Task, test_records,
@@ -48,6 +50,7 @@ macro_rules! backend_suite {
             replica::snapshots_stream_in_account_order_with_strays,
             replica::the_sink_may_use_the_store_and_stop_the_stream,
             replica::snapshot_by_id_or_name,
+            replica::accounts_stream_alone_in_id_order,
             outbox::enqueue_supersedes_unsent_entries,
             outbox::claim_takes_kinds_in_order_up_to_the_limit,
             outbox::a_stale_epoch_is_refused,

@@ -180,6 +180,33 @@ async function run() {
   const check = await conn.query(`SELECT Id, Health_Status__c FROM Account WHERE Id = '${ok[0].sf__Id}'`);
   expectEqual(check.totalSize, 1, 'bulk-inserted account is queryable');
 
+  step = 'Bulk 2.0 query of more rows than the old 50,000-row page';
+  // An org lists "as many rows as can be listed" in a page, bounded by size, so 50,001 short
+  // rows come back in one page. jsforce's bulk2.query pipes every page into one CSV parser
+  // and fails on any multi-page result (jsforce issues 1546 and 1693, against orgs too);
+  // the emulator once cut pages at 50,000 rows and broke it here.
+  const many = Array.from({ length: 50001 }, (_, n) => ({
+    Subject: `many ${run_id} ${n}`,
+    Status: 'Not Started',
+    Priority: 'Normal',
+  }));
+  const manyLoaded = await conn.bulk2.loadAndWaitForResults({
+    object: 'Task',
+    operation: 'insert',
+    input: many,
+    pollInterval: 50,
+    pollTimeout: 120000,
+  });
+  expectEqual(manyLoaded.failedResults.length, 0, 'failed rows of the 50,001-row load');
+  await fetch(`${base}/_emulator/requests`, { method: 'DELETE' });
+  const manyRows = await (
+    await conn.bulk2.query(`SELECT Id, Subject FROM Task WHERE Subject LIKE 'many ${run_id} %'`)
+  ).toArray();
+  expectEqual(manyRows.length, 50001, 'rows of the 50,001-row query');
+  expectEqual(new Set(manyRows.map((r) => r.Id)).size, 50001, 'distinct Ids');
+  const resultCalls = (await admin('/requests')).log.filter((e) => e.path.endsWith('/results'));
+  expectEqual(resultCalls.length, 1, 'results pages requested');
+
   step = 'usage header and limits';
   const limits = await conn.limits();
   expect(limits.DailyBulkApiBatches.Remaining < limits.DailyBulkApiBatches.Max, 'DailyBulkApiBatches counted');

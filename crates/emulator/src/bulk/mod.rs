@@ -44,16 +44,12 @@ fn upload() -> axum::routing::MethodRouter<EmulatorState> {
 }
 
 /// The Bulk API routes, merged into the REST router under `/services/data/{version}`.
-/// Result paths take a trailing slash too, as the documented URIs have one
-/// (`.../successfulResults/`) while jsforce sends none.
+/// The documented result URIs end in a slash (`.../successfulResults/`) while jsforce sends
+/// none; the router takes both ([`crate::call::slash_tolerant`]).
 pub fn router() -> Router<EmulatorState> {
     Router::new()
         .route(
             "/jobs/ingest",
-            get(lifecycle::list::<Ingest>).post(ingest::create),
-        )
-        .route(
-            "/jobs/ingest/",
             get(lifecycle::list::<Ingest>).post(ingest::create),
         )
         .route(
@@ -62,38 +58,18 @@ pub fn router() -> Router<EmulatorState> {
                 .patch(lifecycle::change_state::<Ingest>)
                 .delete(lifecycle::delete::<Ingest>),
         )
-        .route(
-            "/jobs/ingest/{id}/",
-            get(lifecycle::info::<Ingest>)
-                .patch(lifecycle::change_state::<Ingest>)
-                .delete(lifecycle::delete::<Ingest>),
-        )
         .route("/jobs/ingest/{id}/batches", upload())
-        .route("/jobs/ingest/{id}/batches/", upload())
         .route(
             "/jobs/ingest/{id}/successfulResults",
             get(ingest::successful),
         )
-        .route(
-            "/jobs/ingest/{id}/successfulResults/",
-            get(ingest::successful),
-        )
         .route("/jobs/ingest/{id}/failedResults", get(ingest::failed))
-        .route("/jobs/ingest/{id}/failedResults/", get(ingest::failed))
         .route(
             "/jobs/ingest/{id}/unprocessedrecords",
             get(ingest::unprocessed),
         )
         .route(
-            "/jobs/ingest/{id}/unprocessedrecords/",
-            get(ingest::unprocessed),
-        )
-        .route(
             "/jobs/query",
-            get(lifecycle::list::<Query>).post(query::create),
-        )
-        .route(
-            "/jobs/query/",
             get(lifecycle::list::<Query>).post(query::create),
         )
         .route(
@@ -102,13 +78,6 @@ pub fn router() -> Router<EmulatorState> {
                 .patch(lifecycle::change_state::<Query>)
                 .delete(lifecycle::delete::<Query>),
         )
-        .route(
-            "/jobs/query/{id}/",
-            get(lifecycle::info::<Query>)
-                .patch(lifecycle::change_state::<Query>)
-                .delete(lifecycle::delete::<Query>),
-        )
         .route("/jobs/query/{id}/results", get(query::results))
-        .route("/jobs/query/{id}/results/", get(query::results))
         .route("/jobs/query/{id}/resultPages", get(query::result_pages))
 }

@@ -44,10 +44,6 @@ use crate::jobs::query::{Query, QueryJob};
 
 use super::lifecycle::{self, Kind};
 
-/// Rows per results page when the client sets no `maxRecords` (simple-salesforce's
-/// default page; Salesforce picks its own size and also caps pages by bytes).
-pub const DEFAULT_PAGE: usize = 50_000;
-
 /// What a results page needs of its job, taken under the Bulk lock without copying the
 /// job: its header, SOQL and a shared handle on its Ids.
 struct PageSource {
@@ -274,6 +270,152 @@ fn column_names(bound: &BoundQuery) -> Vec<String> {
         .collect()
 }
 
+/// What bounds one page: `maxRecords` when the client gave it, and always the byte budget.
+#[derive(Debug, Clone, Copy)]
+struct PageBounds {
+    rows: Option<usize>,
+    bytes: usize,
+}
+
+/// One rendered page: its CSV (header row first, as every page of an org has one), how many
+/// rows it holds, and where the next page starts (`None` on the last page).
+struct Page {
+    body: String,
+    rows: usize,
+    next: Option<usize>,
+}
+
+/// Renders the page of `job` that starts at row `start`. A page always ends at a row
+/// boundary, so a quoted value with line breaks is never split between pages, and always
+/// holds at least one row, so a row larger than the budget still gets its own page.
+fn render_page(
+    state: &EmulatorState,
+    job: &PageSource,
+    bound: &BoundQuery,
+    start: usize,
+    bounds: PageBounds,
+) -> Page {
+    let ids: &[SfId] = job.ids.as_deref().unwrap_or_default();
+    let (d, e) = (
+        job.header.delimiter.as_str(),
+        job.header.line_ending.as_str(),
+    );
+    let mut body = column_names(bound)
+        .iter()
+        .map(|c| csv::quote(c))
+        .collect::<Vec<_>>()
+        .join(d);
+    body.push_str(e);
+    let mut rows = 0usize;
+    let mut at = start;
+    let store = state.store.read().unwrap_or_else(|e| e.into_inner());
+    let schema = Arc::clone(store.schema());
+    let object_index = schema.object_index(&job.header.object);
+    let object = object_index.and_then(|i| schema.object_at(i));
+    let table = object_index.and_then(|i| store.table(i));
+    let (Some(object), Some(table)) = (object, table) else {
+        return Page {
+            body,
+            rows,
+            next: None,
+        };
+    };
+    while let Some(id) = ids.get(at) {
+        if bounds.rows.is_some_and(|max| rows >= max) {
+            break;
+        }
+        let Some(record) = table.position(id).and_then(|p| table.row(p)) else {
+            at += 1;
+            continue;
+        };
+        let view = RowView {
+            store: &store,
+            object,
+            record,
+        };
+        let mut line = selected_values(&view, bound)
+            .iter()
+            .map(|v| {
+                v.as_ref()
+                    .map_or(String::new(), |(value, t)| csv::quote(&cell(value, *t)))
+            })
+            .collect::<Vec<_>>()
+            .join(d);
+        line.push_str(e);
+        if rows > 0 && body.len().saturating_add(line.len()) > bounds.bytes {
+            break;
+        }
+        body.push_str(&line);
+        rows += 1;
+        at += 1;
+    }
+    Page {
+        body,
+        rows,
+        next: (at < ids.len()).then_some(at),
+    }
+}
+
+/// The completed job a results call reads, after the version and state checks.
+fn completed_job(
+    state: &EmulatorState,
+    call: &CallContext,
+    id: &str,
+) -> Result<PageSource, ApiError> {
+    let job = lifecycle::with_job(state, call, id, |job: &mut QueryJob| PageSource::of(job))?;
+    if call.version_number() != job.header.api_version {
+        // [verify] code and wording; the guide documents only the 409.
+        return Err(bulk_error(
+            StatusCode::CONFLICT,
+            "API_VERSION_MISMATCH",
+            format!(
+                "Get the results of a query job with the API version it was created with: v{}.0",
+                job.header.api_version
+            ),
+        ));
+    }
+    if job.header.state != JobState::JobComplete {
+        return Err(not_complete(job.header.state));
+    }
+    Ok(job)
+}
+
+/// The page's bounds and first row from `maxRecords` and `locator`.
+fn page_request(
+    state: &EmulatorState,
+    params: &Params,
+    total: usize,
+) -> Result<(PageBounds, usize), ApiError> {
+    let rows = match params.get("maxRecords").map(|m| m.parse::<usize>()) {
+        None => None,
+        Some(Ok(n)) if n > 0 => Some(n),
+        // [verify] code and wording.
+        Some(_) => {
+            return Err(invalid_property(
+                "maxRecords",
+                params.get("maxRecords").map_or("", String::as_str),
+            ));
+        }
+    };
+    let start = match params.get("locator").filter(|l| !l.is_empty()) {
+        None => 0,
+        Some(text) => offset_of(text).filter(|o| *o <= total).ok_or_else(|| {
+            // [verify] code and wording.
+            bulk_error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_QUERY_LOCATOR",
+                format!("invalid query locator: {text}"),
+            )
+        })?,
+    };
+    let bytes = state
+        .settings
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .bulk_result_page_bytes;
+    Ok((PageBounds { rows, bytes }, start))
+}
+
 /// `GET /jobs/query/{id}/results?maxRecords=N&locator=L`: one CSV page.
 pub async fn results(
     State(state): State<EmulatorState>,
@@ -281,110 +423,33 @@ pub async fn results(
     Path((_, id)): Path<(String, String)>,
     params: Params,
 ) -> Response {
-    let now = state.clock.now_ms();
-    let job =
-        match lifecycle::with_job(&state, &call, &id, |job: &mut QueryJob| PageSource::of(job)) {
-            Ok(job) => job,
-            Err(error) => return error.into_response(),
-        };
-    if call.version_number() != job.header.api_version {
-        // [verify] code and wording; the guide documents only the 409.
-        return bulk_error(
-            StatusCode::CONFLICT,
-            "API_VERSION_MISMATCH",
-            format!(
-                "Get the results of a query job with the API version it was created with: v{}.0",
-                job.header.api_version
-            ),
-        )
-        .into_response();
+    match results_page(&state, &call, &id, &params) {
+        Ok(page) => csv_response(page),
+        Err(error) => error.into_response(),
     }
-    if job.header.state != JobState::JobComplete {
-        return not_complete(job.header.state).into_response();
-    }
-    let max = match params.get("maxRecords").map(|m| m.parse::<usize>()) {
-        None => DEFAULT_PAGE,
-        Some(Ok(n)) if n > 0 => n,
-        // [verify] code and wording.
-        Some(_) => {
-            return invalid_property(
-                "maxRecords",
-                params.get("maxRecords").map_or("", String::as_str),
-            )
-            .into_response();
-        }
-    };
-    let ids: Arc<[SfId]> = job.ids.clone().unwrap_or_else(|| Arc::from(Vec::new()));
-    let start = match params.get("locator").filter(|l| !l.is_empty()) {
-        None => 0,
-        Some(text) => match offset_of(text).filter(|o| *o <= ids.len()) {
-            Some(offset) => offset,
-            None => {
-                // [verify] code and wording.
-                return bulk_error(
-                    StatusCode::BAD_REQUEST,
-                    "INVALID_QUERY_LOCATOR",
-                    format!("invalid query locator: {text}"),
-                )
-                .into_response();
-            }
-        },
-    };
-    let end = start.saturating_add(max).min(ids.len());
-    let bound = match bind(&state, &job.soql, now) {
-        Ok(bound) => bound,
-        Err(error) => return error.into_response(),
-    };
-    let (d, e) = (
-        job.header.delimiter.as_str(),
-        job.header.line_ending.as_str(),
-    );
-    let mut body = column_names(&bound)
-        .iter()
-        .map(|c| csv::quote(c))
-        .collect::<Vec<_>>()
-        .join(d);
-    body.push_str(e);
-    let mut rows = 0usize;
-    {
-        let store = state.store.read().unwrap_or_else(|e| e.into_inner());
-        let schema = std::sync::Arc::clone(store.schema());
-        let object_index = schema.object_index(&job.header.object);
-        let object = object_index.and_then(|i| schema.object_at(i));
-        let table = object_index.and_then(|i| store.table(i));
-        if let (Some(object), Some(table)) = (object, table) {
-            for id in ids.get(start..end).unwrap_or_default() {
-                let Some(record) = table.position(id).and_then(|at| table.row(at)) else {
-                    continue;
-                };
-                let view = RowView {
-                    store: &store,
-                    object,
-                    record,
-                };
-                let line = selected_values(&view, &bound)
-                    .iter()
-                    .map(|v| {
-                        v.as_ref()
-                            .map_or(String::new(), |(value, t)| csv::quote(&cell(value, *t)))
-                    })
-                    .collect::<Vec<_>>()
-                    .join(d);
-                body.push_str(&line);
-                body.push_str(e);
-                rows += 1;
-            }
-        }
-    }
-    let next = if end < ids.len() {
-        locator(end)
-    } else {
-        "null".to_owned()
-    };
-    let mut response = (StatusCode::OK, body).into_response();
+}
+
+fn results_page(
+    state: &EmulatorState,
+    call: &CallContext,
+    id: &str,
+    params: &Params,
+) -> Result<Page, ApiError> {
+    let job = completed_job(state, call, id)?;
+    let total = job.ids.as_ref().map_or(0, |ids| ids.len());
+    let (bounds, start) = page_request(state, params, total)?;
+    let bound = bind(state, &job.soql, state.clock.now_ms())?;
+    Ok(render_page(state, &job, &bound, start, bounds))
+}
+
+/// A page as the org sends it: `text/csv`, `Sforce-NumberOfRecords` and `Sforce-Locator`
+/// (the string `null` on the last page).
+fn csv_response(page: Page) -> Response {
+    let next = page.next.map_or_else(|| "null".to_owned(), locator);
+    let mut response = (StatusCode::OK, page.body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv"));
-    if let Ok(value) = HeaderValue::from_str(&rows.to_string()) {
+    if let Ok(value) = HeaderValue::from_str(&page.rows.to_string()) {
         headers.insert("Sforce-NumberOfRecords", value);
     }
     if let Ok(value) = HeaderValue::from_str(&next) {
@@ -394,7 +459,8 @@ pub async fn results(
 }
 
 /// `GET /jobs/query/{id}/resultPages` (v58.0+): up to five result URLs per call, then
-/// `nextRecordsUrl` (query-get-parallel-job-results.html). Pages hold [`DEFAULT_PAGE`] rows.
+/// `nextRecordsUrl` (query-get-parallel-job-results.html). The pages are the ones the
+/// results call serves without `maxRecords`, so their locators meet exactly.
 pub async fn result_pages(
     State(state): State<EmulatorState>,
     Extension(call): Extension<CallContext>,
@@ -404,45 +470,68 @@ pub async fn result_pages(
     if call.version_number() < 58 {
         return ApiError::not_found().into_response();
     }
-    let job =
-        match lifecycle::with_job(&state, &call, &id, |job: &mut QueryJob| PageSource::of(job)) {
-            Ok(job) => job,
-            Err(error) => return error.into_response(),
-        };
-    if job.header.state != JobState::JobComplete {
-        return not_complete(job.header.state).into_response();
+    match listed_pages(&state, &call, &id, &params) {
+        Ok(json) => axum::Json(json).into_response(),
+        Err(error) => error.into_response(),
     }
-    let total = job.ids.as_ref().map_or(0, |ids| ids.len());
+}
+
+/// Where every page of a completed job starts, by the size bound alone.
+fn page_starts(state: &EmulatorState, job: &PageSource) -> Result<Vec<usize>, ApiError> {
+    let bound = bind(state, &job.soql, state.clock.now_ms())?;
+    let bytes = state
+        .settings
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .bulk_result_page_bytes;
+    let mut starts = vec![0];
+    let mut start = 0;
+    while let Some(next) =
+        render_page(state, job, &bound, start, PageBounds { rows: None, bytes }).next
+    {
+        starts.push(next);
+        start = next;
+    }
+    Ok(starts)
+}
+
+fn listed_pages(
+    state: &EmulatorState,
+    call: &CallContext,
+    id: &str,
+    params: &Params,
+) -> Result<Json, ApiError> {
+    let job = lifecycle::with_job(state, call, id, |job: &mut QueryJob| PageSource::of(job))?;
+    if job.header.state != JobState::JobComplete {
+        return Err(not_complete(job.header.state));
+    }
+    let starts = page_starts(state, &job)?;
     let first_page = params
         .get("locator")
         .and_then(|l| offset_of(l))
         .unwrap_or(0);
-    let pages: Vec<usize> = (0..total.max(1)).step_by(DEFAULT_PAGE).collect();
     let base = format!(
         "/services/data/{}/jobs/query/{}",
         call.version,
         job.header.id.as_str()
     );
-    let listed: Vec<Json> = pages
+    let listed: Vec<Json> = starts
         .iter()
         .skip(first_page)
         .take(5)
         .map(|offset| {
             let url = if *offset == 0 {
-                format!("{base}/results?maxRecords={DEFAULT_PAGE}")
+                format!("{base}/results")
             } else {
-                format!(
-                    "{base}/results?locator={}&maxRecords={DEFAULT_PAGE}",
-                    locator(*offset)
-                )
+                format!("{base}/results?locator={}", locator(*offset))
             };
             json!({"resultUrl": url})
         })
         .collect();
     let next_index = first_page.saturating_add(5);
-    let done = next_index >= pages.len();
+    let done = next_index >= starts.len();
     let next = (!done).then(|| format!("{base}/resultPages?locator={}", locator(next_index)));
-    axum::Json(json!({"resultPages": listed, "nextRecordsUrl": next, "done": done})).into_response()
+    Ok(json!({"resultPages": listed, "nextRecordsUrl": next, "done": done}))
 }
 
 #[cfg(test)]

@@ -140,7 +140,10 @@ pub(super) fn emit_account<F: FnMut(GenRecord)>(
     }
     if let Some(sentiment) = inputs.sentiment {
         r.text("CSM_Sentiment__c", sentiment);
-        if dice.chance(0.7) {
+        // The package's CSM_Sentiment_Comment_Required rule refuses a Yellow or Red
+        // sentiment without its comment; a Green one goes without 30% of the time.
+        let commented = dice.chance(0.7);
+        if commented || sentiment != "Green" {
             r.text(
                 "CSM_Sentiment_Comment__c",
                 dice.pick(names::sentiment_comments(sentiment)),

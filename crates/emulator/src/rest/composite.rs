@@ -22,7 +22,7 @@ use axum::routing::post;
 use serde_json::{Map, Value as Json, json};
 use tower::ServiceExt;
 
-use crate::call::{CallContext, json_object, with_org_fallbacks};
+use crate::call::{CallContext, json_object, slash_tolerant, with_org_fallbacks};
 use crate::errors::ApiError;
 use crate::state::EmulatorState;
 
@@ -171,9 +171,7 @@ fn valid_reference_id(id: &str) -> bool {
 
 /// The Composite routes below `/services/data/{version}`.
 pub fn router() -> Router<EmulatorState> {
-    Router::new()
-        .route("/composite", post(composite))
-        .route("/composite/", post(composite))
+    Router::new().route("/composite", post(composite))
 }
 
 /// `POST /composite`.
@@ -255,12 +253,14 @@ pub async fn composite(
     }
 
     let _serial = state.composite.lock().await;
-    let router: Router = Router::new()
-        .nest(
-            "/services/data/{version}",
-            with_org_fallbacks(super::router()),
-        )
-        .with_state(state.clone());
+    let router: Router = slash_tolerant(
+        Router::new()
+            .nest(
+                "/services/data/{version}",
+                with_org_fallbacks(super::router()),
+            )
+            .with_state(state.clone()),
+    );
     if all_or_none {
         state
             .store

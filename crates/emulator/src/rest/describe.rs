@@ -134,7 +134,7 @@ pub async fn object(
                 "filterable": f.filterable,
                 "sortable": f.field_type != FieldType::TextArea,
                 "groupable": f.field_type != FieldType::TextArea,
-                "caseSensitive": false,
+                "caseSensitive": f.case_sensitive,
                 "cascadeDelete": f.cascade_delete,
                 "referenceTo": f.reference_to,
                 "relationshipName": f.relationship_name,

@@ -26,19 +26,14 @@ pub fn router() -> Router<EmulatorState> {
     Router::new()
         .route("/", get(version::resources))
         .route("/limits", get(limits::limits))
-        .route("/limits/", get(limits::limits))
         .route("/sobjects", get(describe::global))
-        .route("/sobjects/", get(describe::global))
         .route(
             "/sobjects/{object}",
             get(describe::basic).post(sobjects::create),
         )
         .route("/sobjects/{object}/describe", get(describe::object))
-        .route("/sobjects/{object}/describe/", get(describe::object))
         .route("/sobjects/{object}/updated", get(replication::updated))
-        .route("/sobjects/{object}/updated/", get(replication::updated))
         .route("/sobjects/{object}/deleted", get(replication::deleted))
-        .route("/sobjects/{object}/deleted/", get(replication::deleted))
         .route(
             "/sobjects/{object}/{id}",
             get(sobjects::retrieve)
@@ -53,9 +48,7 @@ pub fn router() -> Router<EmulatorState> {
                 .post(sobjects::upsert_override),
         )
         .route("/query", get(query::query))
-        .route("/query/", get(query::query))
         .route("/queryAll", get(query::query_all))
-        .route("/queryAll/", get(query::query_all))
         .route("/query/{locator}", get(query::more))
         .route("/queryAll/{locator}", get(query::more))
         .route(

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::call::{CallContext, Params, object_def};
-use crate::clock::format_datetime;
+use crate::clock::{format_datetime, whole_second};
 use crate::errors::ApiError;
 use crate::state::EmulatorState;
 use crate::value::{Value, parse_datetime};
@@ -127,9 +127,17 @@ pub async fn deleted(
         Err(error) => return error.into_response(),
     };
     let store = state.store.read().unwrap_or_else(|e| e.into_inner());
-    // The emulator never purges its recycle bin, so the delete log always reaches back the
-    // documented 15 days.
-    let earliest = now.div_euclid(MINUTE) * MINUTE - 15 * DAY;
+    // `earliestDateAvailable` is "the timestamp ... of the last physically deleted object";
+    // a client whose start is before it must resync
+    // (https://developer.salesforce.com/docs/platform/api/guide/sforce-api-calls-getdeleted-getdeletedresult.html).
+    // The emulator purges only when told (`/_emulator/recycle-bin/purge`); until then its
+    // delete log reaches back the documented 15 days.
+    let window_start = now.div_euclid(MINUTE) * MINUTE - 15 * DAY;
+    let purged = store
+        .table(index)
+        .and_then(|t| t.purged_ms())
+        .map(whole_second);
+    let earliest = purged.map_or(window_start, |at| at.max(window_start));
     let records: Vec<serde_json::Value> = store
         .table(index)
         .map(|t| {

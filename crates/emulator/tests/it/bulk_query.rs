@@ -332,3 +332,121 @@ async fn parallel_result_pages_list_result_urls() {
     let page = org.call_with(Method::GET, url, None, &org.token, &[]).await;
     assert_eq!(page.header("Sforce-NumberOfRecords"), Some("7"));
 }
+
+/// Every page of a completed job, following locators from the first page: each page's raw
+/// text, its `Sforce-NumberOfRecords` and its rows as parsed on their own.
+async fn all_pages(
+    org: &Org,
+    id: &str,
+    max_records: Option<usize>,
+) -> Vec<(String, usize, Vec<Vec<String>>)> {
+    let mut pages = Vec::new();
+    let mut locator: Option<String> = None;
+    loop {
+        let mut query = Vec::new();
+        if let Some(max) = max_records {
+            query.push(format!("maxRecords={max}"));
+        }
+        if let Some(l) = &locator {
+            query.push(format!("locator={l}"));
+        }
+        let r = org
+            .get(&format!("/jobs/query/{id}/results?{}", query.join("&")))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let (header, rows) = parse_csv(&r.text);
+        assert_eq!(header, ["Id", "Description"], "every page has the header");
+        let count: usize = r.header("Sforce-NumberOfRecords").unwrap().parse().unwrap();
+        assert_eq!(count, rows.len());
+        pages.push((r.text.clone(), count, rows));
+        match r.header("Sforce-Locator").unwrap() {
+            "null" => return pages,
+            next => locator = Some(next.to_owned()),
+        }
+        assert!(pages.len() < 1_000, "no end to the pages");
+    }
+}
+
+#[tokio::test]
+async fn results_pages_are_bounded_by_size_and_never_split_a_row() {
+    let org = Org::start().await;
+    // Twelve cases with multi-line descriptions of about 100 bytes each.
+    for n in 0..12 {
+        let description = format!(
+            "line one of {n:02}\n\"quoted\" line two\r\n{}",
+            "x".repeat(60)
+        );
+        org.create(
+            "Case",
+            json!({"Subject": format!("S{n:02}"), "Description": description}),
+        )
+        .await;
+    }
+    let id = query_job(
+        &org,
+        json!({"operation": "query", "query": "SELECT Id, Description FROM Case ORDER BY Subject"}),
+    )
+    .await;
+    org.poll("query", &id, 5).await;
+
+    // Without maxRecords an org lists as many rows as its size bound allows: one page here.
+    let pages = all_pages(&org, &id, None).await;
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0].1, 12);
+    let whole: Vec<Vec<String>> = pages[0].2.clone();
+
+    // A 400-byte bound cuts pages between rows, never inside the quoted line breaks.
+    org.settings(json!({"bulkResultPageBytes": 400})).await;
+    let pages = all_pages(&org, &id, None).await;
+    assert!(pages.len() >= 4, "{} pages", pages.len());
+    for (text, rows, _) in &pages {
+        assert!(text.len() <= 400 || *rows == 1, "{} bytes", text.len());
+    }
+    let joined: Vec<Vec<String>> = pages.iter().flat_map(|p| p.2.clone()).collect();
+    assert_eq!(joined, whole);
+    assert!(joined[3][1].starts_with("line one of 03\n\"quoted\" line two\r\n"));
+
+    // maxRecords caps a page below the size bound, and the size bound still applies above it.
+    let capped = all_pages(&org, &id, Some(2)).await;
+    assert_eq!(capped.iter().map(|p| p.1).collect::<Vec<_>>(), [2; 6]);
+    let by_size = all_pages(&org, &id, Some(10)).await;
+    assert_eq!(
+        by_size.iter().map(|p| p.1).collect::<Vec<_>>(),
+        pages.iter().map(|p| p.1).collect::<Vec<_>>()
+    );
+
+    // A row larger than the whole bound still gets a page of its own.
+    org.settings(json!({"bulkResultPageBytes": 10})).await;
+    let tiny = all_pages(&org, &id, None).await;
+    assert_eq!(tiny.len(), 12);
+    assert!(tiny.iter().all(|p| p.1 == 1));
+
+    // resultPages lists the same pages the results call serves.
+    org.settings(json!({"bulkResultPageBytes": 400})).await;
+    let listed = org.get(&format!("/jobs/query/{id}/resultPages")).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let first = listed.json["resultPages"].as_array().unwrap();
+    assert_eq!(first.len(), pages.len().min(5));
+    let mut from_listing = Vec::new();
+    let mut listing = listed.json.clone();
+    loop {
+        for page in listing["resultPages"].as_array().unwrap() {
+            let url = page["resultUrl"].as_str().unwrap();
+            let r = org.call_with(Method::GET, url, None, &org.token, &[]).await;
+            from_listing.push(r.text);
+        }
+        match listing["nextRecordsUrl"].as_str() {
+            None => break,
+            Some(next) => {
+                listing = org
+                    .call_with(Method::GET, next, None, &org.token, &[])
+                    .await
+                    .json;
+            }
+        }
+    }
+    assert_eq!(
+        from_listing,
+        pages.iter().map(|p| p.0.clone()).collect::<Vec<_>>()
+    );
+}

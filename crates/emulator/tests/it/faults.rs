@@ -1,7 +1,5 @@
 //! Fault injection, asserted through the admin API's counts and request log.
 
-use std::time::Instant;
-
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -174,41 +172,48 @@ async fn token_expires_after_n_calls() {
     assert_eq!(org.injected().await, json!({"expire-after": 1}));
 }
 
+/// Starts `GET /limits` in a task, so a test can look at the org while the call is held.
+fn limits_call(org: &Org) -> tokio::task::JoinHandle<reqwest::Result<u16>> {
+    let request = org
+        .http
+        .get(format!("{}/services/data/{V}/limits", org.base))
+        .bearer_auth(&org.token);
+    tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
+}
+
 #[tokio::test]
-async fn latency_delays_calls() {
+async fn latency_holds_calls_until_the_emulator_clock_has_moved_by_it() {
     let org = Org::start().await;
-    org.faults("latency=60ms").await;
-    let started = Instant::now();
-    assert_eq!(org.get("/limits").await.status, StatusCode::OK);
-    assert!(started.elapsed().as_millis() >= 60);
+    org.faults("latency=2s").await;
+    let held = limits_call(&org);
+    org.await_in_flight(1).await;
+    // The clock stands still: however long the test took so far, the call is still held.
+    org.emu
+        .state
+        .clock
+        .advance(chrono::Duration::milliseconds(1_999));
+    org.await_in_flight(1).await;
+    assert!(!held.is_finished());
+    org.emu
+        .state
+        .clock
+        .advance(chrono::Duration::milliseconds(1));
+    assert_eq!(held.await.unwrap().unwrap(), 200);
     assert_eq!(org.injected().await, json!({"latency": 1}));
+    org.await_in_flight(0).await;
 }
 
 #[tokio::test]
 async fn long_running_requests_are_capped() {
     let org = Org::start().await;
-    org.settings(json!({"longRequestThresholdMs": 0, "longRequestCap": 1}))
+    org.settings(json!({"longRequestThresholdMs": 20000, "longRequestCap": 1}))
         .await;
-    org.faults("latency=400ms").await;
-    let slow = {
-        let http = org.http.clone();
-        let url = format!("{}/services/data/{V}/limits", org.base);
-        let token = org.token.clone();
-        tokio::spawn(async move {
-            http.get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .map(|r| r.status().as_u16())
-        })
-    };
-    // Wait (without sleeping) until the first call is in flight.
-    let mut spins = 0;
-    while org.admin(Method::GET, "/in-flight", None).await.json["count"] != 1 {
-        spins += 1;
-        assert!(spins < 10_000, "the slow call never started");
-        tokio::task::yield_now().await;
-    }
+    org.faults("latency=30s").await;
+    let slow = limits_call(&org);
+    org.await_in_flight(1).await;
+    // 20 s into its 30 s delay on the emulator clock, the first call is long-running.
+    org.advance(20).await;
+    org.admin(Method::DELETE, "/faults", None).await;
     let second = org.get("/limits").await;
     assert_eq!(second.status, StatusCode::FORBIDDEN);
     assert_eq!(
@@ -218,7 +223,12 @@ async fn long_running_requests_are_capped() {
             "ConcurrentPerOrgLongTxn Limit exceeded.".into()
         )
     );
+    assert!(!slow.is_finished());
+    // The faults changed, but the held call keeps the delay it started with.
+    org.advance(10).await;
     assert_eq!(slow.await.unwrap().unwrap(), 200);
+    let third = org.get("/limits").await;
+    assert_eq!(third.status, StatusCode::OK, "{}", third.text);
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@
 mod auth;
 mod bulk_ingest;
 mod bulk_query;
+mod client_findings;
 mod collections;
 mod common;
 mod composite;
@@ -21,7 +22,9 @@ mod control;
 mod faults;
 mod fidelity;
 mod generated;
+mod org_rules;
 mod query;
 mod rest;
 mod robustness;
+mod trailing_slash;
 mod writes;

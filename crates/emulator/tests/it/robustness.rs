@@ -92,26 +92,6 @@ async fn statement_and_where_string_limits_hold_for_rest_and_bulk() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
-/// The number of API calls the emulator is serving now.
-async fn in_flight(org: &Org) -> u64 {
-    org.admin(Method::GET, "/in-flight", None).await.json["count"]
-        .as_u64()
-        .unwrap()
-}
-
-/// Waits, through admin round trips (never a sleep), until `want` calls are in flight.
-async fn await_in_flight(org: &Org, want: u64) -> u64 {
-    let mut seen = in_flight(org).await;
-    for _ in 0..500 {
-        if seen == want {
-            break;
-        }
-        tokio::task::yield_now().await;
-        seen = in_flight(org).await;
-    }
-    seen
-}
-
 /// Starts a call that the `latency=` fault holds in flight, in a task the test can abort.
 fn held_call(org: &Org) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
     let request = org
@@ -128,13 +108,13 @@ async fn a_client_that_gives_up_leaves_nothing_in_flight() {
         .await;
     org.faults("latency=10m").await;
     let call = held_call(&org);
-    assert_eq!(await_in_flight(&org, 1).await, 1);
+    org.await_in_flight(1).await;
     // The client gives up (as on a timeout): its connection closes mid-call. The call was
     // still waiting when it did, so the server never answered it: nothing in the log.
     call.abort();
     let gave_up = call.await.unwrap_err();
     assert!(gave_up.is_cancelled(), "{gave_up:?}");
-    assert_eq!(await_in_flight(&org, 0).await, 0);
+    org.await_in_flight(0).await;
     let limits = format!("GET /services/data/{V}/limits");
     assert_eq!(org.emu.state.requests().counts.get(&limits), None);
     // Long after, the abandoned call does not count against the long-request cap.
@@ -153,9 +133,9 @@ async fn reset_forgets_calls_in_flight() {
         .await;
     org.faults("latency=10m").await;
     let call = held_call(&org);
-    assert_eq!(await_in_flight(&org, 1).await, 1);
+    org.await_in_flight(1).await;
     org.admin(Method::POST, "/reset", None).await;
-    assert_eq!(in_flight(&org).await, 0);
+    org.await_in_flight(0).await;
     // The reset also forgot the faults and the token: a fresh login's call goes through.
     let token = org.login().await;
     let r = org

@@ -59,6 +59,16 @@ impl Org {
         Org::with(config()).await
     }
 
+    /// An org on the package's own metadata (its validation rule and case-sensitive keys
+    /// included) and no records.
+    pub async fn with_package() -> Org {
+        Org::with(EmulatorConfig {
+            metadata: MetadataSource::Embedded,
+            ..config()
+        })
+        .await
+    }
+
     pub async fn with(config: EmulatorConfig) -> Org {
         let emu = emulator::start(config, 0).await.expect("emulator starts");
         let base = emu.base_url.clone();
@@ -206,6 +216,19 @@ impl Org {
 
     pub async fn settings(&self, body: Value) {
         self.admin(Method::POST, "/settings", Some(body)).await;
+    }
+
+    /// Waits, through admin round trips (never a sleep), until `want` calls are in flight.
+    pub async fn await_in_flight(&self, want: u64) {
+        let mut seen = Value::Null;
+        for _ in 0..10_000 {
+            seen = self.admin(Method::GET, "/in-flight", None).await.json["count"].clone();
+            if seen == want {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("never {want} calls in flight (last seen {seen})");
     }
 
     /// Live records per object.

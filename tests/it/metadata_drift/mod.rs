@@ -2,8 +2,13 @@
 //! writes by default must exist in the metadata package, on the right object, with a type,
 //! size and picklist values that fit what the code expects.
 //!
+//! The `Vitals_Integration` permission set is held to the same table, both ways
+//! ([`permissions`]).
+//!
 //! Without this test the field table and the package drift apart silently, and an admin who
 //! deploys the package learns about it from `vitals check` (or worse, from failed writes).
+
+mod permissions;
 
 use std::collections::BTreeMap;
 use std::fmt;
