@@ -4,7 +4,11 @@
 //! ```sh
 //! cargo run --release --example store_bench            # 50,000 accounts, 1,000,000 rows
 //! cargo run --release --example store_bench -- 5000    # another number of accounts
+//! VITALS_BENCH_POSTGRES_URL=postgres://... cargo run --release --example store_bench
 //! ```
+//!
+//! With `VITALS_BENCH_POSTGRES_URL` set, the rows go into that PostgreSQL database (an
+//! empty one: the full loads replace whatever the replica held) instead of a file.
 //!
 //! Every account has 19 related records (1 contract, 4 cases, 2 opportunities, 4 events,
 //! 6 tasks, 2 history records), so a run writes 20 rows per account. Rows go in as the sync
@@ -17,10 +21,12 @@ use std::error::Error;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use vitals::config::StateConfig;
 use vitals::domain::{
     Account, ActivityType, Case, CasePriority, Contract, ContractStatus, CurrentHealth,
     DomainRecord, Event, HistoryRecord, Opportunity, SfId, SyncedObject, Task,
 };
+use vitals::secret::Secret;
 use vitals::store::{ReplicaRow, Store};
 
 const DEFAULT_ACCOUNTS: u64 = 50_000;
@@ -43,20 +49,25 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("state.db");
-    let store = Store::open_sqlite(&path)?;
+    let store = match std::env::var("VITALS_BENCH_POSTGRES_URL") {
+        Ok(url) => Store::open(&StateConfig::Postgres {
+            url: Secret::new(url),
+        })?,
+        Err(_) => Store::open_sqlite(&path)?,
+    };
 
     let started = Instant::now();
     let rows = load(&store, accounts)?;
     let put_secs = started.elapsed().as_secs_f64();
-    let file_mb = std::fs::metadata(&path)?.len() as f64 / 1e6;
     println!(
         "put:    {rows} rows in {put_secs:.1} s = {:.0} rows/s",
         rows as f64 / put_secs
     );
-    println!(
-        "        state file {file_mb:.0} MB; peak memory (VmHWM) {}",
-        peak_memory()
-    );
+    let size = match std::fs::metadata(&path) {
+        Ok(file) => format!("state file {:.0} MB", file.len() as f64 / 1e6),
+        Err(_) => "in PostgreSQL".to_owned(),
+    };
+    println!("        {size}; peak memory (VmHWM) {}", peak_memory());
 
     let started = Instant::now();
     let (snapshots, streamed) = stream(&store)?;

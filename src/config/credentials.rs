@@ -221,6 +221,27 @@ impl Checker<'_> {
         file: Option<&RawValue>,
         kind: AuthKind,
     ) -> Option<Secret> {
+        match self.secret_choice(key, inline, file)? {
+            Some(secret) => Some(secret),
+            None => self.fail(
+                key,
+                format!(
+                    "is required with auth = {:?}: set {key}_file (a file holding it) or {key}, e.g. as {}",
+                    kind.name(),
+                    env_var_name(key)
+                ),
+            ),
+        }
+    }
+
+    /// A secret given inline (`key`) or in a file (`key_file`): at most one of the two.
+    /// `Some(None)` when neither is set; `None` after recording a problem.
+    pub(super) fn secret_choice(
+        &mut self,
+        key: &str,
+        inline: Option<&RawValue>,
+        file: Option<&RawValue>,
+    ) -> Option<Option<Secret>> {
         let file_key = format!("{key}_file");
         // `key` and `key_file` are one setting: an environment variable overrides the file
         // whichever of the two spellings each uses. Only two values from the same layer
@@ -237,20 +258,12 @@ impl Checker<'_> {
             other => other,
         };
         match (inline, file) {
-            (Some(_), Some(_)) => self.fail(
-                key,
-                format!("set either {key} or {file_key}, not both"),
-            ),
-            (None, None) => self.fail(
-                key,
-                format!(
-                    "is required with auth = {:?}: set {file_key} (a file holding it) or {key}, e.g. as {}",
-                    kind.name(),
-                    env_var_name(key)
-                ),
-            ),
+            (Some(_), Some(_)) => {
+                self.fail(key, format!("set either {key} or {file_key}, not both"))
+            }
+            (None, None) => Some(None),
             (Some(raw), None) => match raw {
-                RawValue::Text(text) if !text.is_empty() => Some(Secret::new(text.clone())),
+                RawValue::Text(text) if !text.is_empty() => Some(Some(Secret::new(text.clone()))),
                 RawValue::Text(_) => self.fail(key, "is empty"),
                 other => {
                     let found = Self::found(key, other);
@@ -258,14 +271,17 @@ impl Checker<'_> {
                 }
             },
             (None, Some(raw)) => {
-                let (path, shown) =
-                    self.secret_path(&file_key, Some(raw), "the path of a file holding the secret")?;
+                let (path, shown) = self.secret_path(
+                    &file_key,
+                    Some(raw),
+                    "the path of a file holding the secret",
+                )?;
                 let text = self.read_secret_file(&file_key, &path, &shown)?;
                 let text = text.trim_end_matches(['\n', '\r']);
                 if text.is_empty() {
                     return self.fail(&file_key, format!("{shown} is empty"));
                 }
-                Some(Secret::new(text))
+                Some(Some(Secret::new(text)))
             }
         }
     }

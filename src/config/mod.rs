@@ -26,6 +26,7 @@ mod error;
 mod layers;
 mod raw;
 mod sections;
+mod state;
 mod validate;
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "bulk_timeout",
         ],
     ),
-    ("state", &["path"]),
+    ("state", &["path", "url", "url_file"]),
     ("schedule", &["incremental", "full", "timezone"]),
     ("daemon", &["listen", "shutdown_timeout"]),
     ("scoring", &["model", "period"]),
@@ -55,7 +55,11 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
 pub(crate) const FIELDS_SECTION: &str = "fields";
 
 /// Keys whose values are secrets: their values are never described in messages.
-pub(crate) const SECRET_KEYS: &[&str] = &["salesforce.client_secret", "salesforce.refresh_token"];
+pub(crate) const SECRET_KEYS: &[&str] = &[
+    "salesforce.client_secret",
+    "salesforce.refresh_token",
+    "state.url",
+];
 
 /// A configuration value of any type, as the layers gave it.
 #[derive(Clone, PartialEq)]
@@ -261,6 +265,8 @@ pub struct RawSalesforce {
 #[serde(deny_unknown_fields)]
 pub struct RawState {
     pub path: Option<RawValue>,
+    pub url: Option<RawValue>,
+    pub url_file: Option<RawValue>,
 }
 
 /// `[schedule]` before validation. Each field is the key of the same name, documented in

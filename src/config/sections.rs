@@ -131,12 +131,22 @@ pub struct BulkConfig {
     pub timeout: Duration,
 }
 
-/// `[state]`: the local store.
+/// `[state]`: where Vitals keeps its state.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateConfig {
-    /// The SQLite database file; a relative path is resolved against the config file's
-    /// directory.
-    pub path: PathBuf,
+pub enum StateConfig {
+    /// The embedded SQLite database (`path`), for one process per file.
+    Sqlite {
+        /// The database file; a relative path is resolved against the config file's
+        /// directory.
+        path: PathBuf,
+    },
+    /// A PostgreSQL database (`url`, `url_file`, or `VITALS__STATE__URL`), shared by any
+    /// number of `vitals run` processes, one of them active at a time.
+    Postgres {
+        /// The `postgres://` URL. It may hold the password, so it is a secret: messages
+        /// name its host and database only.
+        url: Secret,
+    },
 }
 
 /// `[schedule]`: when the daemon syncs.

@@ -11,6 +11,8 @@ use super::raw::SECTIONS;
 use super::*;
 use crate::domain::Playbook;
 
+mod state;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config")
 }
@@ -191,7 +193,12 @@ fn a_minimal_configuration_gets_every_default() {
         }
         other => panic!("expected jwt, got {other:?}"),
     }
-    assert_eq!(config.state.path, PathBuf::from("/var/lib/vitals/state.db"));
+    assert_eq!(
+        config.state,
+        StateConfig::Sqlite {
+            path: PathBuf::from("/var/lib/vitals/state.db")
+        }
+    );
     assert_eq!(config.schedule.incremental.expression(), "0 */15 * * * *");
     assert_eq!(config.schedule.full.expression(), "0 0 2 * * *");
     assert_eq!(config.schedule.timezone, chrono_tz::UTC);
@@ -716,7 +723,12 @@ fn relative_paths_resolve_against_the_config_files_directory() {
         .set("state.path", r#""state/vitals.db""#)
         .load()
         .unwrap();
-    assert_eq!(config.state.path, fixtures().join("state/vitals.db"));
+    assert_eq!(
+        config.state,
+        StateConfig::Sqlite {
+            path: fixtures().join("state/vitals.db")
+        }
+    );
 }
 
 #[test]

@@ -22,7 +22,6 @@ use super::raw::{LoadContext, RawConfig, RawPlaybooks, RawSalesforce, RawValue, 
 use super::sections::{
     ApiVersion, BulkConfig, CronSchedule, DaemonConfig, FieldsConfig, MODEL_PRESETS, ModelRef,
     PlaybooksConfig, RenewalsConfig, RetryConfig, SalesforceConfig, ScheduleConfig, ScoringConfig,
-    StateConfig,
 };
 use crate::domain::{Period, Playbook};
 
@@ -43,9 +42,7 @@ pub(super) fn validate(
         errors: Vec::new(),
     };
     let salesforce = c.salesforce(&raw.salesforce);
-    let state = c
-        .state_path("state.path", raw.state.path.as_ref())
-        .map(|path| StateConfig { path });
+    let state = c.state(&raw.state);
     let schedule = c.schedule(&raw);
     let daemon = c.daemon(&raw);
     let scoring = c.scoring(&raw);
@@ -420,17 +417,6 @@ impl Checker<'_> {
             ),
             None => self.fail(KEY, format!("must be {allowed}, found {text:?}")),
         }
-    }
-
-    fn state_path(&mut self, key: &str, raw: Option<&RawValue>) -> Option<PathBuf> {
-        let path = self.path(key, raw, "the path of the state database file")?;
-        if path.is_dir() {
-            return self.fail(
-                key,
-                format!("{} is a directory; give the database file's path, e.g. /var/lib/vitals/state.db", path.display()),
-            );
-        }
-        Some(path)
     }
 
     fn schedule(&mut self, raw: &RawConfig) -> Option<ScheduleConfig> {

@@ -6,9 +6,13 @@
 //! of planned writes with their outcomes and the values last written, Vitals' own API calls
 //! of the last 24 hours, and run records.
 //!
-//! [`StateStore`] is a narrow, synchronous, object-safe trait so that a PostgreSQL backend
-//! (issue 11) can stand behind the same API; [`Store`] is the handle the rest of the crate
-//! passes around. [`sqlite::SqliteStore`] is the embedded backend.
+//! [`StateStore`] is a narrow, synchronous, object-safe trait; [`Store`] is the handle the
+//! rest of the crate passes around, opened from `[state]` by [`Store::open`].
+//! [`sqlite::SqliteStore`] is the embedded backend (one process per file);
+//! [`postgres::PostgresStore`] keeps the same state in PostgreSQL, where any number of
+//! processes share it and one at a time holds the lease to apply writes. Both run the
+//! same SQL (`sql`), so their behaviour cannot drift apart. Async code calls the store
+//! through `tokio::task::spawn_blocking`.
 //!
 //! Invariants every backend keeps:
 //! - A watermark moves only in the transaction that commits the rows up to it; a full load
@@ -22,8 +26,10 @@
 
 pub mod error;
 pub mod outbox;
+pub mod postgres;
 pub mod replica;
 pub mod runs;
+mod sql;
 pub mod sqlite;
 
 #[cfg(test)]
@@ -36,14 +42,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::config::StateConfig;
+
 use crate::domain::{
     Account, AccountSnapshot, Outcome, PlannedWrite, SfId, SyncedObject, Target, WriteKind,
 };
 
-pub use error::StoreError;
+pub use error::{BackendError, Location, StoreError};
 pub use outbox::{
-    EnqueueStats, EntryState, Epoch, Failure, Lease, LedgerEntry, LedgerState, OutboxDepth,
-    OutboxEntry, OutboxId, RecordStats, RunStamp, Written,
+    EnqueueStats, EntryState, Epoch, Failure, Lease, LeaseStatus, LedgerEntry, LedgerState,
+    OutboxDepth, OutboxEntry, OutboxId, RecordStats, RunStamp, Written,
 };
 pub use replica::{
     AccountRef, LoadId, LoadStats, ObjectState, PutStats, ReplicaRow, SnapshotLookup, StrayReason,
@@ -126,12 +134,37 @@ pub trait StateStore: Send + Sync {
         period: NaiveDate,
     ) -> Result<Option<PeriodResult>, StoreError>;
 
-    // --- Lease, outbox, ledger, last written ---
+    // --- Lease ---
+    //
+    // The lease is the right to apply writes, held by one process at a time. The daemon's
+    // loop: `acquire_lease` never waits; `None` means another process is active, so stand
+    // by and try again every poll interval. `Some(lease)` makes this process active: it
+    // stamps every outbox call with `lease.epoch`, calls `check_lease` before each batch
+    // it sends (and at least every few seconds while idle), and on `Lost`, or on a
+    // `StoreError::Fenced` from any outbox call, stops applying at once and stands by
+    // again. On a clean shutdown it calls `release_lease`, so a standby takes over without
+    // waiting. How fast a standby takes over when the active process dies or loses its
+    // network is bounded and documented in `postgres` (`postgres::TAKEOVER_ON_NETWORK_LOSS`).
 
-    /// Takes the lease to apply writes, when free; `None` while another holder keeps it
-    /// (a PostgreSQL standby). The SQLite store always grants it and fences the previous
-    /// holder by moving the epoch on.
+    /// Takes the lease when free, without waiting, and moves the epoch on (which fences
+    /// every earlier holder); `None` while another process holds it (a PostgreSQL
+    /// standby). Called again by the holder, it takes a new epoch on the same hold. The
+    /// SQLite store always grants it: one process per file.
     fn acquire_lease(&self, holder: &str, at: DateTime<Utc>) -> Result<Option<Lease>, StoreError>;
+    /// Whether `lease` is still held. PostgreSQL asks the server on the lease's own
+    /// connection (a dead or unanswering connection is `Lost`, within a bounded time);
+    /// SQLite checks that no later holder took the epoch.
+    fn check_lease(&self, lease: &Lease) -> Result<LeaseStatus, StoreError>;
+    /// Gives the lease up on a clean shutdown: the holder is forgotten (the epoch stays,
+    /// so the next holder's is higher) and, on PostgreSQL, the lock is released so that a
+    /// standby takes over at its next try. A lease already taken over is left alone.
+    fn release_lease(&self, lease: &Lease) -> Result<(), StoreError>;
+    /// The lease as last taken (epoch, holder, when); `None` before the first and after a
+    /// clean release. A standby shows it as the active process.
+    fn current_lease(&self) -> Result<Option<Lease>, StoreError>;
+
+    // --- Outbox, ledger, last written ---
+
     /// The current lease epoch (0 before any lease).
     fn current_epoch(&self) -> Result<Epoch, StoreError>;
     /// Persists planned writes in one transaction, superseding older unsent entries for the
@@ -206,6 +239,22 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens the store `[state]` names: the SQLite file at `path`, or the PostgreSQL
+    /// database at `url`, creating or migrating its schema.
+    ///
+    /// # Errors
+    /// [`StoreError`] naming the file, or the PostgreSQL server and database (never the
+    /// password): cannot open or connect, not a state store, written by a newer Vitals,
+    /// or migration failed.
+    pub fn open(config: &StateConfig) -> Result<Self, StoreError> {
+        match config {
+            StateConfig::Sqlite { path } => Self::open_sqlite(path),
+            StateConfig::Postgres { url } => Ok(Self::from_backend(Arc::new(
+                postgres::PostgresStore::open(url)?,
+            ))),
+        }
+    }
+
     /// Opens (creating when absent) the SQLite state file at `path`, migrating it to the
     /// current schema.
     ///

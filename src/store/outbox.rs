@@ -35,6 +35,19 @@ pub struct Lease {
     pub acquired_at: DateTime<Utc>,
 }
 
+/// Whether a holder still holds the lease it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeaseStatus {
+    /// Still held: the holder may go on writing under its epoch.
+    Held,
+    /// Lost: another holder may take it or has taken it; this one must stop applying
+    /// writes at once and stand by (the store refuses its epoch anyway).
+    Lost {
+        /// Why, in plain words (never a password).
+        reason: String,
+    },
+}
+
 /// Who is changing the outbox, under which lease, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunStamp {

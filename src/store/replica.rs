@@ -144,6 +144,17 @@ impl StreamReport {
         }
     }
 
+    /// Counts `count` more stray records of one object and reason, none of them kept as
+    /// an example (for strays counted by a query rather than read one by one).
+    pub fn stray_more(&mut self, reason: StrayReason, object: SyncedObject, count: u64) {
+        *self
+            .strays
+            .entry(reason)
+            .or_default()
+            .entry(object)
+            .or_default() += count;
+    }
+
     /// Records left out for a reason, over all objects.
     pub fn stray_count(&self, reason: StrayReason) -> u64 {
         self.strays.get(&reason).map_or(0, |m| m.values().sum())

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::codec::{Fault, sql_error};
-use crate::store::StoreError;
+use super::classify;
+use crate::store::sql::Fault;
+use crate::store::{Location, StoreError};
 
 /// The migration scripts; script `i` takes the schema from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
@@ -25,6 +26,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// update two indexes; a larger cache keeps their upper levels in memory.
 const CACHE_KIB: i64 = 32 * 1024;
 
+fn file(path: &Path) -> Location {
+    Location::File(path.to_path_buf())
+}
+
 /// The newest schema version this binary knows.
 pub(super) fn known_version() -> i64 {
     i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
@@ -33,10 +38,10 @@ pub(super) fn known_version() -> i64 {
 /// Opens the read-write connection, configures it and migrates the schema.
 pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
-        path: path.to_path_buf(),
-        source,
+        store: file(path),
+        source: source.into(),
     })?;
-    configure_writer(&conn).map_err(|e| sql_error(path.to_path_buf(), "configure", e))?;
+    configure_writer(&conn).map_err(|e| classify(file(path), "configure", e))?;
     migrate(&mut conn, path, MIGRATIONS)?;
     Ok(conn)
 }
@@ -46,13 +51,13 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
 pub(super) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
-        path: path.to_path_buf(),
-        source,
+        store: file(path),
+        source: source.into(),
     })?;
     let setup = conn
         .busy_timeout(BUSY_TIMEOUT)
         .and_then(|()| conn.pragma_update(None, "cache_size", -CACHE_KIB));
-    setup.map_err(|e| sql_error(path.to_path_buf(), "configure reader", e))?;
+    setup.map_err(|e| classify(file(path), "configure reader", e))?;
     Ok(conn)
 }
 
@@ -91,12 +96,12 @@ pub(super) fn migrate(
     scripts: &[&str],
 ) -> Result<(), StoreError> {
     let known = i64::try_from(scripts.len()).unwrap_or(i64::MAX);
-    let found = check_file(conn).map_err(|fault| fault.into_error(path, "open"))?;
+    let found = check_file(conn).map_err(|fault| fault.into_error(&file(path), "open"))?;
     refuse_newer(path, found, known)?;
     if found == known {
         return Ok(());
     }
-    apply(conn, scripts, known).map_err(|fault| fault.into_error(path, "migrate"))?;
+    apply(conn, scripts, known).map_err(|fault| fault.into_error(&file(path), "migrate"))?;
     Ok(())
 }
 
@@ -107,7 +112,7 @@ fn check_file(conn: &Connection) -> Result<i64, Fault> {
     let tables: i64 = conn.query_row("SELECT COUNT(*) FROM sqlite_schema", [], |r| r.get(0))?;
     let foreign = application != APPLICATION_ID && (application != 0 || tables > 0);
     if foreign {
-        return Err(Fault::Foreign);
+        return Err(Fault::Foreign("an SQLite database of another program"));
     }
     Ok(version)
 }
@@ -115,7 +120,7 @@ fn check_file(conn: &Connection) -> Result<i64, Fault> {
 fn refuse_newer(path: &Path, found: i64, known: i64) -> Result<(), StoreError> {
     if found > known {
         return Err(StoreError::NewerSchema {
-            path: path.to_path_buf(),
+            store: file(path),
             found,
             known,
         });

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use rusqlite::Connection;
 
 use super::{SqliteStore, schema};
-use crate::domain::{DomainRecord, WriteKind, test_records};
+use crate::domain::{DomainRecord, WriteKind};
 use crate::store::suite::{self, Fresh, account_id, at};
 use crate::store::{NewRun, RunStamp, RunTrigger, StateStore, StoreError};
 
@@ -172,36 +172,15 @@ fn an_account_row_that_no_longer_reads_is_reported_not_fed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.db");
     let store = SqliteStore::open(&path).unwrap();
-    let accounts: Vec<_> = (1..=3)
-        .map(|n| DomainRecord::Account(suite::account(n)))
-        .collect();
-    let object = crate::domain::SyncedObject::Account;
-    store
-        .put_page(object, None, &suite::rows(accounts, at(0)), &[], None)
-        .unwrap();
-    // A row written by another Vitals version, say, that this one cannot read.
-    Connection::open(&path)
-        .unwrap()
-        .execute(
-            "UPDATE replica SET record = '{\"Account\": 7}' WHERE id = ?1",
-            [account_id(2).as_str()],
-        )
-        .unwrap();
-
-    let mut seen = Vec::new();
-    let report = store
-        .each_account(&mut |a| {
-            seen.push(a.id);
-            Ok(())
-        })
-        .unwrap();
-    assert_eq!(seen, [account_id(1), account_id(3)]);
-    assert_eq!(report.accounts, 2);
-    assert_eq!(
-        report.stray_count(crate::store::StrayReason::Undecodable),
-        1
-    );
-    assert_eq!(report.examples[0].id, account_id(2));
+    suite::an_undecodable_account_is_reported_not_fed(&store, |id| {
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "UPDATE replica SET record = '{\"Account\": 7}' WHERE id = ?1",
+                [id.as_str()],
+            )
+            .unwrap();
+    });
 }
 
 fn stamp(store: &dyn StateStore, minute: i64) -> RunStamp {
@@ -259,57 +238,11 @@ fn a_claim_survives_the_process_and_a_second_process_fences_the_first() {
     assert_eq!(rest[0].write.account_id, account_id(2));
 }
 
-/// Records of every object for up to seven accounts, some accounts absent, some records
-/// without an account, every Id distinct.
-fn replica_records() -> impl Strategy<Value = Vec<DomainRecord>> {
-    let accounts = proptest::collection::btree_set(1u64..8, 0..6);
-    let related =
-        proptest::collection::vec((0u8..6, proptest::option::of(1u64..10), 1u32..13), 0..40);
-    (accounts, related).prop_map(|(accounts, related)| {
-        let mut records: Vec<_> = accounts
-            .into_iter()
-            .map(|n| DomainRecord::Account(suite::account(n)))
-            .collect();
-        for (serial, (object, account, month)) in (1u64..).zip(related) {
-            records.push(related_record(serial, object, account, month));
-        }
-        records
-    })
-}
-
-fn related_record(serial: u64, object: u8, account: Option<u64>, month: u32) -> DomainRecord {
-    let account_ref = account.map(account_id);
-    match object {
-        0 => DomainRecord::Contract(crate::domain::Contract {
-            id: crate::domain::SfId::from_parts("800", serial),
-            account_id: account_id(account.unwrap_or(9)),
-            ..test_records::contract()
-        }),
-        1 => DomainRecord::Case(suite::case(serial, account)),
-        2 => DomainRecord::Opportunity(crate::domain::Opportunity {
-            id: crate::domain::SfId::from_parts("006", serial),
-            account_id: account_ref,
-            ..test_records::opportunity()
-        }),
-        3 => DomainRecord::Event(crate::domain::Event {
-            id: crate::domain::SfId::from_parts("00U", serial),
-            account_id: account_ref,
-            ..test_records::event()
-        }),
-        4 => DomainRecord::Task(suite::task(serial, account)),
-        _ => DomainRecord::History(suite::history(
-            serial,
-            account.unwrap_or(9),
-            suite::day(2026, month, 1),
-        )),
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn streaming_snapshots_equals_grouping_in_memory(records in replica_records()) {
+    fn streaming_snapshots_equals_grouping_in_memory(records in suite::replica_records()) {
         let fresh = fresh();
         suite::stream_equals_grouping(fresh.store.as_ref(), records);
     }

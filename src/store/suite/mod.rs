@@ -2,7 +2,7 @@
 //!
 //! Every case is a function taking `&dyn StateStore`, so each backend runs the same cases
 //! through [`backend_suite!`] with its own way of making a fresh, empty store (SQLite: a
-//! file in a temporary directory; PostgreSQL in issue 11: a fresh database). Cases assert
+//! file in a temporary directory; PostgreSQL: a database of its own). Cases assert
 //! behaviour through the trait only, never through a backend's tables.
 
 pub(crate) mod bookkeeping;
@@ -13,7 +13,9 @@ use std::any::Any;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 
-pub(crate) use replica::stream_equals_grouping;
+pub(crate) use replica::{
+    an_undecodable_account_is_reported_not_fed, replica_records, stream_equals_grouping,
+};
 
 use crate::domain::{
     Account, AccountSnapshot, Case, DomainRecord, HistoryRecord, SfId, Task, test_records,

@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{self, Fault, micros};
+use super::codec::{self, micros};
+use super::{Fault, Row, Tx};
 use crate::domain::{DomainRecord, SfId, SyncedObject};
 use crate::store::{LoadId, LoadStats, ObjectState, PutStats, ReplicaRow};
 
@@ -17,86 +17,66 @@ const STATE_COLUMNS: &str = "object, watermark, fieldset, delete_coverage, gener
      loaded_rows, loaded_at, pending_generation";
 
 /// Reads an object's sync state.
-pub(super) fn object_state(
-    conn: &Connection,
+pub(in crate::store) fn object_state(
+    tx: &mut dyn Tx,
     object: SyncedObject,
 ) -> Result<Option<ObjectState>, Fault> {
     let sql = format!("SELECT {STATE_COLUMNS} FROM sync_state WHERE object = ?1");
-    let raw = conn
-        .query_row(&sql, [object.key()], RawState::read)
-        .optional()?;
-    raw.map(RawState::decode).transpose()
+    tx.query_opt(&sql, &[object.key().into()])?
+        .as_ref()
+        .map(decode_state)
+        .transpose()
 }
 
-/// The sync_state columns as stored.
-struct RawState {
-    object: String,
-    watermark: Option<i64>,
-    fieldset: Option<String>,
-    delete_coverage: Option<i64>,
-    generation: i64,
-    loaded_rows: Option<i64>,
-    loaded_at: Option<i64>,
-    pending: Option<i64>,
-}
-
-impl RawState {
-    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            object: row.get(0)?,
-            watermark: row.get(1)?,
-            fieldset: row.get(2)?,
-            delete_coverage: row.get(3)?,
-            generation: row.get(4)?,
-            loaded_rows: row.get(5)?,
-            loaded_at: row.get(6)?,
-            pending: row.get(7)?,
-        })
-    }
-
-    fn decode(self) -> Result<ObjectState, Fault> {
-        let object = codec::object(&self.object)?;
-        let what = || format!("sync state of {}", object.key());
-        Ok(ObjectState {
-            object,
-            watermark: codec::opt_instant(self.watermark, what)?,
-            fieldset: self.fieldset,
-            delete_coverage: codec::opt_instant(self.delete_coverage, what)?,
-            generation: self.generation,
-            loaded_rows: self.loaded_rows.map(codec::count),
-            loaded_at: codec::opt_instant(self.loaded_at, what)?,
-            loading: self.pending.map(|generation| LoadId { object, generation }),
-        })
-    }
+/// Reads the columns of [`STATE_COLUMNS`].
+fn decode_state(row: &Row) -> Result<ObjectState, Fault> {
+    let object = codec::object(&row.text(0)?)?;
+    let what = || format!("sync state of {}", object.key());
+    Ok(ObjectState {
+        object,
+        watermark: codec::opt_instant(row.opt_int(1)?, what)?,
+        fieldset: row.opt_text(2)?,
+        delete_coverage: codec::opt_instant(row.opt_int(3)?, what)?,
+        generation: row.int(4)?,
+        loaded_rows: row.opt_int(5)?.map(codec::count),
+        loaded_at: codec::opt_instant(row.opt_int(6)?, what)?,
+        loading: row
+            .opt_int(7)?
+            .map(|generation| LoadId { object, generation }),
+    })
 }
 
 /// Makes sure the object has a sync_state row.
-fn ensure_state(conn: &Connection, object: SyncedObject) -> Result<(), Fault> {
-    conn.prepare_cached("INSERT INTO sync_state (object) VALUES (?1) ON CONFLICT DO NOTHING")?
-        .execute([object.key()])?;
+fn ensure_state(tx: &mut dyn Tx, object: SyncedObject) -> Result<(), Fault> {
+    tx.execute(
+        "INSERT INTO sync_state (object) VALUES (?1) ON CONFLICT DO NOTHING",
+        &[object.key().into()],
+    )?;
     Ok(())
 }
 
 /// Starts a full load with the object's next generation.
-pub(super) fn begin_full_load(
-    conn: &Connection,
+pub(in crate::store) fn begin_full_load(
+    tx: &mut dyn Tx,
     object: SyncedObject,
     fieldset: &str,
 ) -> Result<LoadId, Fault> {
-    ensure_state(conn, object)?;
-    let generation: i64 = conn.query_row(
+    ensure_state(tx, object)?;
+    let row = tx.query_one(
         "UPDATE sync_state SET pending_generation = next_generation, \
          next_generation = next_generation + 1, pending_fieldset = ?2 \
          WHERE object = ?1 RETURNING pending_generation",
-        params![object.key(), fieldset],
-        |row| row.get(0),
+        &[object.key().into(), fieldset.into()],
     )?;
-    Ok(LoadId { object, generation })
+    Ok(LoadId {
+        object,
+        generation: row.int(0)?,
+    })
 }
 
 /// Upserts rows, removes deleted Ids and advances the watermark: one page.
-pub(super) fn put_page(
-    conn: &Connection,
+pub(in crate::store) fn put_page(
+    tx: &mut dyn Tx,
     object: SyncedObject,
     load: Option<LoadId>,
     rows: &[ReplicaRow],
@@ -109,30 +89,31 @@ pub(super) fn put_page(
             object.key()
         )));
     }
-    ensure_state(conn, object)?;
+    ensure_state(tx, object)?;
     let generation = match load {
-        Some(load) => check_load(conn, object, load)?,
-        None => current_generation(conn, object)?,
+        Some(load) => check_load(tx, object, load)?,
+        None => current_generation(tx, object)?,
     };
     let mut stats = PutStats::default();
     for row in rows {
-        upsert(conn, object, generation, row)?;
+        upsert(tx, object, generation, row)?;
         stats.upserted += 1;
     }
-    stats.deleted = delete(conn, object, deleted)?;
+    stats.deleted = delete(tx, object, deleted)?;
     if let Some(to) = advance_to {
-        advance_watermark(conn, object, to)?;
+        advance_watermark(tx, object, to)?;
     }
     Ok(stats)
 }
 
 /// The generation of the load in progress, when `load` is it.
-fn check_load(conn: &Connection, object: SyncedObject, load: LoadId) -> Result<i64, Fault> {
-    let pending: Option<i64> = conn.query_row(
-        "SELECT pending_generation FROM sync_state WHERE object = ?1",
-        [object.key()],
-        |row| row.get(0),
-    )?;
+fn check_load(tx: &mut dyn Tx, object: SyncedObject, load: LoadId) -> Result<i64, Fault> {
+    let pending = tx
+        .query_one(
+            "SELECT pending_generation FROM sync_state WHERE object = ?1",
+            &[object.key().into()],
+        )?
+        .opt_int(0)?;
     if load.object != object || pending != Some(load.generation) {
         return Err(Fault::Invalid(format!(
             "load {} of {} is not the full load in progress for {}",
@@ -144,18 +125,18 @@ fn check_load(conn: &Connection, object: SyncedObject, load: LoadId) -> Result<i
     Ok(load.generation)
 }
 
-fn current_generation(conn: &Connection, object: SyncedObject) -> Result<i64, Fault> {
-    Ok(conn.query_row(
+fn current_generation(tx: &mut dyn Tx, object: SyncedObject) -> Result<i64, Fault> {
+    tx.query_one(
         "SELECT generation FROM sync_state WHERE object = ?1",
-        [object.key()],
-        |row| row.get(0),
-    )?)
+        &[object.key().into()],
+    )?
+    .int(0)
 }
 
 /// Inserts or replaces one row. The check happens inside the page's transaction, so a
 /// bad row rolls back the rows before it and the watermark with them.
 fn upsert(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     object: SyncedObject,
     generation: i64,
     row: &ReplicaRow,
@@ -166,22 +147,22 @@ fn upsert(
         _ => None,
     };
     let record = codec::to_json(&row.record, || format!("{} {id}", object.key()))?;
-    conn.prepare_cached(
+    tx.execute(
         "INSERT INTO replica (object, id, account_id, name, modstamp, generation, record) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
          ON CONFLICT (object, id) DO UPDATE SET account_id = excluded.account_id, \
          name = excluded.name, modstamp = excluded.modstamp, \
          generation = excluded.generation, record = excluded.record",
-    )?
-    .execute(params![
-        object.key(),
-        id.as_str(),
-        account_id.as_ref().map(SfId::as_str),
-        name,
-        micros(row.modstamp),
-        generation,
-        record
-    ])?;
+        &[
+            object.key().into(),
+            id.as_str().into(),
+            account_id.as_ref().map(SfId::as_str).into(),
+            name.into(),
+            micros(row.modstamp).into(),
+            generation.into(),
+            (&record).into(),
+        ],
+    )?;
     Ok(())
 }
 
@@ -200,85 +181,91 @@ fn row_keys(object: SyncedObject, record: &DomainRecord) -> Result<(SfId, Option
     Ok((id, record.account_id()))
 }
 
-fn delete(conn: &Connection, object: SyncedObject, ids: &[SfId]) -> Result<u64, Fault> {
-    let mut statement = conn.prepare_cached("DELETE FROM replica WHERE object = ?1 AND id = ?2")?;
+fn delete(tx: &mut dyn Tx, object: SyncedObject, ids: &[SfId]) -> Result<u64, Fault> {
     let mut removed = 0;
     for id in ids {
-        removed += statement.execute(params![object.key(), id.as_str()])?;
+        removed += tx.execute(
+            "DELETE FROM replica WHERE object = ?1 AND id = ?2",
+            &[object.key().into(), id.as_str().into()],
+        )?;
     }
-    Ok(u64::try_from(removed).unwrap_or(u64::MAX))
+    Ok(removed)
 }
 
 /// Moves the watermark forward, never back: an overlapping page may end earlier than the
 /// watermark already reached.
 fn advance_watermark(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     object: SyncedObject,
     to: DateTime<Utc>,
 ) -> Result<(), Fault> {
-    conn.prepare_cached(
+    tx.execute(
         "UPDATE sync_state SET watermark = ?2 \
          WHERE object = ?1 AND (watermark IS NULL OR watermark < ?2)",
-    )?
-    .execute(params![object.key(), micros(to)])?;
+        &[object.key().into(), micros(to).into()],
+    )?;
     Ok(())
 }
 
 /// Finishes the load in progress: removes older generations, sets the watermark.
-pub(super) fn finish_full_load(
-    conn: &Connection,
+pub(in crate::store) fn finish_full_load(
+    tx: &mut dyn Tx,
     load: LoadId,
     watermark: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> Result<LoadStats, Fault> {
-    ensure_state(conn, load.object)?;
-    check_load(conn, load.object, load)?;
+    ensure_state(tx, load.object)?;
+    check_load(tx, load.object, load)?;
     let object = load.object.key();
     // A full scan of the object's rows, once per full load; an index on generation would
     // cost every page write more than it saves here.
-    let removed = conn.execute(
+    let removed = tx.execute(
         "DELETE FROM replica WHERE object = ?1 AND generation < ?2",
-        params![object, load.generation],
+        &[object.into(), load.generation.into()],
     )?;
-    let rows: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM replica WHERE object = ?1",
-        [object],
-        |row| row.get(0),
-    )?;
-    conn.execute(
+    let rows = tx
+        .query_one(
+            "SELECT COUNT(*) FROM replica WHERE object = ?1",
+            &[object.into()],
+        )?
+        .int(0)?;
+    tx.execute(
         "UPDATE sync_state SET watermark = ?2, delete_coverage = ?2, generation = ?3, \
          fieldset = pending_fieldset, loaded_rows = ?4, loaded_at = ?5, \
          pending_generation = NULL, pending_fieldset = NULL WHERE object = ?1",
-        params![object, micros(watermark), load.generation, rows, micros(at)],
+        &[
+            object.into(),
+            micros(watermark).into(),
+            load.generation.into(),
+            rows.into(),
+            micros(at).into(),
+        ],
     )?;
     Ok(LoadStats {
         rows: codec::count(rows),
-        removed: u64::try_from(removed).unwrap_or(u64::MAX),
+        removed,
     })
 }
 
 /// Records how far deletions are applied.
-pub(super) fn set_delete_coverage(
-    conn: &Connection,
+pub(in crate::store) fn set_delete_coverage(
+    tx: &mut dyn Tx,
     object: SyncedObject,
     covered_to: DateTime<Utc>,
 ) -> Result<(), Fault> {
-    ensure_state(conn, object)?;
-    conn.execute(
+    ensure_state(tx, object)?;
+    tx.execute(
         "UPDATE sync_state SET delete_coverage = ?2 WHERE object = ?1",
-        params![object.key(), micros(covered_to)],
+        &[object.key().into(), micros(covered_to).into()],
     )?;
     Ok(())
 }
 
 /// Rows per object.
-pub(super) fn counts(conn: &Connection) -> Result<BTreeMap<SyncedObject, u64>, Fault> {
-    let mut statement = conn.prepare("SELECT object, COUNT(*) FROM replica GROUP BY object")?;
-    let mut rows = statement.query([])?;
+pub(in crate::store) fn counts(tx: &mut dyn Tx) -> Result<BTreeMap<SyncedObject, u64>, Fault> {
     let mut counts = BTreeMap::new();
-    while let Some(row) = rows.next()? {
-        let object: String = row.get(0)?;
-        counts.insert(codec::object(&object)?, codec::count(row.get(1)?));
+    for row in tx.query("SELECT object, COUNT(*) FROM replica GROUP BY object", &[])? {
+        counts.insert(codec::object(&row.text(0)?)?, codec::count(row.int(1)?));
     }
     Ok(counts)
 }
