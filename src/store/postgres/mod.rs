@@ -37,6 +37,7 @@
 //! read the clock, and never put the URL or a row value into an error.
 
 mod connect;
+mod inspect;
 mod lease;
 mod schema;
 
@@ -91,6 +92,16 @@ const fn max_secs(a: Duration, b: Duration) -> u64 {
 /// The newest schema version this binary knows.
 pub fn schema_version_known() -> i64 {
     schema::known_version()
+}
+
+/// What `vitals check` reports about the database `url` names, changing nothing (see
+/// [`crate::store::inspect`]).
+///
+/// # Errors
+/// [`StoreError`] naming the server and database (never the password): cannot connect, or
+/// a `vitals` schema of another program.
+pub fn inspect(url: &Secret) -> Result<crate::store::Inspection, StoreError> {
+    inspect::inspect(url, schema::known_version())
 }
 
 /// A PostgreSQL state database, opened for reading and writing.

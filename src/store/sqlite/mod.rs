@@ -11,6 +11,7 @@
 //! need the PostgreSQL backend. This module holds the SQLite side of the shared SQL
 //! (connections, migrations, the statement runner); it must never read the clock.
 
+mod inspect;
 mod schema;
 
 #[cfg(test)]
@@ -30,6 +31,15 @@ use super::{Lease, LeaseStatus, Location, StoreError};
 /// The newest schema version this binary knows.
 pub fn schema_version_known() -> i64 {
     schema::known_version()
+}
+
+/// What `vitals check` reports about the state file at `path`, changing nothing (see
+/// [`crate::store::inspect`]).
+///
+/// # Errors
+/// [`StoreError`] naming the path when an existing file is not a readable state file.
+pub fn inspect(path: &Path) -> Result<crate::store::Inspection, StoreError> {
+    inspect::inspect(path, schema::known_version())
 }
 
 /// A state file opened for reading and writing.
