@@ -55,7 +55,7 @@ use self::connect::{CONNECT_TIMEOUT, PgConn, Role, SCHEMA, Target};
 use self::lease::Hold;
 use super::sql::store::Backend;
 use super::sql::{Fault, Tx, outbox};
-use super::{BackendError, Lease, LeaseStatus, Location, StoreError};
+use super::{Lease, LeaseStatus, Location, StoreError};
 use crate::secret::Secret;
 
 /// Rows a long read of the replica fetches per round trip.
@@ -287,26 +287,5 @@ impl Drop for PostgresStore {
             // by them is released then, as after a crash.
             std::mem::forget(lock(&slot).take());
         }
-    }
-}
-
-/// Sorts PostgreSQL's failures into the ones an operator acts on differently, keeping the
-/// server's message to its SQLSTATE and first line.
-pub(super) fn classify(
-    store: Location,
-    operation: &'static str,
-    error: &postgres::Error,
-) -> StoreError {
-    let code = error.as_db_error().map(|db| db.code().code());
-    match code {
-        Some("53100") => StoreError::DiskFull { store, operation },
-        // Lock timeout, statement timeout, deadlock, serialization failure: another
-        // session held what this call needed; the call may be tried again.
-        Some("55P03" | "57014" | "40P01" | "40001") => StoreError::Busy { store, operation },
-        _ => StoreError::Database {
-            store,
-            operation,
-            source: BackendError::Postgres(connect::reason(error)),
-        },
     }
 }

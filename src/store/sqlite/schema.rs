@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::classify;
 use crate::store::sql::Fault;
+use crate::store::sql::driver::classify_sqlite as classify;
 use crate::store::{Location, StoreError};
 
 /// The migration scripts; script `i` takes the schema from version `i` to `i + 1`.
