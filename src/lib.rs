@@ -20,6 +20,10 @@
 //! - [`console`]: the read-only web console (axum, maud, plotters' SVG): the accounts as
 //!   the org holds them, an account's breakdown and history chart, runs and failures.
 //!   It reads the store and scores with the sync's functions; it never writes.
+//! - [`logs`]: the JSON form of log lines (`--log-format json`), spans keyed by name. It
+//!   only formats; `main` installs the subscriber.
+//! - [`progress`]: progress of long operations: indicatif bars on a terminal, log lines
+//!   otherwise, and the log writer that keeps the two apart. It never installs tracing.
 //! - [`store`]: the state store (embedded SQLite): replica, sync state, outbox, key
 //!   ledger, budget and runs, behind the [`store::StateStore`] trait. The only SQL.
 //!
@@ -31,7 +35,9 @@
 pub mod config;
 pub mod console;
 pub mod domain;
+pub mod logs;
 pub mod playbooks;
+pub mod progress;
 pub mod salesforce;
 pub mod scoring;
 pub mod secret;

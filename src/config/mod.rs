@@ -32,7 +32,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -72,6 +72,10 @@ pub struct Config {
     pub fields: FieldsConfig,
     /// The file this was loaded from.
     pub file: PathBuf,
+    /// Where each key's value came from (the built-in default, the file, or an environment
+    /// variable), keyed by its path (`salesforce.client_id`). No values: `vitals check`
+    /// lists these for transparency, and some values are secrets.
+    pub origins: BTreeMap<String, Origin>,
 }
 
 impl Config {

@@ -1252,14 +1252,26 @@ fn the_example_file_states_the_true_defaults() {
         "VITALS__SALESFORCE__PRIVATE_KEY_FILE",
         key.to_str().unwrap(),
     )]);
-    let explicit = Config::from_toml(
+    let mut explicit = Config::from_toml(
         &rewritten.join("\n"),
         &example_path(),
         env.clone(),
         no_field_table,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let implicit = Config::load(&example_path(), env, no_field_table).unwrap();
+    let mut implicit = Config::load(&example_path(), env, no_field_table).unwrap();
+    // Where the values came from differs on purpose (the file here, the defaults there);
+    // the values themselves must not.
+    assert_eq!(
+        explicit.origins.get("schedule.timezone"),
+        Some(&Origin::File(example_path()))
+    );
+    assert_eq!(
+        implicit.origins.get("schedule.timezone"),
+        Some(&Origin::Default)
+    );
+    explicit.origins.clear();
+    implicit.origins.clear();
     assert_eq!(format!("{explicit:?}"), format!("{implicit:?}"));
 }
 

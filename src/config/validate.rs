@@ -82,6 +82,7 @@ pub(super) fn validate(
             playbooks,
             fields,
             file: raw.context.file.clone(),
+            origins: raw.context.origins.clone(),
         }),
         _ => Err(ConfigErrors(errors)),
     }

@@ -25,6 +25,7 @@
 //! network I/O, and never put record values into error messages.
 
 pub mod error;
+pub mod inspect;
 pub mod outbox;
 pub mod postgres;
 pub mod replica;
@@ -49,6 +50,7 @@ use crate::domain::{
 };
 
 pub use error::{BackendError, Location, StoreError};
+pub use inspect::{DiskSpace, Inspection, SchemaStatus, Writability, WriteProblem, WriteTarget};
 pub use outbox::{
     EnqueueStats, EntryState, Epoch, Failure, Lease, LeaseStatus, LedgerEntry, LedgerState,
     OutboxDepth, OutboxEntry, OutboxId, RecordStats, RunStamp, Written,
@@ -252,6 +254,20 @@ impl Store {
             StateConfig::Postgres { url } => Ok(Self::from_backend(Arc::new(
                 postgres::PostgresStore::open(url)?,
             ))),
+        }
+    }
+
+    /// What `vitals check` reports about the store `[state]` names, without creating,
+    /// migrating or locking it: its schema against this binary's, what Vitals must be able
+    /// to write, and the free space beside a file.
+    ///
+    /// # Errors
+    /// [`StoreError`] naming the file, or the server and database (never the password),
+    /// when the store cannot be reached or read as Vitals' state.
+    pub fn inspect(config: &StateConfig) -> Result<Inspection, StoreError> {
+        match config {
+            StateConfig::Sqlite { path } => sqlite::inspect(path),
+            StateConfig::Postgres { url } => postgres::inspect(url),
         }
     }
 

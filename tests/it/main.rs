@@ -13,6 +13,7 @@
 
 mod cli_config;
 mod cli_emulator;
+mod cli_logs;
 mod client_auth;
 mod client_bulk;
 mod client_bulk_pages;

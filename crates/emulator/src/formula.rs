@@ -1,6 +1,6 @@
-//! Validation rules from metadata (`objects/<Object>/validationRules/*`) and the small formula
-//! language their `errorConditionFormula` is written in, so the emulator refuses what the
-//! org's rules refuse.
+//! The formula language of validation rules (`objects/<Object>/validationRules/*`): parsing
+//! an `errorConditionFormula` into a [`rule::Expr`](crate::rule::Expr) and evaluating a
+//! rule against a record, so the emulator refuses what the org's rules refuse.
 //!
 //! It covers what rules of this kind use: `AND`, `OR`, `NOT`, `ISPICKVAL`, `ISBLANK`,
 //! `ISNEW`, `ISCHANGED`, `TEXT`, the comparisons `=` `==` `!=` `<>` `<` `<=` `>` `>=`, text,
@@ -8,109 +8,22 @@
 //! function, an operator, a cross-object field) is refused when the metadata loads, naming
 //! the rule, so a rule the emulator cannot evaluate is never silently unenforced. It never
 //! touches the store: a rule reads the record being saved and, for `ISCHANGED`, the record
-//! as it was. Function reference: "Formula Operators and Functions by Context"
+//! as it was. Imports run one way: this module uses `rule` (the parsed form the schema
+//! holds), `store` and `value`; none of them uses it. Function reference: "Formula
+//! Operators and Functions by Context"
 //! (https://help.salesforce.com/s/articleView?id=platform.customize_functions.htm).
 
 use std::cmp::Ordering;
 
+use crate::rule::{Comparison, Expr, Function, Literal, ValidationRuleDef};
 use crate::store::Record;
 use crate::value::Value;
-
-/// One active validation rule of an object.
-#[derive(Debug, Clone)]
-pub struct ValidationRuleDef {
-    /// The rule's `fullName`.
-    pub name: String,
-    /// Its `errorConditionFormula`: the record is refused when it is true.
-    pub condition: Expr,
-    /// Its `errorMessage`.
-    pub message: String,
-    /// Its `errorDisplayField` (`None`: the message shows at the top of the page).
-    pub display_field: Option<String>,
-}
 
 impl ValidationRuleDef {
     /// Whether saving `new` (over `old`, `None` on insert) breaks the rule.
     pub fn refuses(&self, old: Option<&Record>, new: &Record) -> bool {
         truthy(&self.condition.eval(&Row { old, new }))
     }
-}
-
-/// A function a formula may call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Function {
-    /// True when every argument is.
-    And,
-    /// True when any argument is.
-    Or,
-    /// The opposite of its argument.
-    Not,
-    /// True for null and empty text.
-    IsBlank,
-    /// True on insert.
-    IsNew,
-    /// True when an update changes the field (false on insert).
-    IsChanged,
-    /// True when a picklist holds the given value.
-    IsPickval,
-    /// A value as text.
-    Text,
-}
-
-impl Function {
-    fn named(name: &str) -> Option<Self> {
-        Some(match name.to_ascii_uppercase().as_str() {
-            "AND" => Self::And,
-            "OR" => Self::Or,
-            "NOT" => Self::Not,
-            "ISBLANK" => Self::IsBlank,
-            "ISNEW" => Self::IsNew,
-            "ISCHANGED" => Self::IsChanged,
-            "ISPICKVAL" => Self::IsPickval,
-            "TEXT" => Self::Text,
-            _ => return None,
-        })
-    }
-
-    /// Whether `n` arguments suit the function.
-    fn takes(self, n: usize) -> bool {
-        match self {
-            Self::And | Self::Or => n >= 1,
-            Self::IsNew => n == 0,
-            Self::IsPickval => n == 2,
-            Self::Not | Self::IsBlank | Self::IsChanged | Self::Text => n == 1,
-        }
-    }
-}
-
-/// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
-    /// `=` or `==`.
-    Equal,
-    /// `!=` or `<>`.
-    NotEqual,
-    /// `<`.
-    Less,
-    /// `<=`.
-    LessOrEqual,
-    /// `>`.
-    Greater,
-    /// `>=`.
-    GreaterOrEqual,
-}
-
-/// A parsed formula, its fields bound to their positions on the object.
-#[derive(Debug, Clone)]
-pub enum Expr {
-    /// A field of the record, by position.
-    Field(usize),
-    /// A literal (`None` for `NULL`).
-    Literal(Option<Value>),
-    /// A function call.
-    Call(Function, Vec<Expr>),
-    /// A comparison.
-    Compare(Comparison, Box<Expr>, Box<Expr>),
 }
 
 /// The record being saved and the record as it was.
@@ -174,11 +87,22 @@ fn compare(op: Comparison, left: &Option<Value>, right: &Option<Value>) -> bool 
     }
 }
 
+/// The stored value a literal compares as.
+fn literal_value(literal: &Literal) -> Value {
+    match literal {
+        Literal::Text(text) => Value::Text(text.clone()),
+        Literal::Number(n) => Value::Number(*n),
+        Literal::Bool(b) => Value::Bool(*b),
+    }
+}
+
+// The evaluator lives here, beside the language's other half, although `Expr` is declared
+// in `rule`: the schema holds rules without knowing how records are evaluated.
 impl Expr {
     fn eval(&self, row: &Row<'_>) -> Option<Value> {
         match self {
             Expr::Field(at) => row.new.get(*at).cloned(),
-            Expr::Literal(value) => value.clone(),
+            Expr::Literal(literal) => literal.as_ref().map(literal_value),
             Expr::Compare(op, left, right) => {
                 Some(Value::Bool(compare(*op, &left.eval(row), &right.eval(row))))
             }
@@ -332,8 +256,8 @@ impl Parser<'_> {
 
     fn primary(&mut self) -> Result<Expr, String> {
         match self.next() {
-            Some(Token::Text(text)) => Ok(Expr::Literal(Some(Value::Text(text.into())))),
-            Some(Token::Number(n)) => Ok(Expr::Literal(Some(Value::Number(n)))),
+            Some(Token::Text(text)) => Ok(Expr::Literal(Some(Literal::Text(text.into())))),
+            Some(Token::Number(n)) => Ok(Expr::Literal(Some(Literal::Number(n)))),
             Some(Token::Open) => {
                 let inner = self.comparison()?;
                 self.expect_close()?;
@@ -351,8 +275,8 @@ impl Parser<'_> {
 
     fn name(&self, name: &str) -> Result<Expr, String> {
         match name.to_ascii_uppercase().as_str() {
-            "TRUE" => return Ok(Expr::Literal(Some(Value::Bool(true)))),
-            "FALSE" => return Ok(Expr::Literal(Some(Value::Bool(false)))),
+            "TRUE" => return Ok(Expr::Literal(Some(Literal::Bool(true)))),
+            "FALSE" => return Ok(Expr::Literal(Some(Literal::Bool(false)))),
             "NULL" => return Ok(Expr::Literal(None)),
             _ => {}
         }

@@ -100,8 +100,10 @@
 //!   alike), [`control`] (the admin operations).
 //! - The org: [`state`] (configuration, shared state, building an org), [`jobs`] (Bulk jobs
 //!   as data), [`usage`] (daily allocations), [`mod@write`] + [`checks`] + [`mod@derive`] (the
-//!   write path), [`store`] + [`value`] (records), [`schema`] + [`standard`] + [`metadata`]
-//!   (objects and fields) + [`formula`] (validation rules), [`faults`], [`fls`], [`clock`], [`id`], [`errors`], [`fastmap`].
+//!   write path), [`formula`] (evaluating validation rules) over [`store`] + [`value`]
+//!   (records) over [`schema`] + [`rule`] + [`standard`] + [`metadata`] (objects, fields and
+//!   validation rules as data), [`faults`], [`fls`], [`clock`], [`id`], [`errors`],
+//!   [`fastmap`]. Within the org, imports run down that chain, never back up.
 //! - Engines: [`soql`] (the SOQL engine), [`generate`] (generated orgs).
 
 pub mod admin;
@@ -124,6 +126,7 @@ pub mod jobs;
 pub mod metadata;
 pub mod respond;
 pub mod rest;
+pub mod rule;
 pub mod schema;
 pub mod server;
 pub mod soql;

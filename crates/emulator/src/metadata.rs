@@ -14,8 +14,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::formula::{ValidationRuleDef, parse as parse_formula};
+use crate::formula::parse as parse_formula;
 use crate::id::SfId;
+use crate::rule::ValidationRuleDef;
 
 use super::schema::{
     AutoNumber, FieldDef, FieldType, ObjectDef, PicklistValue, RecordTypeDef, Schema, StageInfo,

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use crate::id::SfId;
 
 use crate::fastmap::FastMap;
-use crate::value::Value;
+use crate::rule::ValidationRuleDef;
 
 /// A field's type, as describe's `type` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,12 +205,6 @@ impl FieldDef {
         self.unique && !self.case_sensitive
     }
 
-    /// Whether `stored` is the value `given` for matching and uniqueness; the index has
-    /// already matched them ignoring case.
-    pub fn same_text(&self, stored: Option<&Value>, given: &str) -> bool {
-        self.ignores_case() || stored.and_then(Value::as_text) == Some(given)
-    }
-
     /// A plain, writable, nillable field.
     pub fn new(name: &str, label: &str, field_type: FieldType) -> Self {
         let length = match field_type {
@@ -374,7 +368,7 @@ pub struct ObjectDef {
     /// Auto-number fields, filled on insert.
     pub auto_numbers: Vec<AutoNumber>,
     /// Active validation rules from metadata, in name order.
-    pub validation_rules: Vec<crate::formula::ValidationRuleDef>,
+    pub validation_rules: Vec<ValidationRuleDef>,
     /// Lower-cased name -> position.
     index: FastMap<String, usize>,
     /// Exact (canonical) name -> position: the fast path, since code and most clients use

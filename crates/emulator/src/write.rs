@@ -653,9 +653,15 @@ pub fn upsert_matches(
         .iter()
         .filter_map(|row| table.row(*row))
         .filter(|r| r.deleted_ms.is_none())
-        .filter(|r| !text || def.same_text(r.get(at), value))
+        .filter(|r| !text || same_text(def, r.get(at), value))
         .map(|r| r.id)
         .collect())
+}
+
+/// Whether `stored` is the value `given` for matching and uniqueness; the index has
+/// already matched them ignoring case.
+fn same_text(def: &FieldDef, stored: Option<&Value>, given: &str) -> bool {
+    def.ignores_case() || stored.and_then(Value::as_text) == Some(given)
 }
 
 fn parent_by_external_id(

@@ -1,4 +1,5 @@
-//! Reads a model's TOML table into a [`Model`], checking every key and value.
+//! Reads a model's TOML table into a [`Model`], checking every key and value; `load` holds
+//! `Model`'s loaders (text, file, preset), so the model types never import this reader.
 //!
 //! Reading never stops at the first problem: each one is recorded with its TOML path
 //! (`categories[2].measure.window_days: must be positive`) and reading goes on, so a user
@@ -12,6 +13,7 @@ use toml::{Table, Value};
 
 mod condition;
 mod field;
+mod load;
 mod measure;
 mod reader;
 

@@ -15,6 +15,7 @@ use postgres::{Client, Config, NoTls, Statement};
 use url::Url;
 
 use crate::secret::Secret;
+use crate::store::sql::driver::{classify_postgres, postgres_reason};
 use crate::store::sql::{Cell, Dialect, Fault, Param, Row, Tx};
 use crate::store::{BackendError, Location, StoreError};
 
@@ -127,11 +128,11 @@ impl Target {
         config.application_name(role.application_name());
         let mut client = config.connect(NoTls).map_err(|error| StoreError::Open {
             store: self.location.clone(),
-            source: BackendError::Postgres(reason(&error)),
+            source: BackendError::Postgres(postgres_reason(&error)),
         })?;
         client
             .batch_execute(&session_settings(role))
-            .map_err(|error| super::classify(self.location.clone(), "configure", &error))?;
+            .map_err(|error| classify_postgres(self.location.clone(), "configure", &error))?;
         Ok(client)
     }
 }
@@ -208,20 +209,6 @@ fn parse_reason(error: &postgres::Error) -> String {
     match std::error::Error::source(error) {
         Some(cause) => format!("the state URL cannot be used: {cause}"),
         None => "the state URL cannot be used".into(),
-    }
-}
-
-/// The driver's reason for a failure, without the server's DETAIL and HINT lines (which
-/// may quote row values): the SQLSTATE and the first line of the message.
-pub(super) fn reason(error: &postgres::Error) -> String {
-    if let Some(db) = error.as_db_error() {
-        return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
-    }
-    // I/O and connection causes name the socket's fate ("connection refused"), never a
-    // row or the password.
-    match std::error::Error::source(error) {
-        Some(cause) => format!("{error}: {cause}"),
-        None => error.to_string(),
     }
 }
 

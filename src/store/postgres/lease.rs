@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use postgres::Client;
 
 use super::connect::{Pg, Role, Target};
+use crate::store::sql::driver::{classify_postgres, postgres_reason};
 use crate::store::sql::{Fault, outbox};
 use crate::store::{Lease, LeaseStatus, StoreError};
 
@@ -44,7 +45,7 @@ impl Hold {
                 "SELECT pg_try_advisory_lock($1, $2)",
                 &[&LOCK_CLASS, &LEASE_LOCK],
             )
-            .map_err(|e| super::classify(target.location.clone(), "acquire lease", &e))?
+            .map_err(|e| classify_postgres(target.location.clone(), "acquire lease", &e))?
             .get(0);
         // Without the lock the connection is closed at once: a standby keeps no session
         // open between tries.
@@ -91,7 +92,7 @@ impl Hold {
             )),
             Err(error) => lost(&format!(
                 "the lease connection failed: {}",
-                super::connect::reason(&error)
+                postgres_reason(&error)
             )),
         }
     }

@@ -37,6 +37,7 @@
 //! read the clock, and never put the URL or a row value into an error.
 
 mod connect;
+mod inspect;
 mod lease;
 mod schema;
 
@@ -54,7 +55,7 @@ use self::connect::{CONNECT_TIMEOUT, PgConn, Role, SCHEMA, Target};
 use self::lease::Hold;
 use super::sql::store::Backend;
 use super::sql::{Fault, Tx, outbox};
-use super::{BackendError, Lease, LeaseStatus, Location, StoreError};
+use super::{Lease, LeaseStatus, Location, StoreError};
 use crate::secret::Secret;
 
 /// Rows a long read of the replica fetches per round trip.
@@ -91,6 +92,16 @@ const fn max_secs(a: Duration, b: Duration) -> u64 {
 /// The newest schema version this binary knows.
 pub fn schema_version_known() -> i64 {
     schema::known_version()
+}
+
+/// What `vitals check` reports about the database `url` names, changing nothing (see
+/// [`crate::store::inspect`]).
+///
+/// # Errors
+/// [`StoreError`] naming the server and database (never the password): cannot connect, or
+/// a `vitals` schema of another program.
+pub fn inspect(url: &Secret) -> Result<crate::store::Inspection, StoreError> {
+    inspect::inspect(url, schema::known_version())
 }
 
 /// A PostgreSQL state database, opened for reading and writing.
@@ -276,26 +287,5 @@ impl Drop for PostgresStore {
             // by them is released then, as after a crash.
             std::mem::forget(lock(&slot).take());
         }
-    }
-}
-
-/// Sorts PostgreSQL's failures into the ones an operator acts on differently, keeping the
-/// server's message to its SQLSTATE and first line.
-pub(super) fn classify(
-    store: Location,
-    operation: &'static str,
-    error: &postgres::Error,
-) -> StoreError {
-    let code = error.as_db_error().map(|db| db.code().code());
-    match code {
-        Some("53100") => StoreError::DiskFull { store, operation },
-        // Lock timeout, statement timeout, deadlock, serialization failure: another
-        // session held what this call needed; the call may be tried again.
-        Some("55P03" | "57014" | "40P01" | "40001") => StoreError::Busy { store, operation },
-        _ => StoreError::Database {
-            store,
-            operation,
-            source: BackendError::Postgres(connect::reason(error)),
-        },
     }
 }

@@ -63,6 +63,23 @@ pub(super) fn migrate(
 /// The schema version (0 for a database Vitals never used), creating the schema and its
 /// version row on first use.
 fn found_version(tx: &mut postgres::Transaction<'_>) -> Result<i64, Fault> {
+    if let Some(version) = read_version(tx)? {
+        return Ok(version);
+    }
+    tx.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS {SCHEMA}; \
+         CREATE TABLE {SCHEMA}.schema_version (version BIGINT NOT NULL); \
+         INSERT INTO {SCHEMA}.schema_version (version) VALUES (0);"
+    ))?;
+    Ok(0)
+}
+
+/// The schema version, `None` for a database Vitals never used; changes nothing, so
+/// `vitals check` reads it too.
+///
+/// A `vitals` schema without the version table but with tables in it belongs to another
+/// program and is refused.
+pub(super) fn read_version(tx: &mut postgres::Transaction<'_>) -> Result<Option<i64>, Fault> {
     let versioned: Option<String> = tx
         .query_one(
             "SELECT CAST(to_regclass($1) AS TEXT)",
@@ -70,9 +87,10 @@ fn found_version(tx: &mut postgres::Transaction<'_>) -> Result<i64, Fault> {
         )?
         .get(0);
     if versioned.is_some() {
-        return Ok(tx
-            .query_one("SELECT version FROM schema_version", &[])?
-            .get(0));
+        return Ok(Some(
+            tx.query_one("SELECT version FROM schema_version", &[])?
+                .get(0),
+        ));
     }
     let foreign: i64 = tx
         .query_one(
@@ -86,10 +104,5 @@ fn found_version(tx: &mut postgres::Transaction<'_>) -> Result<i64, Fault> {
             "its schema \"vitals\" holds tables that Vitals did not create",
         ));
     }
-    tx.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS {SCHEMA}; \
-         CREATE TABLE {SCHEMA}.schema_version (version BIGINT NOT NULL); \
-         INSERT INTO {SCHEMA}.schema_version (version) VALUES (0);"
-    ))?;
-    Ok(0)
+    Ok(None)
 }

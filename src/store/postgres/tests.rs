@@ -604,3 +604,147 @@ fn the_store_works_from_spawn_blocking_and_from_a_plain_thread() {
         tokio::spawn(async move { drop(store) }).await.unwrap();
     });
 }
+
+/// A login role of its own, with no privileges but connecting, dropped with it.
+struct TestRole {
+    name: String,
+}
+
+impl TestRole {
+    fn new() -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "vitals_role_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        admin()
+            .batch_execute(&format!("CREATE ROLE {name} LOGIN PASSWORD 'role-secret'"))
+            .unwrap();
+        Self { name }
+    }
+
+    /// `db`'s URL as this role.
+    fn url(&self, db: &TestDb) -> Secret {
+        let mut url = url::Url::parse(db.url.expose()).unwrap();
+        url.set_username(&self.name).unwrap();
+        url.set_password(Some("role-secret")).unwrap();
+        Secret::new(url.to_string())
+    }
+}
+
+impl Drop for TestRole {
+    fn drop(&mut self) {
+        if let Err(error) = admin().batch_execute(&format!("DROP ROLE IF EXISTS {}", self.name)) {
+            eprintln!("could not drop test role {}: {error}", self.name);
+        }
+    }
+}
+
+#[test]
+fn inspecting_reads_the_schema_version_and_changes_nothing() {
+    use crate::store::{SchemaStatus, WriteTarget};
+
+    let db = TestDb::new();
+    let known = super::schema_version_known();
+    let fresh = super::inspect(&db.url).unwrap();
+    assert_eq!(fresh.schema, SchemaStatus::Absent { known });
+    assert_eq!(fresh.writes.len(), 1);
+    assert_eq!(fresh.writes[0].target, WriteTarget::Database);
+    assert_eq!(
+        fresh.writes[0].problem, None,
+        "the owner may create the schema"
+    );
+    assert_eq!(fresh.space, None);
+    assert!(!format!("{fresh:?}").contains(&password()), "{fresh:?}");
+    let schemas: i64 = db
+        .client()
+        .query_one(
+            "SELECT COUNT(*) FROM pg_namespace WHERE nspname = 'vitals'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(schemas, 0, "inspecting created nothing");
+
+    drop(db.open());
+    let current = super::inspect(&db.url).unwrap();
+    assert_eq!(current.schema, SchemaStatus::Current { version: known });
+    assert_eq!(current.writes[0].problem, None);
+
+    db.client()
+        .execute(
+            "UPDATE vitals.schema_version SET version = $1",
+            &[&(known + 1)],
+        )
+        .unwrap();
+    let newer = super::inspect(&db.url).unwrap();
+    assert_eq!(
+        newer.schema,
+        SchemaStatus::Newer {
+            found: known + 1,
+            known
+        }
+    );
+    assert_eq!(
+        super::inspect::inspect(&db.url, known + 2).unwrap().schema,
+        SchemaStatus::Older {
+            found: known + 1,
+            known: known + 2
+        },
+        "a binary that knows more would migrate it"
+    );
+}
+
+#[test]
+fn inspecting_as_a_user_without_privileges_names_what_it_lacks() {
+    use crate::store::WriteProblem;
+
+    let db = TestDb::new();
+    let role = TestRole::new();
+    let url = role.url(&db);
+    let empty = super::inspect(&url).unwrap();
+    assert_eq!(
+        empty.writes[0].problem,
+        Some(WriteProblem::NoPrivilege("CREATE on the database".into()))
+    );
+
+    drop(db.open());
+    let used = super::inspect(&url).unwrap();
+    assert_eq!(used.schema, crate::store::SchemaStatus::Unreadable);
+    let Some(WriteProblem::NoPrivilege(missing)) = &used.writes[0].problem else {
+        panic!("expected missing privileges: {used:?}");
+    };
+    assert!(
+        missing.starts_with("USAGE on the schema vitals; SELECT, INSERT, UPDATE and DELETE on "),
+        "{missing}"
+    );
+    assert!(
+        missing.contains("outbox") && missing.contains("schema_version"),
+        "{missing}"
+    );
+    assert!(!format!("{used:?}").contains("role-secret"), "{used:?}");
+
+    db.client()
+        .batch_execute(&format!(
+            "GRANT USAGE ON SCHEMA vitals TO {0}; \
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA vitals TO {0}",
+            role.name
+        ))
+        .unwrap();
+    let granted = super::inspect(&url).unwrap();
+    assert_eq!(granted.writes[0].problem, None);
+    assert_eq!(
+        granted.schema,
+        crate::store::SchemaStatus::Current {
+            version: super::schema_version_known()
+        }
+    );
+    // Revoke again so that the role can be dropped with the database gone.
+    db.client()
+        .batch_execute(&format!(
+            "REVOKE ALL ON ALL TABLES IN SCHEMA vitals FROM {0}; REVOKE ALL ON SCHEMA vitals FROM {0}",
+            role.name
+        ))
+        .unwrap();
+}

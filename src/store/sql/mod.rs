@@ -14,6 +14,7 @@
 
 pub(super) mod bookkeeping;
 pub(super) mod codec;
+pub(super) mod driver;
 pub(super) mod ledger;
 pub(super) mod outbox;
 pub(super) mod replica;
@@ -21,6 +22,7 @@ pub(super) mod store;
 pub(super) mod stream;
 
 use super::{Epoch, Location, StoreError};
+pub(super) use driver::DriverError;
 
 /// Which database a statement runs on, for the few places where their SQL differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,15 +191,6 @@ pub(super) trait Tx {
     }
 }
 
-/// A driver's failure, kept whole until the backend classifies it.
-#[derive(Debug)]
-pub(super) enum DriverError {
-    /// SQLite failed.
-    Sqlite(rusqlite::Error),
-    /// PostgreSQL failed.
-    Postgres(postgres::Error),
-}
-
 /// What went wrong inside a backend call, before the call adds the store and operation.
 #[derive(Debug)]
 pub(super) enum Fault {
@@ -235,10 +228,10 @@ impl Fault {
         let store = store.clone();
         match self {
             Fault::Driver(DriverError::Sqlite(source)) => {
-                super::sqlite::classify(store, operation, source)
+                driver::classify_sqlite(store, operation, source)
             }
             Fault::Driver(DriverError::Postgres(source)) => {
-                super::postgres::classify(store, operation, &source)
+                driver::classify_postgres(store, operation, &source)
             }
             Fault::Decode { what, detail } => StoreError::Decode {
                 store,

@@ -11,6 +11,7 @@
 //! need the PostgreSQL backend. This module holds the SQLite side of the shared SQL
 //! (connections, migrations, the statement runner); it must never read the clock.
 
+mod inspect;
 mod schema;
 
 #[cfg(test)]
@@ -21,8 +22,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, ErrorCode, ToSql, TransactionBehavior};
+use rusqlite::{Connection, ToSql, TransactionBehavior};
 
+use super::sql::driver::classify_sqlite as classify;
 use super::sql::store::Backend;
 use super::sql::{Cell, Dialect, Fault, Param, Row, Tx, outbox};
 use super::{Lease, LeaseStatus, Location, StoreError};
@@ -30,6 +32,15 @@ use super::{Lease, LeaseStatus, Location, StoreError};
 /// The newest schema version this binary knows.
 pub fn schema_version_known() -> i64 {
     schema::known_version()
+}
+
+/// What `vitals check` reports about the state file at `path`, changing nothing (see
+/// [`crate::store::inspect`]).
+///
+/// # Errors
+/// [`StoreError`] naming the path when an existing file is not a readable state file.
+pub fn inspect(path: &Path) -> Result<crate::store::Inspection, StoreError> {
+    inspect::inspect(path, schema::known_version())
 }
 
 /// A state file opened for reading and writing.
@@ -215,29 +226,5 @@ fn cell(value: ValueRef<'_>) -> Result<Cell, Fault> {
             what: "a column".into(),
             detail: "neither an integer nor text".into(),
         }),
-    }
-}
-
-/// Sorts SQLite's failures into the ones an operator acts on differently.
-pub(super) fn classify(
-    store: Location,
-    operation: &'static str,
-    source: rusqlite::Error,
-) -> StoreError {
-    match source.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-            store,
-            operation,
-            detail: source.to_string(),
-        },
-        Some(ErrorCode::DiskFull) => StoreError::DiskFull { store, operation },
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-            StoreError::Busy { store, operation }
-        }
-        _ => StoreError::Database {
-            store,
-            operation,
-            source: source.into(),
-        },
     }
 }

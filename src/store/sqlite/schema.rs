@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::classify;
 use crate::store::sql::Fault;
+use crate::store::sql::driver::classify_sqlite as classify;
 use crate::store::{Location, StoreError};
 
 /// The migration scripts; script `i` takes the schema from version `i` to `i + 1`.
@@ -59,6 +59,48 @@ pub(super) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
         .and_then(|()| conn.pragma_update(None, "cache_size", -CACHE_KIB));
     setup.map_err(|e| classify(file(path), "configure reader", e))?;
     Ok(conn)
+}
+
+/// Reads the schema version of the file at `path` (0 for an empty file) without creating,
+/// migrating or locking anything, for `vitals check`.
+///
+/// # Errors
+/// [`StoreError`] naming the path: cannot open, not an SQLite database, damaged, or
+/// another program's database.
+pub(super) fn read_version(path: &Path) -> Result<i64, StoreError> {
+    let conn = open_untouched(path).map_err(|source| StoreError::Open {
+        store: file(path),
+        source: source.into(),
+    })?;
+    check_file(&conn).map_err(|fault| fault.into_error(&file(path), "inspect"))
+}
+
+/// A read-only connection that leaves no file behind. Without a write-ahead log the file
+/// is opened immutable, so SQLite creates no `-wal` or `-shm` file: made by another user
+/// (root running the check), those could keep the daemon out of its own state. With a log
+/// (a process has the file open), the log holds the latest pages and must be read; its
+/// `-shm` file exists then.
+fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    if companion(path, "-wal").exists() {
+        return Connection::open_with_flags(path, flags);
+    }
+    // https://www.sqlite.org/uri.html: `immutable=1` reads the file as it is, with no
+    // locking and no journal.
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match url::Url::from_file_path(&absolute) {
+        Ok(url) => Connection::open_with_flags(format!("{url}?immutable=1"), flags),
+        Err(()) => Connection::open_with_flags(path, flags),
+    }
+}
+
+/// The `-wal` or `-shm` file SQLite keeps beside the state file.
+pub(super) fn companion(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
 }
 
 /// Connection settings of the writer.

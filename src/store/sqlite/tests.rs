@@ -247,3 +247,100 @@ proptest! {
         suite::stream_equals_grouping(fresh.store.as_ref(), records);
     }
 }
+
+/// The files in `dir`, by name.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn inspecting_a_state_file_reads_its_version_and_leaves_nothing_behind() {
+    use crate::store::{SchemaStatus, WriteTarget};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let known = super::schema_version_known();
+    let absent = super::inspect(&path).unwrap();
+    assert_eq!(absent.schema, SchemaStatus::Absent { known });
+    assert_eq!(
+        absent.writes,
+        vec![crate::store::Writability {
+            target: WriteTarget::Directory(dir.path().to_path_buf()),
+            problem: None
+        }]
+    );
+    assert!(
+        absent
+            .space
+            .is_some_and(|space| space.available > 0 && space.store_bytes == 0)
+    );
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{:?}",
+        files_in(dir.path())
+    );
+
+    drop(SqliteStore::open(&path).unwrap());
+    let closed = super::inspect(&path).unwrap();
+    assert_eq!(closed.schema, SchemaStatus::Current { version: known });
+    assert_eq!(closed.writes.len(), 2, "the directory and the file");
+    assert!(
+        closed.writes.iter().all(|w| w.problem.is_none()),
+        "{closed:?}"
+    );
+    assert!(closed.space.is_some_and(|space| space.store_bytes > 0));
+    assert_eq!(files_in(dir.path()), ["state.db"], "no -wal or -shm made");
+
+    // While a process has it open, its log and shared memory are checked too.
+    let open = SqliteStore::open(&path).unwrap();
+    let running = super::inspect(&path).unwrap();
+    assert_eq!(running.schema, SchemaStatus::Current { version: known });
+    assert_eq!(running.writes.len(), 4, "{running:?}");
+    drop(open);
+
+    assert_eq!(
+        super::inspect::inspect(&path, known + 1).unwrap().schema,
+        SchemaStatus::Older {
+            found: known,
+            known: known + 1
+        }
+    );
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", known + 1)
+        .unwrap();
+    assert_eq!(
+        super::inspect(&path).unwrap().schema,
+        SchemaStatus::Newer {
+            found: known + 1,
+            known
+        }
+    );
+}
+
+#[test]
+fn inspecting_a_missing_directory_or_a_foreign_file_says_so() {
+    use crate::store::WriteProblem;
+
+    let dir = tempfile::tempdir().unwrap();
+    let missing = super::inspect(&dir.path().join("absent/state.db")).unwrap();
+    assert_eq!(missing.writes[0].problem, Some(WriteProblem::Missing));
+    assert_eq!(missing.space, None);
+
+    let path = dir.path().join("other.db");
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE invoices (id INTEGER)")
+        .unwrap();
+    let refused = super::inspect(&path).unwrap_err();
+    assert!(matches!(refused, StoreError::Corrupt { .. }), "{refused:?}");
+    assert!(
+        refused.to_string().contains(&path.display().to_string()),
+        "{refused}"
+    );
+}
