@@ -172,6 +172,7 @@ fn account_record(n: u64) -> Account {
         id: SfId::from_parts("001", n),
         name: format!("Customer {n:06}"),
         owner_id: Some(SfId::from_parts("005", n % 40)),
+        owner_name: None,
         account_type: Some("Customer".into()),
         created_date: Some(now() - TimeDelta::days(700)),
         arr: Some((n % 97) as f64 * 1_500.0),

@@ -142,6 +142,7 @@ fn account_snapshot(n: u64, as_of: DateTime<Utc>) -> AccountSnapshot {
         id,
         name: format!("Account {n}"),
         owner_id: Some(SfId::from_parts("005", n % 50 + 1)),
+        owner_name: None,
         account_type: Some("Customer".to_owned()),
         created_date: None,
         arr: Some(f64::from(rng.random_range(5_000u32..900_000))),

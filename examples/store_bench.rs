@@ -143,6 +143,7 @@ fn account_record(id: SfId, as_of: DateTime<Utc>) -> Account {
         id,
         name: format!("Account {id}"),
         owner_id: Some(SfId::from_parts("005", 1)),
+        owner_name: None,
         account_type: Some("Customer".into()),
         created_date: Some(as_of - Duration::days(700)),
         arr: Some(120_000.0),

@@ -26,6 +26,9 @@
 //!   otherwise, and the log writer that keeps the two apart. It never installs tracing.
 //! - [`store`]: the state store (embedded SQLite): replica, sync state, outbox, key
 //!   ledger, budget and runs, behind the [`store::StateStore`] trait. The only SQL.
+//! - [`sync`]: the orchestration that joins them: [`sync::run_once`] extracts the org into
+//!   the replica, scores and plans every account, persists the plan in the outbox and
+//!   applies it, exactly once.
 //!
 //! The `vitals` binary's commands live in `src/cli/`, one module per command, outside this
 //! library. The Salesforce API emulator that tests, the demo and `vitals emulator` run
@@ -42,3 +45,4 @@ pub mod salesforce;
 pub mod scoring;
 pub mod secret;
 pub mod store;
+pub mod sync;

@@ -1,9 +1,13 @@
-//! `vitals explain`: the score breakdown of one account, read from a JSON org file.
+//! `vitals explain`: the score breakdown of one account, from the replica the sync keeps or
+//! from a JSON org file.
 //!
-//! Decodes the file with the configuration's field map, finds the account by Id or exact
-//! Name, scores it with the model as of the given day and prints the breakdown. Records
-//! that cannot be read are reported on stderr and left out; the rest still scores. Reading
-//! from an org arrives with the sync pipeline. The clock is read here, never in scoring.
+//! With `--config` alone it reads the account (by Id or exact Name; an ambiguous name lists
+//! the Ids) and its records from the state file, as the last sync read them, and scores
+//! them as the sync does (the previous period's stored result stands in for a history
+//! record the org lacks). With `--input FILE` it decodes the file with the configuration's
+//! field map instead; records that cannot be read are reported on stderr and left out.
+//! Either way it scores with the model as of now or the given day and prints the
+//! breakdown. The clock is read here, never in scoring.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,8 +17,11 @@ use clap::Args;
 use vitals::domain::{AccountSnapshot, Period, SfId};
 use vitals::salesforce::wire::{FieldMap, decode_org_file};
 use vitals::scoring::{self, Model, Periods, Previous};
+use vitals::store::{AccountRef, Location, SnapshotLookup, Store};
+use vitals::sync::previous;
 
 use super::common::{Exit, Failure, field_map, load_config, load_model};
+use super::sync::open_store;
 
 /// The arguments of `vitals explain`.
 #[derive(Debug, Args)]
@@ -22,7 +29,7 @@ pub struct ExplainArgs {
     /// Path to the vitals.toml configuration file.
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Read records from a JSON org file instead of an org.
+    /// Read records from a JSON org file instead of the state file the sync keeps.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
     /// Scoring model: a preset name (csm-nine, four-signal,
@@ -40,23 +47,86 @@ pub struct ExplainArgs {
 /// Checks the configuration if given, then explains the account's score.
 pub fn execute(args: &ExplainArgs) -> Result<Exit, Failure> {
     let config = args.config.as_deref().map(load_config).transpose()?;
-    let Some(input) = &args.input else {
-        return Err(Failure::bad_input(
-            "`vitals explain` without --input is not available in this build yet: reading records from an org arrives with the sync issue; pass --input FILE with a JSON org file",
-        ));
-    };
     // The clock is read here, in the shell, and nowhere in scoring.
-    let as_of = args.as_of.map_or_else(Utc::now, end_of_day);
+    let now = Utc::now();
+    let as_of = args.as_of.map_or(now, end_of_day);
     let model = load_model(config.as_ref(), args.model.as_deref())?;
     let fields = field_map(config.as_ref(), &model)?;
-    let period = config.map_or(Period::Monthly, |c| c.scoring.period);
-    let snapshots = read_org_file(input, &fields, &model)?;
-    let snapshot = find_account(&snapshots, &args.account, input)?;
+    let period = config
+        .as_ref()
+        .map_or(Period::Monthly, |c| c.scoring.period);
     let periods = Periods::around(as_of.date_naive(), |day| period.start_of(day));
-    let previous = Previous::from_snapshot(snapshot, &model.name, periods, as_of);
-    let score = scoring::score_account(snapshot, &model, as_of, &previous);
+    let score = match (&args.input, &config) {
+        (Some(input), _) => {
+            let snapshots = read_org_file(input, &fields, &model)?;
+            let snapshot = find_account(&snapshots, &args.account, input)?;
+            let previous = Previous::from_snapshot(snapshot, &model.name, periods, as_of);
+            scoring::score_account(snapshot, &model, as_of, &previous)
+        }
+        (None, Some(config)) => {
+            let store = open_store(&config.state)?;
+            let location = Store::location_of(&config.state);
+            let snapshot = replica_account(&store, &args.account, &location)?;
+            let stored = store
+                .period_result(
+                    snapshot.account.id,
+                    previous::previous_period(period, as_of),
+                )
+                .map_err(|e| Failure::bad_input(e.to_string()))?;
+            // The replica holds the records as the last sync read them, before now.
+            previous::score_as_the_sync_does(
+                &snapshot,
+                stored,
+                &model,
+                period,
+                as_of,
+                now.max(as_of),
+            )
+        }
+        (None, None) => {
+            return Err(Failure::bad_input(
+                "`vitals explain` needs --config FILE (to read the accounts the sync keeps) or --input FILE (a JSON org file)",
+            ));
+        }
+    };
     print!("{}", scoring::render(&score));
     Ok(Exit::Success)
+}
+
+/// One account of the replica by Id or exact Name; an unknown or ambiguous name is bad
+/// input, and the message says what to do.
+fn replica_account(
+    store: &Store,
+    wanted: &str,
+    location: &Location,
+) -> Result<AccountSnapshot, Failure> {
+    let lookup = |account: AccountRef| {
+        store
+            .snapshot(&account)
+            .map_err(|e| Failure::bad_input(e.to_string()))
+    };
+    let by_id = match SfId::parse(wanted) {
+        Ok(id) => lookup(AccountRef::Id(id))?,
+        Err(_) => SnapshotLookup::NotFound,
+    };
+    let found = match by_id {
+        SnapshotLookup::NotFound => lookup(AccountRef::Name(wanted.to_owned()))?,
+        other => other,
+    };
+    match found {
+        SnapshotLookup::Found(snapshot) => Ok(*snapshot),
+        SnapshotLookup::NotFound => Err(Failure::bad_input(format!(
+            "no account with Id or Name {wanted:?} in {location}; run `vitals sync` first, or check the spelling (names match exactly)"
+        ))),
+        SnapshotLookup::Ambiguous(ids) => {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            Err(Failure::bad_input(format!(
+                "{} accounts are named {wanted:?}; pass one of their Ids: {}",
+                ids.len(),
+                ids.join(", ")
+            )))
+        }
+    }
 }
 
 /// Reads `YYYY-MM-DD`.

@@ -1,11 +1,33 @@
-//! `vitals sync`: one sync cycle now.
+//! `vitals sync`: one sync cycle now, with its summary; `--dry-run` prints the plan instead
+//! of writing it.
 //!
-//! Not built yet. It checks the configuration, model and field map like every command that
-//! takes `--config`, then says it is not available and exits 2.
+//! Loads the setup (exit 2 on any configuration problem), opens the state file (exit 2 when
+//! it is damaged or written by a newer Vitals), runs `sync::run_once` and prints what the
+//! run did. Exit codes (product-spec 2): 0 success; 1 when records failed (after
+//! everything else was written) or the run stopped early; 2 bad configuration, a refused
+//! state file, or a field the org no longer has; 3 Salesforce unreachable or refusing the
+//! login.
+//!
+//! Two hidden flags are test seams, documented in ARCHITECTURE.md: `--pause-at POINT`
+//! prints `vitals: paused at POINT` on stderr at that point of the run and waits to be
+//! killed (the crash tests SIGKILL it there), and `--now INSTANT` scores as of a fixed
+//! instant instead of the system clock (the tests' emulator runs on a stopped clock).
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use clap::Args;
+use vitals::config::StateConfig;
+use vitals::domain::{Plan, PlannedWrite, Value, WriteKind};
+use vitals::salesforce::retrier::TokioSleeper;
+use vitals::salesforce::{Client, ClientSettings};
+use vitals::store::{RunOutcome, RunTrigger, Store, StoreError};
+use vitals::sync::{
+    self, Clock, ErrorClass, FixedClock, Mode, PausePoint, RunReport, SyncConfig, SyncContext,
+    SyncError, SystemClock,
+};
 
-use super::common::{ConfigArg, Exit, Failure, Setup};
+use super::common::{ConfigArg, Exit, Failure, Setup, runtime};
 
 /// The arguments of `vitals sync`.
 #[derive(Debug, Args)]
@@ -21,10 +43,204 @@ pub struct SyncArgs {
     /// Print the planned writes and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the plan as JSON instead of a table.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
+    /// Test seam: pause at this point of the run until killed.
+    #[arg(long, hide = true, value_name = "POINT", value_parser = parse_pause)]
+    pub pause_at: Option<PausePoint>,
+    /// Test seam: score as of this instant instead of now.
+    #[arg(long, hide = true, value_name = "INSTANT", value_parser = parse_instant)]
+    pub now: Option<DateTime<Utc>>,
 }
 
-/// Checks the setup, then refuses: the sync pipeline arrives with its own issue.
+fn parse_pause(text: &str) -> Result<PausePoint, String> {
+    PausePoint::parse(text)
+        .ok_or_else(|| format!("{text:?} is not after-enqueue or before-record:<kind>"))
+}
+
+fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("{text:?} is not an instant like 2026-03-02T12:00:00Z"))
+}
+
+/// Runs one sync cycle and prints its summary (or the plan).
 pub fn execute(args: &SyncArgs) -> Result<Exit, Failure> {
-    Setup::load(&args.config)?;
-    Err(Failure::not_available("sync", "the sync pipeline issue"))
+    let setup = Setup::load(&args.config)?;
+    let store = open_store(&setup.config.state)?;
+    let runtime = runtime()?;
+    let ctx = context(args, setup, store)?;
+    let mut mode = if args.full {
+        Mode::FULL
+    } else {
+        Mode::INCREMENTAL
+    };
+    if args.dry_run {
+        mode = mode.dry_run();
+    }
+    let result = runtime.block_on(sync::run_once(&ctx, RunTrigger::Manual, mode));
+    match result {
+        Ok(report) => Ok(print_report(&report, args.json)),
+        Err(error) => Err(failure(&error)),
+    }
+}
+
+/// Opens the state store `[state]` names; a store that cannot be used is the admin's to
+/// fix (exit 2).
+pub fn open_store(state: &StateConfig) -> Result<Store, Failure> {
+    Store::open(state).map_err(|error| {
+        let exit = match error {
+            StoreError::Open { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::NewerSchema { .. } => Exit::BadInput,
+            _ => Exit::FailedRecords,
+        };
+        Failure {
+            exit,
+            message: error.to_string(),
+        }
+    })
+}
+
+fn context(args: &SyncArgs, setup: Setup, store: Store) -> Result<SyncContext, Failure> {
+    let Setup {
+        config,
+        model,
+        fields,
+    } = setup;
+    let client = Client::new(
+        ClientSettings::from_config(&config.salesforce),
+        Arc::new(TokioSleeper),
+    )
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let clock: Arc<dyn Clock> = match args.now {
+        Some(now) => Arc::new(FixedClock(now)),
+        None => Arc::new(SystemClock),
+    };
+    let mut ctx = SyncContext::new(
+        SyncConfig::from_config(&config),
+        store,
+        client,
+        model,
+        fields,
+        clock,
+    )
+    .with_holder(holder());
+    if let Some(point) = args.pause_at {
+        ctx = ctx.with_pause(point, Arc::new(pause_here));
+    }
+    Ok(ctx)
+}
+
+/// Host and process, for the lease and the run records.
+fn holder() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
+    format!("{host} pid {}", std::process::id())
+}
+
+/// The test seam's pause: a marker line on stderr, then wait until killed.
+fn pause_here(point: PausePoint) {
+    eprintln!("vitals: paused at {point}");
+    loop {
+        std::thread::park();
+    }
+}
+
+/// The exit of a failed run, with the message an admin reads.
+fn failure(error: &SyncError) -> Failure {
+    Failure {
+        exit: match error.class() {
+            ErrorClass::BadInput => Exit::BadInput,
+            ErrorClass::Unreachable => Exit::Unreachable,
+            ErrorClass::Failed => Exit::FailedRecords,
+        },
+        message: error.for_report(),
+    }
+}
+
+/// Prints the run's summary, and the plan of a dry run; returns the exit.
+fn print_report(report: &RunReport, json: bool) -> Exit {
+    match (&report.plan, json) {
+        (Some(plan), true) => {
+            // The JSON is the whole of stdout; the summary goes to stderr.
+            let text = serde_json::to_string_pretty(&serde_json::json!({
+                "run": report.run_id.0,
+                "writes": plan.writes,
+            }))
+            .unwrap_or_else(|_| "{}".to_owned());
+            println!("{text}");
+            eprint!("{}", report.render());
+        }
+        (Some(plan), false) => {
+            print!("{}", plan_table(plan));
+            print!("{}", report.render());
+        }
+        (None, _) => print!("{}", report.render()),
+    }
+    match report.outcome {
+        RunOutcome::Succeeded => Exit::Success,
+        RunOutcome::FailedRecords | RunOutcome::Stopped | RunOutcome::Failed => Exit::FailedRecords,
+    }
+}
+
+/// The plan as a table per write kind: the account, the record, the fields and why.
+pub fn plan_table(plan: &Plan) -> String {
+    let mut out = String::new();
+    for kind in WriteKind::ALL {
+        let writes: Vec<&PlannedWrite> = plan.writes.iter().filter(|w| w.kind == kind).collect();
+        if writes.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{} ({} writes)\n", heading(kind), writes.len()));
+        out.push_str(&format!("  {:<18}  {:<40}  FIELDS\n", "ACCOUNT", "RECORD"));
+        for write in writes {
+            let fields: Vec<String> = write
+                .fields
+                .iter()
+                .map(|(name, value)| format!("{name}={}", shown(value)))
+                .collect();
+            out.push_str(&format!(
+                "  {:<18}  {:<40}  {}\n      why: {}\n",
+                write.account_id.as_str(),
+                write.target.as_text(),
+                fields.join(", "),
+                write.reason
+            ));
+        }
+        out.push('\n');
+    }
+    if plan.writes.is_empty() {
+        out.push_str("Nothing to write.\n");
+    }
+    out
+}
+
+fn heading(kind: WriteKind) -> &'static str {
+    match kind {
+        WriteKind::AccountHealth => "Account health fields (update by Id)",
+        WriteKind::History => "Health history (upsert on Key__c)",
+        WriteKind::Renewal => "Renewal opportunities (upsert on Vitals_Key__c)",
+        WriteKind::RenewalRisk => "Renewal risk flags (update by Id)",
+        WriteKind::PlaybookTask => "Playbook tasks (upsert on Vitals_Key__c)",
+    }
+}
+
+/// A value as the table shows it: long text cut to one readable line.
+fn shown(value: &Value) -> String {
+    let text = match value {
+        Value::Null => "(empty)".to_owned(),
+        Value::Text(text) => text.replace('\n', " / "),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Date(d) => d.to_string(),
+        Value::DateTime(t) => t.to_rfc3339(),
+    };
+    const MAX: usize = 60;
+    if text.chars().count() > MAX {
+        let cut: String = text.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
 }

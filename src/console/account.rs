@@ -2,8 +2,8 @@
 //! category breakdown as `vitals explain` computes it, the score-over-time chart from its
 //! history records, its open renewal and its open playbook tasks.
 //!
-//! The breakdown scores the replica's snapshot with the same calls as `vitals explain`
-//! and the sync (`Previous::from_snapshot`, `score_account`), as of the start of the last
+//! The breakdown scores the replica's snapshot with the same call as `vitals explain`
+//! (`sync::previous::score_as_the_sync_does`), as of the start of the last
 //! run that scored, and shows the [`displayed`] numbers, so shares add up to 100 % and
 //! points to the overall score shown. Evidence Ids link to their records in the org. It
 //! never reads the clock (the instant comes from the run records) and never writes the
@@ -16,10 +16,10 @@ use super::layout::{self, Section};
 use super::{ConsoleState, OrgLinks, PageError, chart};
 use crate::domain::{AccountSnapshot, Opportunity, SfId, SyncedObject, Task};
 use crate::scoring::{
-    self, AccountScore, CategoryScore, Displayed, Periods, Previous, from_tenths, num, signed,
-    tenths,
+    self, AccountScore, CategoryScore, Displayed, from_tenths, num, signed, tenths,
 };
 use crate::store::{AccountRef, RunRecord, SnapshotLookup};
+use crate::sync::previous;
 
 /// The value of `Type` and of the record type's developer name that marks a renewal, as
 /// the presets' `renewal_where` reads it.
@@ -33,10 +33,13 @@ pub(super) fn page(state: &ConsoleState, id_text: &str) -> Result<Markup, PageEr
         return Err(missing());
     };
     let run = super::last_scoring_run(&state.store)?;
-    let scored = run.map(|run| {
-        let score = score_as_of(state, &snapshot, run.started_at);
-        (run, score)
-    });
+    let scored = match run {
+        Some(run) => {
+            let score = score_as_of(state, &snapshot, run.started_at)?;
+            Some((run, score))
+        }
+        None => None,
+    };
     let index = RecordIndex::of(&snapshot);
     let links = Links {
         org: &state.org,
@@ -67,16 +70,26 @@ pub(super) fn page(state: &ConsoleState, id_text: &str) -> Result<Markup, PageEr
     ))
 }
 
-/// Scores the snapshot as the sync did at `as_of`.
+/// Scores the snapshot as the sync did at `as_of`, the previous period's stored result
+/// standing in for a history record the org lacks, as in the sync.
 fn score_as_of(
     state: &ConsoleState,
     snapshot: &AccountSnapshot,
     as_of: DateTime<Utc>,
-) -> AccountScore {
+) -> Result<AccountScore, PageError> {
     let period = state.period;
-    let periods = Periods::around(as_of.date_naive(), |day| period.start_of(day));
-    let previous = Previous::from_snapshot(snapshot, &state.model.name, periods, as_of);
-    scoring::score_account(snapshot, &state.model, as_of, &previous)
+    let stored = state.store.period_result(
+        snapshot.account.id,
+        previous::previous_period(period, as_of),
+    )?;
+    Ok(previous::score_as_the_sync_does(
+        snapshot,
+        stored,
+        &state.model,
+        period,
+        as_of,
+        as_of,
+    ))
 }
 
 /// Which object each record of the snapshot belongs to, for links to the org.

@@ -12,7 +12,7 @@
 //! | `sort` | `name`, `score`, `status`, `trend`, `change`, `coverage`, `owner`, `arr` | `name` |
 //! | `dir` | `asc`, `desc` | `asc` |
 //! | `status` | `healthy`, `monitor`, `at-risk`, `insufficient-data`, `not-scored`, `other` | all |
-//! | `owner` | an owner's user Id, or `none` | all |
+//! | `owner` | an owner's user Id, or `none` (the form shows the owner's name) | all |
 //! | `page` | 1, 2, ... ([`PAGE_SIZE`] accounts each) | 1 |
 //!
 //! Empty values mean the default, so the filter form can send every field. Statuses sort
@@ -286,6 +286,8 @@ struct Row {
     /// The name lower-cased once, for sorting.
     sort_name: String,
     owner: Option<SfId>,
+    /// The owner's name as the org holds it, when the replica has it.
+    owner_name: Option<String>,
     arr: Option<f64>,
     score: Option<f64>,
     status: Option<HealthStatus>,
@@ -302,6 +304,7 @@ impl From<Account> for Row {
             sort_name: account.name.to_lowercase(),
             name: account.name,
             owner: account.owner_id,
+            owner_name: account.owner_name,
             arr: account.arr,
             score: health.score,
             status: health.status,
@@ -415,19 +418,53 @@ impl Summary {
     }
 }
 
-/// Every owner with their number of accounts, in Id order; accounts without an owner last.
-fn owners(rows: &[Row]) -> Vec<(Option<SfId>, usize)> {
-    let mut counts: BTreeMap<Option<SfId>, usize> = BTreeMap::new();
-    for row in rows {
-        *counts.entry(row.owner).or_default() += 1;
+/// One owner in the filter: the user Id (the filter's value), the name shown, and how many
+/// accounts they own.
+struct Owner {
+    id: Option<SfId>,
+    name: Option<String>,
+    accounts: usize,
+}
+
+impl Owner {
+    /// What the form shows: the name, else the Id, else "No owner".
+    fn label(&self) -> String {
+        match (&self.name, self.id) {
+            (Some(name), _) => name.clone(),
+            (None, Some(id)) => id.to_string(),
+            (None, None) => "No owner".to_owned(),
+        }
     }
-    let mut owners: Vec<_> = counts.into_iter().collect();
-    owners.sort_by_key(|(owner, _)| (owner.is_none(), *owner));
+}
+
+/// Every owner with their number of accounts, by name (then Id); accounts without an
+/// owner last.
+fn owners(rows: &[Row]) -> Vec<Owner> {
+    let mut counts: BTreeMap<Option<SfId>, Owner> = BTreeMap::new();
+    for row in rows {
+        let owner = counts.entry(row.owner).or_insert_with(|| Owner {
+            id: row.owner,
+            name: None,
+            accounts: 0,
+        });
+        owner.accounts += 1;
+        if owner.name.is_none() {
+            owner.name.clone_from(&row.owner_name);
+        }
+    }
+    let mut owners: Vec<Owner> = counts.into_values().collect();
+    owners.sort_by_key(|o| {
+        (
+            o.id.is_none(),
+            o.name.as_ref().map(|n| n.to_lowercase()),
+            o.id,
+        )
+    });
     owners
 }
 
 /// The GET form filtering by status and owner; it keeps the sort.
-fn filters(listing: Listing, owners: &[(Option<SfId>, usize)]) -> Markup {
+fn filters(listing: Listing, owners: &[Owner]) -> Markup {
     let owner_key =
         |owner: Option<SfId>| owner.map_or_else(|| "none".to_owned(), |id| id.to_string());
     let chosen_owner = listing.owner.map(OwnerFilter::key);
@@ -445,14 +482,14 @@ fn filters(listing: Listing, owners: &[(Option<SfId>, usize)]) -> Markup {
                 }
             }
             label {
-                "Owner (user Id)"
+                "Owner"
                 select name="owner" {
                     option value="" { "All owners" }
-                    @for (owner, count) in owners {
-                        @let key = owner_key(*owner);
+                    @for owner in owners {
+                        @let key = owner_key(owner.id);
                         option value=(key) selected[chosen_owner.as_deref() == Some(key.as_str())] {
-                            (owner.map_or_else(|| "No owner".to_owned(), |id| id.to_string()))
-                            " (" (count) ")"
+                            (owner.label())
+                            " (" (owner.accounts) ")"
                         }
                     }
                 }
@@ -502,7 +539,7 @@ fn table(listing: Listing, rows: &[Row]) -> Markup {
                         td { (layout::trend(row.trend.as_ref())) }
                         td.n { (layout::change(row.change)) }
                         td.n { (layout::percent(row.coverage)) }
-                        td { (owner(row.owner)) }
+                        td { (owner(row.owner, row.owner_name.as_deref())) }
                         td.n { (layout::money(row.arr)) }
                     }
                 }
@@ -511,11 +548,13 @@ fn table(listing: Listing, rows: &[Row]) -> Markup {
     }
 }
 
-/// The owner's user Id (Vitals does not replicate users, so it has no name to show).
-fn owner(owner: Option<SfId>) -> Markup {
-    match owner {
-        Some(id) => html! { code { (id) } },
-        None => html! { span.muted { "none" } },
+/// The owner's name (read through the Account's owner lookup), with the user Id as its
+/// tooltip; the Id alone when the replica has no name (read before names were).
+fn owner(owner: Option<SfId>, name: Option<&str>) -> Markup {
+    match (owner, name) {
+        (Some(id), Some(name)) => html! { span title=(id) { (name) } },
+        (Some(id), None) => html! { code { (id) } },
+        (None, _) => html! { span.muted { "none" } },
     }
 }
 
@@ -539,7 +578,14 @@ fn compare(listing: Listing, a: &Row, b: &Row) -> Ordering {
         ),
         Column::Change => nulls_last(a.change, b.change, descending, f64::total_cmp),
         Column::Coverage => nulls_last(a.coverage, b.coverage, descending, f64::total_cmp),
-        Column::Owner => nulls_last(a.owner, b.owner, descending, Ord::cmp),
+        Column::Owner => nulls_last(
+            a.owner
+                .map(|id| (a.owner_name.as_deref().map(str::to_lowercase), id)),
+            b.owner
+                .map(|id| (b.owner_name.as_deref().map(str::to_lowercase), id)),
+            descending,
+            Ord::cmp,
+        ),
         Column::Arr => nulls_last(a.arr, b.arr, descending, f64::total_cmp),
     };
     by_column.then_with(|| a.id.cmp(&b.id))

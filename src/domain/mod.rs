@@ -49,6 +49,7 @@ pub(crate) mod test_records {
             id: SfId::from_parts("001", 1),
             name: "Acme".into(),
             owner_id: Some(SfId::from_parts("005", 1)),
+            owner_name: None,
             account_type: Some("Customer".into()),
             created_date: Some(Utc.with_ymd_and_hms(2024, 1, 5, 9, 0, 0).unwrap()),
             arr: Some(120_000.0),

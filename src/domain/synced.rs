@@ -88,6 +88,10 @@ impl From<ObjectKind> for SyncedObject {
 
 /// One record of any replicated object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a record lives only in one page or one snapshot; boxing the account would cost an allocation per account for a few hundred bytes"
+)]
 pub enum DomainRecord {
     /// An account.
     Account(Account),

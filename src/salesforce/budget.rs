@@ -75,10 +75,28 @@ pub struct UsageReport {
     pub org_max: Option<u64>,
     /// Calls Vitals may make in 24 hours under `max_api_share`.
     pub allowed: Option<u64>,
+    /// Vitals' own calls in the rolling 24 hours as the budget counts them (the app's
+    /// usage when Salesforce reports it, else earlier calls plus this window's), once the
+    /// allocation is known.
+    pub own_usage: Option<u64>,
+}
+
+impl UsageReport {
+    /// Calls Vitals may still make in the rolling 24 hours under its share, when known.
+    pub fn left_in_share(&self) -> Option<u64> {
+        Some(self.allowed?.saturating_sub(self.own_usage?))
+    }
+
+    /// Calls left in the org's daily allocation at the last response, when known.
+    pub fn org_left(&self) -> Option<u64> {
+        Some(self.org_max?.saturating_sub(self.org_used_at_end?))
+    }
 }
 
 #[derive(Debug, Default)]
 struct State {
+    /// Calls Vitals made in the rolling 24 hours before this window, by the caller's count.
+    earlier_calls: u64,
     calls: u64,
     org_used_at_start: Option<u64>,
     last: Option<LimitInfo>,
@@ -88,7 +106,6 @@ struct State {
 #[derive(Debug)]
 pub struct ApiBudget {
     share: f64,
-    earlier_calls: u64,
     state: Mutex<State>,
 }
 
@@ -98,9 +115,22 @@ impl ApiBudget {
     pub fn new(share: f64, earlier_calls: u64) -> Self {
         Self {
             share: share.clamp(0.0, 1.0),
-            earlier_calls,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                earlier_calls,
+                ..State::default()
+            }),
         }
+    }
+
+    /// Starts a new counting window (one sync run of a long-lived client): `earlier_calls`
+    /// Vitals' calls in the rolling 24 hours before it, as the state store counted them,
+    /// this window's calls back at zero. The org's last usage header is kept, so the share
+    /// is enforced from the first call of the window.
+    pub fn restart(&self, earlier_calls: u64) {
+        let mut state = self.lock();
+        state.earlier_calls = earlier_calls;
+        state.calls = 0;
+        state.org_used_at_start = None;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -174,15 +204,17 @@ impl ApiBudget {
         match &last.per_app {
             // The app's own counter already covers earlier runs and this one.
             Some((used, _, _)) => (*used).max(state.calls),
-            None => self.earlier_calls + state.calls,
+            None => state.earlier_calls + state.calls,
         }
     }
 
     /// Usage so far.
     pub fn report(&self) -> UsageReport {
         let state = self.lock();
+        let own = state.last.as_ref().map(|last| self.own_usage(&state, last));
         UsageReport {
             calls: state.calls,
+            own_usage: own,
             org_used_at_start: state.org_used_at_start,
             org_used_at_end: state.last.as_ref().map(|l| l.used),
             org_max: state.last.as_ref().map(|l| l.max),
@@ -279,5 +311,27 @@ mod tests {
         ));
         assert_eq!(refusal(app.before_call().unwrap_err()), (10, 10, 20, 0.5));
         assert_eq!(app.report().calls, 1);
+    }
+
+    #[test]
+    fn a_new_window_counts_the_stores_earlier_calls_instead_of_its_own() {
+        let budget = ApiBudget::new(0.5, 0);
+        for _ in 0..4 {
+            budget.before_call().unwrap();
+        }
+        budget.after_call(Some("api-usage=4/20"));
+        assert_eq!(budget.report().left_in_share(), Some(6));
+        // The next run: the store counted 8 calls in the last 24 hours.
+        budget.restart(8);
+        let report = budget.report();
+        assert_eq!((report.calls, report.own_usage), (0, Some(8)));
+        assert_eq!(report.left_in_share(), Some(2));
+        assert_eq!(report.org_left(), Some(16));
+        budget.before_call().unwrap();
+        budget.before_call().unwrap();
+        assert_eq!(
+            refusal(budget.before_call().unwrap_err()),
+            (10, 10, 20, 0.5)
+        );
     }
 }

@@ -351,6 +351,13 @@ impl Client {
         self.inner.budget.report()
     }
 
+    /// Starts a new budget window for one sync run of a long-lived client: `earlier_calls`
+    /// is what Vitals made in the rolling 24 hours before it (from the state store), and
+    /// [`Client::usage`] counts this run's calls from zero.
+    pub fn restart_budget(&self, earlier_calls: u64) {
+        self.inner.budget.restart(earlier_calls);
+    }
+
     /// What the retry loop did so far.
     pub fn retry_stats(&self) -> RetryStats {
         self.inner.retrier.stats()

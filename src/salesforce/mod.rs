@@ -13,6 +13,7 @@
 //! - [`transfer`]: reads and writes that choose REST or Bulk by volume.
 //! - [`extract`]: full and incremental reads of one object for the replica.
 //! - [`replication`]: getDeleted, and every object's delete log in one Composite call.
+//! - [`keys`]: records found by the external keys Vitals creates them with.
 //! - [`records`]: records read and written, and the per-row write outcomes.
 //! - [`preflight`]: the describe-based check behind `vitals check`.
 //! - [`soql`]: SOQL built from escaped literals; long Id lists chunked.
@@ -67,7 +68,12 @@
 //!   bounded chunks: the input is taken, not copied; Bulk jobs stream it up and parse their
 //!   results as they download, so a write holds its input plus about 100 bytes per row of
 //!   outcomes and one job's key index (see `examples/write_bench.rs`).
-//! - [`Client::usage`] and [`Client::limits`] for the run summary and the budget.
+//! - [`Client::find_keys`]`(kind, &keys, &map) -> Result<BTreeMap<String, SfId>, _>`: which
+//!   create keys the org holds (`queryAll`), to settle creates left in doubt without
+//!   sending them again.
+//! - [`Client::usage`] and [`Client::limits`] for the run summary and the budget;
+//!   [`Client::restart_budget`]`(earlier_calls)` starts each run's window of a long-lived
+//!   client with the calls the state store counted in the last 24 hours.
 
 pub mod auth;
 pub mod budget;
@@ -76,6 +82,7 @@ pub mod csv_stream;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod keys;
 pub mod preflight;
 pub mod records;
 pub mod replication;

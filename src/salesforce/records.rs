@@ -6,6 +6,7 @@
 //! `Rejected` (Salesforce refused it), as vector's acknowledgements do.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,6 +17,35 @@ use super::error::ApiError;
 use super::wire::{ApiRecord, Raw, format_date};
 use crate::domain::SfId;
 
+/// A Bulk result page's column index: column name -> position. Every field of every row
+/// is looked up here while decoding, so it hashes with FNV-1a, which is several times
+/// faster than the default SipHash on short keys (the keys are the page's own header, not
+/// input an attacker chooses per lookup).
+pub type ColumnIndex = HashMap<String, usize, BuildHasherDefault<Fnv>>;
+
+/// The 64-bit FNV-1a hash, for [`ColumnIndex`].
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// A record read from Salesforce.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -24,7 +54,7 @@ pub enum Record {
     /// From a Bulk query: one CSV row and the shared column index.
     Csv {
         /// Column name -> position.
-        columns: Arc<HashMap<String, usize>>,
+        columns: Arc<ColumnIndex>,
         /// The cells.
         values: Vec<String>,
     },
@@ -348,10 +378,9 @@ mod tests {
 
     #[test]
     fn csv_records_read_empty_cells_as_null() {
-        let columns: HashMap<String, usize> =
-            [("Id".to_owned(), 0), ("Account.Name".to_owned(), 1)]
-                .into_iter()
-                .collect();
+        let columns: ColumnIndex = [("Id".to_owned(), 0), ("Account.Name".to_owned(), 1)]
+            .into_iter()
+            .collect();
         let record = Record::Csv {
             columns: Arc::new(columns),
             values: vec!["001".into(), String::new()],

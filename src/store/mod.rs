@@ -257,6 +257,15 @@ impl Store {
         }
     }
 
+    /// How messages name the store `[state]` points at: the state file, or the PostgreSQL
+    /// server and database (never the password).
+    pub fn location_of(config: &StateConfig) -> Location {
+        match config {
+            StateConfig::Sqlite { path } => Location::File(path.clone()),
+            StateConfig::Postgres { url } => postgres::location_of(url.expose()),
+        }
+    }
+
     /// What `vitals check` reports about the store `[state]` names, without creating,
     /// migrating or locking it: its schema against this binary's, what Vitals must be able
     /// to write, and the free space beside a file.

@@ -73,7 +73,8 @@ pub struct RunSummary {
     pub skipped_records: u64,
     /// API calls Vitals made in the run.
     pub api_calls_used: u64,
-    /// API calls left in the org's daily allowance, when known.
+    /// API calls Vitals may still make under its share of the org's daily allowance
+    /// (`salesforce.max_api_share`), when known.
     pub api_calls_left: Option<u64>,
     /// Why the run failed or stopped, in plain words.
     pub note: Option<String>,

@@ -135,10 +135,7 @@ fn unknown_or_ambiguous_accounts_are_bad_input_with_candidates() {
         Expect {
             code: 2,
             stdout: &[],
-            stderr: &[
-                "without --input is not available in this build yet",
-                "sync issue",
-            ],
+            stderr: &["`vitals explain` needs --config FILE", "or --input FILE"],
         },
     );
 }

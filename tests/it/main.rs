@@ -35,3 +35,8 @@ mod generated_org_mix;
 mod metadata_drift;
 mod scoring_fixtures;
 mod scoring_properties;
+mod sync_book;
+mod sync_cli;
+mod sync_crash;
+mod sync_faults;
+mod sync_pipeline;

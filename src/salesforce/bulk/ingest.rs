@@ -23,8 +23,9 @@ use crate::salesforce::records::{
 use crate::salesforce::rest::not_attempted;
 use crate::salesforce::retry::{Idempotency, RetryClass};
 
-/// The fewest calls an ingest job takes: create, upload, close, one status poll and the
-/// three result files.
+/// The calls to have room for before starting an ingest job: create, upload, close, one
+/// status poll and the three result files. A job whose final counts say every row was
+/// processed reads fewer files (see [`files_to_read`]).
 pub const MIN_INGEST_CALLS: u64 = 7;
 
 impl Client {
@@ -155,26 +156,31 @@ impl Client {
         }
         // From here on the job may have written rows. A row without a result gets an
         // outcome that says so, never "not attempted".
-        let leftover = match self.await_job("ingest", &job.id, object).await {
-            Ok(()) => WriteResult::Errored {
-                errors: vec![job_error(
-                    &job.id,
-                    "NO_RESULT",
-                    "Salesforce reported no result for this row",
-                )],
-            },
+        let no_result = WriteResult::Errored {
+            errors: vec![job_error(
+                &job.id,
+                "NO_RESULT",
+                "Salesforce reported no result for this row",
+            )],
+        };
+        let (leftover, reading) = match self.await_job("ingest", &job.id, object).await {
+            Ok(info) => (no_result, files_to_read(kind, &info, rows.len())),
             Err(error) => match ended(&job.id, error) {
-                Ok(leftover) => leftover,
+                Ok(leftover) => (leftover, Reading::every_file()),
                 Err(error) => return unknown(&job.id, &rows, &error),
             },
         };
         let mut joiner = Joiner::new(kind, records, columns, &rows, leftover);
-        for file in ResultFile::ALL {
+        for file in reading.files {
             if let Err(error) = self.read_result_file(&job.id, file, &mut joiner).await {
                 return unknown(&job.id, &rows, &error);
             }
         }
-        (joiner.finish(&rows), None)
+        if reading.updates_written {
+            (joiner.finish_updates_written(&rows), None)
+        } else {
+            (joiner.finish(&rows), None)
+        }
     }
 
     async fn create_ingest_job(
@@ -231,6 +237,52 @@ impl Client {
             Idempotency::Idempotent,
         )?;
         self.execute(&close).await.map(|_| ())
+    }
+}
+
+/// Which result files a completed job needs read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Reading {
+    /// The files to read, in order.
+    pub files: Vec<ResultFile>,
+    /// Whether every row of an update was processed, so a row the failed file does not
+    /// name was written (with the Id it carries) and the successful file is not needed.
+    pub updates_written: bool,
+}
+
+impl Reading {
+    /// Every file, as for a job that did not complete.
+    pub(super) fn every_file() -> Self {
+        Self {
+            files: ResultFile::ALL.to_vec(),
+            updates_written: false,
+        }
+    }
+}
+
+/// The result files a completed job's final counts call for: the failed file only when a
+/// row failed, the unprocessed file only when some row was not processed, the successful
+/// file unless the job is an update that processed every row (an upsert's or insert's
+/// successful rows carry the record Ids, which only that file gives). Without the counts,
+/// every file. Each file skipped is one call saved per job.
+pub(super) fn files_to_read(kind: &WriteKind, info: &JobInfo, rows: usize) -> Reading {
+    let rows = u64::try_from(rows).unwrap_or(u64::MAX);
+    let all_processed = info.number_records_processed == Some(rows);
+    let none_failed = info.number_records_failed == Some(0);
+    let updates_written = matches!(kind, WriteKind::Update) && all_processed;
+    let mut files = Vec::new();
+    if !updates_written {
+        files.push(ResultFile::Successful);
+    }
+    if !none_failed {
+        files.push(ResultFile::Failed);
+    }
+    if !all_processed {
+        files.push(ResultFile::Unprocessed);
+    }
+    Reading {
+        files,
+        updates_written,
     }
 }
 

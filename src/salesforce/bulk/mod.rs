@@ -19,7 +19,6 @@ mod ingest;
 mod results;
 mod upload;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,6 +87,12 @@ struct JobInfo {
     error_message: Option<String>,
     #[serde(default)]
     created_date: Option<String>,
+    /// Rows processed so far, failed ones included.
+    #[serde(default)]
+    number_records_processed: Option<u64>,
+    /// Rows that failed.
+    #[serde(default)]
+    number_records_failed: Option<u64>,
 }
 
 fn is_terminal(state: &str) -> bool {
@@ -140,7 +145,7 @@ impl BulkQueryPager {
             _ => self.done = true,
         }
         let table = response.csv.unwrap_or_default();
-        let columns: Arc<HashMap<String, usize>> = Arc::new(
+        let columns: Arc<super::records::ColumnIndex> = Arc::new(
             table
                 .header
                 .iter()
@@ -199,13 +204,14 @@ impl Client {
         })
     }
 
-    /// Polls a job on the [`PollSchedule`] until it ends; aborts it at the deadline.
+    /// Polls a job on the [`PollSchedule`] until it ends; aborts it at the deadline. A job
+    /// that completed is returned with its final counts.
     async fn await_job(
         &self,
         kind: &str,
         job_id: &str,
         object: &str,
-    ) -> Result<(), SalesforceError> {
+    ) -> Result<JobInfo, SalesforceError> {
         let settings = self.settings();
         let status = ApiRequest::get(format!("jobs/{kind}/{job_id}"));
         let polled = poll_job(
@@ -216,7 +222,7 @@ impl Client {
         )
         .await?;
         match polled {
-            Polled::Ended(job) if job.state == "JobComplete" => Ok(()),
+            Polled::Ended(job) if job.state == "JobComplete" => Ok(job),
             Polled::Ended(job) => Err(SalesforceError::BulkJob {
                 job_id: job_id.to_owned(),
                 object: object.to_owned(),
@@ -307,6 +313,7 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
+    use crate::salesforce::records::WriteKind;
     use crate::salesforce::retrier::TokioSleeper;
 
     fn job(state: &str) -> JobInfo {
@@ -316,7 +323,48 @@ mod tests {
             object: "Task".into(),
             error_message: None,
             created_date: None,
+            number_records_processed: None,
+            number_records_failed: None,
         }
+    }
+
+    #[test]
+    fn a_completed_job_reads_only_the_result_files_its_counts_call_for() {
+        let done = |processed, failed| JobInfo {
+            number_records_processed: processed,
+            number_records_failed: failed,
+            ..job("JobComplete")
+        };
+        let update = WriteKind::Update;
+        let upsert = WriteKind::Upsert {
+            external_id: "Key__c".into(),
+        };
+        let read = |kind: &WriteKind, info: &JobInfo| ingest::files_to_read(kind, info, 10);
+        // Every row of an update written: no file at all.
+        let all_ok = read(&update, &done(Some(10), Some(0)));
+        assert!(all_ok.files.is_empty() && all_ok.updates_written);
+        // An upsert needs the Ids of its successful rows.
+        assert_eq!(
+            read(&upsert, &done(Some(10), Some(0))).files,
+            vec![results::ResultFile::Successful]
+        );
+        // Failures, and rows left unprocessed, need their files.
+        assert_eq!(
+            read(&update, &done(Some(10), Some(2))).files,
+            vec![results::ResultFile::Failed]
+        );
+        let partial = read(&update, &done(Some(8), Some(1)));
+        assert_eq!(
+            partial.files,
+            vec![
+                results::ResultFile::Successful,
+                results::ResultFile::Failed,
+                results::ResultFile::Unprocessed
+            ]
+        );
+        assert!(!partial.updates_written);
+        // Without counts, every file.
+        assert_eq!(read(&upsert, &done(None, None)).files.len(), 3);
     }
 
     /// Polls a job that ends after `busy` polls saying InProgress; returns the outcome,

@@ -132,14 +132,42 @@ impl<'a> Joiner<'a> {
         }
     }
 
+    /// Every row's outcome, for an update job that processed every row: what a file said,
+    /// else written, with the Id the row carries (its key).
+    pub(super) fn finish_updates_written(self, rows: &[usize]) -> Vec<RecordOutcome> {
+        let mut ids: HashMap<usize, SfId> = HashMap::with_capacity(rows.len());
+        for (key, indices) in &self.by_key {
+            if let Ok(id) = SfId::parse(key) {
+                ids.extend(indices.iter().map(|index| (*index, id)));
+            }
+        }
+        self.finish_with(rows, |index| {
+            ids.get(&index).map(|id| WriteResult::Delivered {
+                id: *id,
+                created: None,
+            })
+        })
+    }
+
     /// Every row's outcome: what a file said, else the leftover.
-    pub(super) fn finish(mut self, rows: &[usize]) -> Vec<RecordOutcome> {
+    pub(super) fn finish(self, rows: &[usize]) -> Vec<RecordOutcome> {
+        self.finish_with(rows, |_| None)
+    }
+
+    /// Every row's outcome: what a file said, else what `unsettled` says, else the
+    /// leftover.
+    fn finish_with(
+        mut self,
+        rows: &[usize],
+        unsettled: impl Fn(usize) -> Option<WriteResult>,
+    ) -> Vec<RecordOutcome> {
         rows.iter()
             .map(|index| RecordOutcome {
                 index: *index,
                 result: self
                     .settled
                     .remove(index)
+                    .or_else(|| unsettled(*index))
                     .unwrap_or_else(|| self.leftover.clone()),
             })
             .collect()

@@ -173,9 +173,9 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         self.error(api, DecodeProblem::WrongType { expected, found })
     }
 
-    fn raw_named(&self, name: &str) -> (String, Raw<'a>) {
-        let api = self.map.api(self.object, name).to_owned();
-        let raw = self.record.raw(&api);
+    fn raw_named(&self, name: &str) -> (&'a str, Raw<'a>) {
+        let api = self.map.api(self.object, name);
+        let raw = self.record.raw(api);
         (api, raw)
     }
 
@@ -194,7 +194,7 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         match raw {
             Raw::Null => Ok(None),
             Raw::Str(s) => Ok(Some(s.to_owned())),
-            other => Err(self.wrong(&api, "text", other)),
+            other => Err(self.wrong(api, "text", other)),
         }
     }
 
@@ -203,9 +203,9 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
     }
 
     fn required_text(&self, name: &str) -> Result<String, DecodeError> {
-        let api = self.map.api(self.object, name).to_owned();
+        let api = self.map.api(self.object, name);
         self.strict_text(name)?
-            .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
+            .ok_or_else(|| self.error(api, DecodeProblem::Missing))
     }
 
     fn id(&self, name: &str) -> Result<Option<SfId>, DecodeError> {
@@ -214,15 +214,15 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
             Raw::Null => Ok(None),
             Raw::Str(s) => SfId::parse(s)
                 .map(Some)
-                .map_err(|_| self.wrong(&api, "a 15- or 18-character record Id", raw)),
-            other => Err(self.wrong(&api, "a record Id", other)),
+                .map_err(|_| self.wrong(api, "a 15- or 18-character record Id", raw)),
+            other => Err(self.wrong(api, "a record Id", other)),
         }
     }
 
     fn required_id(&self, name: &str) -> Result<SfId, DecodeError> {
-        let api = self.map.api(self.object, name).to_owned();
+        let api = self.map.api(self.object, name);
         self.id(name)?
-            .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
+            .ok_or_else(|| self.error(api, DecodeProblem::Missing))
     }
 
     fn number_at(&self, api: &str) -> Result<Option<f64>, DecodeError> {
@@ -244,8 +244,8 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
     }
 
     fn number(&self, name: &str) -> Result<Option<f64>, DecodeError> {
-        let api = self.map.api(self.object, name).to_owned();
-        self.lenient(self.number_at(&api))
+        let api = self.map.api(self.object, name);
+        self.lenient(self.number_at(api))
     }
 
     /// A number that must lie in `min..=max` to mean anything; outside it the value is read
@@ -261,8 +261,8 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         let value = self.number(name)?;
         match value {
             Some(n) if n < min || n > max => {
-                let api = self.map.api(self.object, name).to_owned();
-                let error = self.error(&api, DecodeProblem::OutOfRange { allowed });
+                let api = self.map.api(self.object, name);
+                let error = self.error(api, DecodeProblem::OutOfRange { allowed });
                 self.warnings.borrow_mut().push(error);
                 Ok(None)
             }
@@ -298,9 +298,9 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         let whole = self.integer(name)?;
         match whole {
             Some(n) if !(0..=20_160).contains(&n) => {
-                let api = self.map.api(self.object, name).to_owned();
+                let api = self.map.api(self.object, name);
                 let error = self.error(
-                    &api,
+                    api,
                     DecodeProblem::OutOfRange {
                         allowed: "0 to 20160 minutes (14 days)",
                     },
@@ -314,13 +314,13 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
 
     fn integer(&self, name: &str) -> Result<Option<i64>, DecodeError> {
         let (api, raw) = self.raw_named(name);
-        let whole = match self.number_at(&api) {
+        let whole = match self.number_at(api) {
             Ok(None) => Ok(None),
             Ok(Some(n)) if n.fract() == 0.0 && n.abs() < 9.0e15 => {
                 // Checked above: whole and well inside i64's exact range.
                 Ok(Some(n as i64))
             }
-            Ok(Some(_)) => Err(self.wrong(&api, "a whole number", raw)),
+            Ok(Some(_)) => Err(self.wrong(api, "a whole number", raw)),
             Err(error) => Err(error),
         };
         self.lenient(whole)
@@ -334,7 +334,7 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
             Raw::Bool(b) => Ok(b),
             Raw::Str(s) if s.eq_ignore_ascii_case("true") => Ok(true),
             Raw::Str(s) if s.eq_ignore_ascii_case("false") => Ok(false),
-            other => Err(self.wrong(&api, "true or false", other)),
+            other => Err(self.wrong(api, "true or false", other)),
         }
     }
 
@@ -348,15 +348,15 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
             Raw::Null => Ok(None),
             Raw::Str(s) => parse_date(s)
                 .map(Some)
-                .ok_or_else(|| self.wrong(&api, "a date like 2024-01-31", raw)),
-            other => Err(self.wrong(&api, "a date", other)),
+                .ok_or_else(|| self.wrong(api, "a date like 2024-01-31", raw)),
+            other => Err(self.wrong(api, "a date", other)),
         }
     }
 
     fn required_date(&self, name: &str) -> Result<NaiveDate, DecodeError> {
-        let api = self.map.api(self.object, name).to_owned();
+        let api = self.map.api(self.object, name);
         self.strict_date(name)?
-            .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
+            .ok_or_else(|| self.error(api, DecodeProblem::Missing))
     }
 
     fn datetime(&self, name: &str) -> Result<Option<DateTime<Utc>>, DecodeError> {
@@ -368,16 +368,16 @@ impl<'a, R: ApiRecord> Reader<'a, R> {
         match raw {
             Raw::Null => Ok(None),
             Raw::Str(s) => parse_datetime(s).map(Some).ok_or_else(|| {
-                self.wrong(&api, "a dateTime like 2024-01-31T09:30:00.000+0000", raw)
+                self.wrong(api, "a dateTime like 2024-01-31T09:30:00.000+0000", raw)
             }),
-            other => Err(self.wrong(&api, "a dateTime", other)),
+            other => Err(self.wrong(api, "a dateTime", other)),
         }
     }
 
     fn required_datetime(&self, name: &str) -> Result<DateTime<Utc>, DecodeError> {
-        let api = self.map.api(self.object, name).to_owned();
+        let api = self.map.api(self.object, name);
         self.strict_datetime(name)?
-            .ok_or_else(|| self.error(&api, DecodeProblem::Missing))
+            .ok_or_else(|| self.error(api, DecodeProblem::Missing))
     }
 
     fn categories(&self, categories: &[&str]) -> Result<BTreeMap<String, f64>, DecodeError> {
@@ -469,6 +469,7 @@ pub fn decode_account(
         id: r.required_id("id")?,
         name: r.text("name")?.unwrap_or_default(),
         owner_id: r.id("owner_id")?,
+        owner_name: r.text("owner_name")?,
         account_type: r.text("account_type")?,
         created_date: r.datetime("created_date")?,
         arr: r.non_negative("arr")?,
@@ -766,6 +767,7 @@ mod tests {
             "Id": "001D000000IRFmaIAH",
             "Name": "Acme",
             "OwnerId": "005xx000001SwiUAAS",
+            "Owner": {"attributes": {"type": "User"}, "Name": "Alex Morgan"},
             "ARR__c": 120000.0,
             "License_Seats__c": 100,
             "Active_Users__c": 80.0,
@@ -779,6 +781,7 @@ mod tests {
             .unwrap()
             .record;
         assert_eq!(account.id.as_str(), "001D000000IRFmaIAH");
+        assert_eq!(account.owner_name.as_deref(), Some("Alex Morgan"));
         assert_eq!(account.license_seats, Some(100.0));
         assert_eq!(
             account.csm_sentiment,

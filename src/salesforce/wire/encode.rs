@@ -141,6 +141,14 @@ fn key_field(kind: PlanKind) -> Option<&'static str> {
     }
 }
 
+/// The object and the API name of the external key a create kind upserts on (`Key__c`
+/// of the history, `Vitals_Key__c` of renewals and tasks); `None` for updates by Id. The
+/// sync queries these to settle creates left in doubt by a process that died mid-write.
+pub fn upsert_key(kind: PlanKind, map: &FieldMap) -> Option<(SObject, String)> {
+    let object = SObject::from(kind.object());
+    key_field(kind).map(|key| (object, map.api(object, key).to_owned()))
+}
+
 /// Encodes a planned write for the client.
 ///
 /// # Errors

@@ -1,6 +1,7 @@
 //! The field table after the configuration's `[fields]` overrides.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use super::{DEFAULT_FIELDS, SObject, category_field};
 
@@ -41,6 +42,21 @@ pub enum FieldMapError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldMap {
     overrides: BTreeMap<(SObject, String), String>,
+}
+
+/// The default API name of a field of [`DEFAULT_FIELDS`], through an index of the table
+/// built on first use (the table is a constant, so the index never changes).
+fn default_api(object: SObject, name: &str) -> Option<&'static str> {
+    static INDEX: OnceLock<HashMap<(SObject, &'static str), &'static str>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            DEFAULT_FIELDS
+                .iter()
+                .map(|f| ((f.object, f.name), f.api))
+                .collect()
+        })
+        .get(&(object, name))
+        .copied()
 }
 
 /// Whether `name` could be a Salesforce field API name, or a dotted relationship path of them.
@@ -166,14 +182,21 @@ impl FieldMap {
     }
 
     /// The API name of a field listed in [`DEFAULT_FIELDS`], after overrides.
+    ///
+    /// Decoding asks this for every field of every record read, so it allocates nothing:
+    /// overrides are searched only when there are some, and the default table through an
+    /// index built once.
     pub fn api(&self, object: SObject, name: &str) -> &str {
-        if let Some(api) = self.overrides.get(&(object, name.to_owned())) {
+        if !self.overrides.is_empty()
+            && let Some(api) = self
+                .overrides
+                .iter()
+                .find(|((o, n), _)| *o == object && n == name)
+                .map(|(_, api)| api)
+        {
             return api;
         }
-        DEFAULT_FIELDS
-            .iter()
-            .find(|f| f.object == object && f.name == name)
-            .map_or("", |f| f.api)
+        default_api(object, name).unwrap_or("")
     }
 
     /// The API name of a category's score field on Account or the history object.

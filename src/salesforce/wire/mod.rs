@@ -31,7 +31,8 @@ pub use decode::{
     decode_org_file, decode_task,
 };
 pub use encode::{
-    EncodeError, EncodedWrite, RENEWAL_RECORD_TYPE, WriteContext, encode, renewal_record_type_query,
+    EncodeError, EncodedWrite, RENEWAL_RECORD_TYPE, WriteContext, encode,
+    renewal_record_type_query, upsert_key,
 };
 pub use field_map::{FieldMap, FieldMapError, is_api_name};
 pub use format::{format_date, format_datetime, parse_date, parse_datetime};
@@ -249,6 +250,7 @@ table! {
     Account.id = "Id": IdField, Read;
     Account.name = "Name": Text(255), Read;
     Account.owner_id = "OwnerId": Reference, Read;
+    Account.owner_name = "Owner.Name": Text(121), Read;
     Account.account_type = "Type": Picklist, Read;
     Account.created_date = "CreatedDate": DateTimeField, Read;
     Account.arr = "ARR__c": Currency, Read;

@@ -41,7 +41,8 @@ pub const ID: &str = "Id";
 /// The fields planning and the decoders need whatever the scoring model, by Vitals name.
 /// Scoring fields come from the model; these are the rest:
 /// - every record: its Id and its account link (the replica groups by account);
-/// - Account: name, owner (renewals and tasks go to the owner), ARR (renewal amount, top
+/// - Account: name, owner and the owner's name (renewals and tasks go to the owner; the
+///   console shows the name, read through the lookup in the same query), ARR (renewal amount, top
 ///   tiers), seats, active users and survey scores (expansion and escalation playbooks
 ///   read them directly), and every health field Vitals writes (a value is written only
 ///   when it differs from the org's);
@@ -61,6 +62,7 @@ pub const PLANNING_FIELDS: &[(SObject, &[&str])] = &[
             "id",
             "name",
             "owner_id",
+            "owner_name",
             "arr",
             "license_seats",
             "active_users",

@@ -171,7 +171,7 @@ fn session_settings(role: Role) -> String {
 
 /// How messages name the database a URL points at: its hosts and ports and the database,
 /// never the user's password.
-pub(super) fn location_of(url: &str) -> Location {
+pub(in crate::store) fn location_of(url: &str) -> Location {
     let Ok(parsed) = Url::parse(url) else {
         return Location::Postgres {
             server: "an unreadable URL".into(),

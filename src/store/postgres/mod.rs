@@ -50,6 +50,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+pub(super) use self::connect::location_of;
 pub use self::connect::{CLIENT_TCP_USER_TIMEOUT, HOLD_IDLE_TIMEOUT, SERVER_DEAD_PEER_TIMEOUT};
 use self::connect::{CONNECT_TIMEOUT, PgConn, Role, SCHEMA, Target};
 use self::lease::Hold;

@@ -3,7 +3,11 @@
 //! own tests cover the same operations over its admin API). Only Vitals' client talks
 //! HTTP to it. Nothing here sleeps or leaves loopback.
 
+pub mod cli;
+pub mod rest;
 pub mod sf;
+pub mod store;
+pub mod sync;
 
 use chrono::{DateTime, TimeZone, Utc};
 use emulator::faults::FaultSpec;

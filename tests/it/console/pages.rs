@@ -77,6 +77,7 @@ async fn the_accounts_page_lists_every_account_with_what_the_org_holds() {
         "status at-risk",
         "Declining",
         "120,000",
+        "Alex Morgan",
         owner(1).as_str(),
     ] {
         assert!(acme.contains(text), "Acme's row shows {text}: {acme}");
@@ -112,6 +113,14 @@ async fn filters_narrow_the_list_by_status_and_owner() {
     let summary = element(&mine, "summary", "section");
     assert!(summary.contains("All accounts<b>2</b>"), "{summary}");
     assert!(element(&mine, "arr-at-risk", "div").contains("200,000"));
+    // The form names the owners and filters by their Ids.
+    let form = &mine[mine.find("class=\"filters\"").unwrap()..];
+    let form = &form[..form.find("</form>").unwrap()];
+    assert!(
+        form.contains(&format!("value=\"{}\" selected>Blake Chen (2)", owner(2))),
+        "{form}"
+    );
+    assert!(form.contains("No owner (1)"), "{form}");
 }
 
 #[tokio::test]

@@ -43,6 +43,15 @@ pub fn owner(n: u64) -> SfId {
     SfId::from_parts("005", n)
 }
 
+/// The name the org gives an owner: the first two sort in Id order, as their Ids do.
+pub fn owner_name(id: SfId) -> String {
+    match id {
+        id if id == owner(1) => "Alex Morgan".to_owned(),
+        id if id == owner(2) => "Blake Chen".to_owned(),
+        other => format!("User {other}"),
+    }
+}
+
 /// What the seeded store holds, for the tests to compare the pages with.
 pub struct Expected {
     /// Every account: Id and name, in the list's default order (by name).
@@ -166,6 +175,7 @@ fn account(n: u64, name: &str, owner: Option<SfId>, arr: Option<f64>) -> Account
         id: account_id(n),
         name: name.into(),
         owner_id: owner,
+        owner_name: owner.map(owner_name),
         account_type: Some("Customer".into()),
         created_date: Some(at(2024, 1, 5, 9)),
         arr,

@@ -79,6 +79,10 @@ const NO_FIELD_PERMISSION: &[(&str, &str)] = &[
         "a field of RecordType, read through the lookup",
     ),
     (
+        "Account.Owner.Name",
+        "a field of the owning User, read through the owner lookup",
+    ),
+    (
         "Task.Status",
         "required (defaulted): always readable and writable",
     ),
