@@ -339,12 +339,12 @@ impl TokenManager {
             .await
             .map_err(TokenHttpError::Transport)?;
         let status = response.status();
-        let retry_after = super::http::retry_after(response.headers());
+        let retry_after = super::response::retry_after(response.headers());
         let mut builder = oauth2::http::Response::builder().status(status);
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
         }
-        let body = super::http::read_capped(response)
+        let body = super::response::read_capped(response)
             .await
             .map_err(TokenHttpError::Transport)?;
         let code = status.as_u16();

@@ -18,8 +18,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::retry::{self, Observed, RetryClass};
-
 /// One entry of a Salesforce error body.
 ///
 /// REST error bodies say `errorCode`; per-record results (Collections, create) say
@@ -312,32 +310,6 @@ pub(crate) fn json_problem(error: &serde_json::Error) -> String {
 }
 
 impl SalesforceError {
-    /// How the retry path should treat this error.
-    pub fn retry_class(&self) -> RetryClass {
-        match self {
-            SalesforceError::Transport { kind, .. } => {
-                retry::classify(&Observed::Transport { kind: *kind })
-            }
-            SalesforceError::Api { status, errors, .. } => retry::classify(&Observed::Status {
-                status: *status,
-                errors,
-            }),
-            SalesforceError::DailyLimitExceeded { .. }
-            | SalesforceError::BudgetExhausted { .. } => RetryClass::DailyLimit,
-            // The token endpoint throttles logins (salesforce-api.md 1.1).
-            SalesforceError::Auth { error, .. } if error == "rate_limit_exceeded" => {
-                RetryClass::Throttled
-            }
-            SalesforceError::Auth { .. }
-            | SalesforceError::AuthRejected { .. }
-            | SalesforceError::Decode { .. }
-            | SalesforceError::BulkJob { .. }
-            | SalesforceError::BulkTimeout { .. }
-            | SalesforceError::VersionUnavailable { .. }
-            | SalesforceError::Request { .. } => RetryClass::Permanent,
-        }
-    }
-
     /// Whether this error means Salesforce could not be reached or would not let Vitals in
     /// (exit code 3), as opposed to a problem with one request.
     pub fn is_unreachable_or_unauthorised(&self) -> bool {

@@ -86,6 +86,7 @@ pub mod keys;
 pub mod preflight;
 pub mod records;
 pub mod replication;
+pub mod response;
 pub mod rest;
 pub mod retrier;
 pub mod retry;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use super::error::{ApiError, TransportKind};
+use super::error::{ApiError, SalesforceError, TransportKind};
 
 /// What kind of failure an outcome is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -187,6 +187,34 @@ impl RetryPolicy {
     /// Whether another attempt is allowed after `attempt` attempts.
     pub fn allows_another(&self, attempt: u32) -> bool {
         attempt < self.max_attempts.max(1)
+    }
+}
+
+impl SalesforceError {
+    /// How the retry path should treat this error.
+    pub fn retry_class(&self) -> RetryClass {
+        match self {
+            SalesforceError::Transport { kind, .. } => {
+                classify(&Observed::Transport { kind: *kind })
+            }
+            SalesforceError::Api { status, errors, .. } => classify(&Observed::Status {
+                status: *status,
+                errors,
+            }),
+            SalesforceError::DailyLimitExceeded { .. }
+            | SalesforceError::BudgetExhausted { .. } => RetryClass::DailyLimit,
+            // The token endpoint throttles logins (salesforce-api.md 1.1).
+            SalesforceError::Auth { error, .. } if error == "rate_limit_exceeded" => {
+                RetryClass::Throttled
+            }
+            SalesforceError::Auth { .. }
+            | SalesforceError::AuthRejected { .. }
+            | SalesforceError::Decode { .. }
+            | SalesforceError::BulkJob { .. }
+            | SalesforceError::BulkTimeout { .. }
+            | SalesforceError::VersionUnavailable { .. }
+            | SalesforceError::Request { .. } => RetryClass::Permanent,
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use reqwest::Method;
 use super::results::{Joiner, ResultFile, outcome_unknown};
 use super::upload::{CsvUpload, JobRows, MAX_UPLOAD_BYTES, columns, plan_jobs};
 use super::{JobInfo, job_error};
-use crate::salesforce::error::{ApiError, SalesforceError};
+use crate::salesforce::error::SalesforceError;
 use crate::salesforce::http::{ApiRequest, Body, Client, Expect, Target};
 use crate::salesforce::records::{
     RecordOutcome, WriteKind, WriteRecord, WriteReport, WriteResult, request_error_for_rows,
@@ -346,60 +346,4 @@ fn unknown(
 ) -> (Vec<RecordOutcome>, Option<String>) {
     let stopped = (error.retry_class() == RetryClass::DailyLimit).then(|| error.to_string());
     (outcome_unknown(job_id, rows, error), stopped)
-}
-
-/// Parses `sf__Error`: `CODE:message:fields --` (salesforce-api.md 5).
-pub fn parse_sf_error(text: &str) -> ApiError {
-    let text = text.trim().trim_end_matches("--").trim_end();
-    let Some((code, rest)) = text.split_once(':') else {
-        return ApiError {
-            code: text.to_owned(),
-            message: String::new(),
-            fields: vec![],
-        };
-    };
-    let (message, fields) = match rest.rsplit_once(':') {
-        Some((message, fields)) => (message, fields),
-        None => (rest, ""),
-    };
-    ApiError {
-        code: code.to_owned(),
-        message: message.to_owned(),
-        fields: fields
-            .split(',')
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sf_error_cells_parse_into_code_message_and_fields() {
-        assert_eq!(
-            parse_sf_error(
-                "REQUIRED_FIELD_MISSING:Required fields are missing: [Status]:Status --"
-            ),
-            ApiError {
-                code: "REQUIRED_FIELD_MISSING".into(),
-                message: "Required fields are missing: [Status]".into(),
-                fields: vec!["Status".into()],
-            }
-        );
-        assert_eq!(
-            parse_sf_error(
-                "UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record: --"
-            ),
-            ApiError {
-                code: "UNABLE_TO_LOCK_ROW".into(),
-                message: "unable to obtain exclusive access to this record".into(),
-                fields: vec![],
-            }
-        );
-        assert_eq!(parse_sf_error("WEIRD").code, "WEIRD");
-    }
 }

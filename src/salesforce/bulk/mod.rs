@@ -17,7 +17,7 @@
 
 mod ingest;
 mod results;
-mod upload;
+pub(crate) mod upload;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -27,7 +27,8 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
 
-pub use ingest::{MIN_INGEST_CALLS, parse_sf_error};
+pub use ingest::MIN_INGEST_CALLS;
+pub use results::parse_sf_error;
 pub use upload::CsvUpload;
 pub use upload::{CHUNK_BYTES, MAX_UPLOAD_BYTES};
 

@@ -20,8 +20,6 @@ use crate::salesforce::http::{ApiRequest, Client, Expect};
 use crate::salesforce::records::{RecordOutcome, WriteKind, WriteRecord, WriteResult, failed};
 use crate::salesforce::retry::Idempotency;
 
-use super::ingest::parse_sf_error;
-
 /// The three result files of an ingest job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ResultFile {
@@ -295,6 +293,32 @@ pub(super) fn outcome_unknown(
         .collect()
 }
 
+/// Parses `sf__Error`: `CODE:message:fields --` (salesforce-api.md 5).
+pub fn parse_sf_error(text: &str) -> ApiError {
+    let text = text.trim().trim_end_matches("--").trim_end();
+    let Some((code, rest)) = text.split_once(':') else {
+        return ApiError {
+            code: text.to_owned(),
+            message: String::new(),
+            fields: vec![],
+        };
+    };
+    let (message, fields) = match rest.rsplit_once(':') {
+        Some((message, fields)) => (message, fields),
+        None => (rest, ""),
+    };
+    ApiError {
+        code: code.to_owned(),
+        message: message.to_owned(),
+        fields: fields
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,5 +475,30 @@ mod tests {
             })
             .collect();
         assert_eq!(ids, [a, b]);
+    }
+
+    #[test]
+    fn sf_error_cells_parse_into_code_message_and_fields() {
+        assert_eq!(
+            parse_sf_error(
+                "REQUIRED_FIELD_MISSING:Required fields are missing: [Status]:Status --"
+            ),
+            ApiError {
+                code: "REQUIRED_FIELD_MISSING".into(),
+                message: "Required fields are missing: [Status]".into(),
+                fields: vec!["Status".into()],
+            }
+        );
+        assert_eq!(
+            parse_sf_error(
+                "UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record: --"
+            ),
+            ApiError {
+                code: "UNABLE_TO_LOCK_ROW".into(),
+                message: "unable to obtain exclusive access to this record".into(),
+                fields: vec![],
+            }
+        );
+        assert_eq!(parse_sf_error("WEIRD").code, "WEIRD");
     }
 }
