@@ -11,6 +11,7 @@
     reason = "integration-test helpers"
 )]
 
+mod backfill;
 mod cli_config;
 mod cli_emulator;
 mod cli_logs;
