@@ -12,6 +12,7 @@
 )]
 
 mod backfill;
+mod backfill_cli;
 mod cli_config;
 mod cli_emulator;
 mod cli_logs;
