@@ -50,7 +50,9 @@ fn parse_months(text: &str) -> Result<u32, String> {
         .parse()
         .map_err(|_| format!("expected {range}"))?;
     if n < 1 {
-        return Err(format!("expected {range}; there is no history to compute for {n}"));
+        return Err(format!(
+            "expected {range}; there is no history to compute for {n}"
+        ));
     }
     u32::try_from(n)
         .ok()

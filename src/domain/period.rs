@@ -95,9 +95,18 @@ mod tests {
         assert_eq!(
             months,
             [
-                PeriodEnd { start: day(2025, 12, 1), end: last_second(day(2025, 12, 31)) },
-                PeriodEnd { start: day(2026, 1, 1), end: last_second(day(2026, 1, 31)) },
-                PeriodEnd { start: day(2026, 2, 1), end: last_second(day(2026, 2, 28)) },
+                PeriodEnd {
+                    start: day(2025, 12, 1),
+                    end: last_second(day(2025, 12, 31))
+                },
+                PeriodEnd {
+                    start: day(2026, 1, 1),
+                    end: last_second(day(2026, 1, 31))
+                },
+                PeriodEnd {
+                    start: day(2026, 2, 1),
+                    end: last_second(day(2026, 2, 28))
+                },
             ]
         );
         let weeks = Period::Weekly.ended_before(today, 2);

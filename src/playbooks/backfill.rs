@@ -55,7 +55,11 @@ pub fn plan_backfill(
     let mut plan = BackfillPlan::default();
     let account = snapshot.account.id;
     for period in periods {
-        if snapshot.account.created_date.is_some_and(|c| c > period.end) {
+        if snapshot
+            .account
+            .created_date
+            .is_some_and(|c| c > period.end)
+        {
             plan.before_account += 1;
             continue;
         }

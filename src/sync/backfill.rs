@@ -159,7 +159,11 @@ impl Planner {
     }
 
     /// Enqueues a batch in one transaction; a dry run keeps it in the plan instead.
-    fn flush(&self, batch: &mut Vec<PlannedWrite>, planned: &mut Planned) -> Result<(), StoreError> {
+    fn flush(
+        &self,
+        batch: &mut Vec<PlannedWrite>,
+        planned: &mut Planned,
+    ) -> Result<(), StoreError> {
         match self.stamp {
             None => {
                 if let Some(plan) = &mut planned.plan {

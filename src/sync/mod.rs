@@ -173,7 +173,11 @@ async fn phases(
     }
     let timer = Timer::start(Phase::Plan);
     let planned = match job {
-        Job::Sync => plan::plan(ctx, now, stamp).instrument(phase(Phase::Plan)).await,
+        Job::Sync => {
+            plan::plan(ctx, now, stamp)
+                .instrument(phase(Phase::Plan))
+                .await
+        }
         Job::Backfill { periods } => {
             backfill::plan(ctx, periods, now, stamp)
                 .instrument(phase(Phase::Plan))

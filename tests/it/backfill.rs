@@ -48,8 +48,13 @@ pub fn backfill_time() -> DateTime<Utc> {
 /// Moves the org's clock to `at` (always forward) and logs in again, as a user at that
 /// time would.
 async fn at(org: &Org, at: &str) -> Rest {
-    let instant = DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&Utc);
-    assert!(instant >= org.emu.state.clock.now(), "the clock only moves on");
+    let instant = DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .with_timezone(&Utc);
+    assert!(
+        instant >= org.emu.state.clock.now(),
+        "the clock only moves on"
+    );
     org.emu.state.clock.set(instant);
     Rest::login(org).await
 }
@@ -126,8 +131,12 @@ pub async fn seeded_year() -> Year {
     let rest = at(&org, "2025-03-12T09:00:00Z").await;
     let first = case(&rest, &sliding, json!({"Priority": "High"})).await;
     let rest = at(&org, "2025-04-15T09:00:00Z").await;
-    rest.update("Case", &first, json!({"Status": "Closed", "CSAT_Score__c": 2}))
-        .await;
+    rest.update(
+        "Case",
+        &first,
+        json!({"Status": "Closed", "CSAT_Score__c": 2}),
+    )
+    .await;
     let rest = at(&org, "2025-06-03T09:00:00Z").await;
     case(
         &rest,
@@ -150,8 +159,12 @@ pub async fn seeded_year() -> Year {
     )
     .await;
     let rest = at(&org, "2025-09-20T09:00:00Z").await;
-    rest.update("Case", &third, json!({"Status": "Closed", "CSAT_Score__c": 3}))
-        .await;
+    rest.update(
+        "Case",
+        &third,
+        json!({"Status": "Closed", "CSAT_Score__c": 3}),
+    )
+    .await;
     let rest = at(&org, &backfill_time().to_rfc3339()).await;
     Year {
         org,
@@ -300,8 +313,16 @@ const SLIDING: [&str; 12] = [
 
 fn history_writes(report: &RunReport) -> (u64, u64) {
     (
-        report.planned.get(&WriteKind::History).copied().unwrap_or(0),
-        report.written.get(&WriteKind::History).copied().unwrap_or(0),
+        report
+            .planned
+            .get(&WriteKind::History)
+            .copied()
+            .unwrap_or(0),
+        report
+            .written
+            .get(&WriteKind::History)
+            .copied()
+            .unwrap_or(0),
     )
 }
 
@@ -349,10 +370,7 @@ async fn a_year_of_history_matches_the_hand_computation_and_a_second_run_writes_
         .iter()
         .find(|r| r["Period__c"] == "2025-12-01")
         .unwrap();
-    assert_eq!(
-        december["Calculated_At__c"],
-        "2025-12-31T23:59:59.000+0000"
-    );
+    assert_eq!(december["Calculated_At__c"], "2025-12-31T23:59:59.000+0000");
 
     // A second run, later: the org holds every record, so nothing is planned or written.
     year.org.advance(3600).await;

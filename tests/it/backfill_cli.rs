@@ -25,7 +25,11 @@ async fn a_bad_months_is_an_exit_2_error_naming_the_argument() {
             .await
             .unwrap();
         let (stdout, stderr) = text(&output);
-        assert_eq!(output.status.code(), Some(2), "{months}: {stdout}\n{stderr}");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{months}: {stdout}\n{stderr}"
+        );
         assert!(
             stderr.contains(&format!("invalid value '{months}' for '--months <N>'")),
             "{months}: {stderr}"
@@ -40,7 +44,11 @@ async fn a_bad_months_is_an_exit_2_error_naming_the_argument() {
         .await
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
-    assert!(text(&missing).1.contains("--months"), "{}", text(&missing).1);
+    assert!(
+        text(&missing).1.contains("--months"),
+        "{}",
+        text(&missing).1
+    );
 }
 
 #[tokio::test]
@@ -61,7 +69,10 @@ async fn a_dry_run_prints_the_records_and_a_run_reports_failures_by_key() {
     ] {
         assert!(stdout.contains(line), "{line:?} in:\n{stdout}");
     }
-    assert!(history(&year.rest).await.is_empty(), "a dry run writes nothing");
+    assert!(
+        history(&year.rest).await.is_empty(),
+        "a dry run writes nothing"
+    );
 
     // The org refuses At Risk history records for now: Sliding Ltd's June to December.
     year.org
@@ -85,11 +96,16 @@ async fn a_dry_run_prints_the_records_and_a_run_reports_failures_by_key() {
     }
     let sliding = vitals::domain::SfId::parse(&year.sliding).unwrap();
     assert!(
-        stdout.contains(&format!("history key {sliding}-2025-06-01-csm-nine (account {sliding}): rejected")),
+        stdout.contains(&format!(
+            "history key {sliding}-2025-06-01-csm-nine (account {sliding}): rejected"
+        )),
         "{stdout}"
     );
     // Not a terminal: progress comes as log lines.
-    assert!(stderr.contains("Started.") && stderr.contains("backfill"), "{stderr}");
+    assert!(
+        stderr.contains("Started.") && stderr.contains("backfill"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Done."), "{stderr}");
     assert_eq!(history(&year.rest).await.len(), 23);
 

@@ -18,7 +18,8 @@ fn account_number(snapshot: &AccountSnapshot, field: &FieldRef, at: &AsOf) -> Op
 /// "No data" when the account's values as of `at` are not known (see `view`).
 fn unknown_then(label: &str, fields: &[&FieldRef], at: &AsOf) -> Option<Outcome> {
     let names: Vec<String> = fields.iter().map(|f| words(f)).collect();
-    let reason = at.unknown_account_value(&format!("{label}: the account's {}", names.join(" and ")))?;
+    let reason =
+        at.unknown_account_value(&format!("{label}: the account's {}", names.join(" and ")))?;
     Some(Outcome {
         fields: fields.iter().map(|f| **f).collect(),
         reason,
