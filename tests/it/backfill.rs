@@ -1,8 +1,9 @@
 //! `vitals backfill`'s run (`sync::run_backfill`) over HTTP against the emulator: a year of
 //! a small org seeded through REST as time passes (the emulator's clock is moved, never
 //! waited on), twelve monthly records per account checked against a hand computation,
-//! a second run that writes nothing, a dry run that writes nothing, and a record the org
-//! already holds left alone and used as the next period's previous.
+//! a second run that writes nothing, a dry run that writes nothing, a record the org
+//! already holds left alone and used as the next period's previous, and a run stopped at
+//! the API budget that the next run finishes without a duplicate.
 //!
 //! The year, as the org records it (the clock starts on 2024-12-01 and ends on 2026-01-05,
 //! when the backfill runs; the twelve periods are January to December 2025):
@@ -447,4 +448,69 @@ async fn a_dry_run_writes_nothing_and_a_record_the_org_holds_is_left_alone() {
     assert_eq!(held["Score__c"], 50.0);
     assert_eq!(held["Backfilled__c"], false);
     assert_eq!(history(&year.rest).await.len(), 30);
+}
+
+#[tokio::test]
+async fn a_backfill_stopped_at_the_api_budget_is_finished_by_the_next_run() {
+    use std::sync::Arc;
+
+    use vitals::salesforce::wire::FieldMap;
+    use vitals::scoring::Model;
+    use vitals::store::Store;
+    use vitals::sync::SyncContext;
+
+    use crate::common::sf::{client, client_credentials, settings};
+    use crate::common::sync::{EmulatorClock, sync_config};
+
+    let year = seeded_year().await;
+    // How many calls reading the org takes: a dry run reads and writes nothing.
+    let (_dry_dir, dry_path) = state_file();
+    let dry = sync::run_backfill(&context(&year.org, &dry_path), 12, Writes::DryRun)
+        .await
+        .unwrap();
+    let reads = dry.api.used;
+    // A day later (the dry run's calls have left the rolling window), Vitals may use half
+    // of an allocation of twice that: enough to read, not to write.
+    year.org.advance(25 * 3600).await;
+    year.org
+        .settings(json!({ "apiLimit": 2 * reads, "apiUsage": 0 }))
+        .await;
+    let (_dir, path) = state_file();
+    let mut limited = settings(&year.org, client_credentials());
+    limited.max_api_share = 0.5;
+    let ctx = SyncContext::new(
+        sync_config(),
+        Store::open_sqlite(&path).unwrap(),
+        client(limited).0,
+        Model::load_preset("csm-nine").unwrap(),
+        FieldMap::default(),
+        Arc::new(EmulatorClock(year.org.emu.state.clone())),
+    )
+    .with_holder("test");
+    let stopped = sync::run_backfill(&ctx, 12, Writes::Apply).await.unwrap();
+    assert_eq!(stopped.outcome, RunOutcome::Stopped, "{}", stopped.render());
+    assert!(
+        stopped
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("API budget reached"),
+        "{}",
+        stopped.render()
+    );
+    assert_eq!(history_writes(&stopped), (30, 0), "{}", stopped.render());
+    assert_eq!(stopped.api.used, reads, "{}", stopped.render());
+    let rest = Rest::login(&year.org).await;
+    assert!(history(&rest).await.is_empty());
+
+    // The next day the budget has room: the outbox goes out first, and the run then finds
+    // every record in the org.
+    year.org.advance(25 * 3600).await;
+    let next = sync::run_backfill(&ctx, 12, Writes::Apply).await.unwrap();
+    assert_eq!(next.outcome, RunOutcome::Succeeded, "{}", next.render());
+    assert_eq!(history_writes(&next), (0, 30), "{}", next.render());
+    assert_eq!(next.backfill.as_ref().unwrap().unchanged, 30);
+    let records = history(&Rest::login(&year.org).await).await;
+    assert_eq!(records.len(), 30);
+    assert_eq!(lines(&records, &year.sliding), SLIDING);
 }

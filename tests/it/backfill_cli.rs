@@ -73,6 +73,15 @@ async fn a_dry_run_prints_the_records_and_a_run_reports_failures_by_key() {
         history(&year.rest).await.is_empty(),
         "a dry run writes nothing"
     );
+    let json = cli
+        .run("backfill", &["--months", "12", "--dry-run", "--json"])
+        .await;
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json).1);
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let writes = plan["writes"].as_array().unwrap();
+    assert_eq!(writes.len(), 30);
+    assert!(writes.iter().all(|w| w["kind"] == "history"), "{plan}");
+    assert!(history(&year.rest).await.is_empty());
 
     // The org refuses At Risk history records for now: Sliding Ltd's June to December.
     year.org
@@ -87,7 +96,7 @@ async fn a_dry_run_prints_the_records_and_a_run_reports_failures_by_key() {
     let (stdout, stderr) = text(&run);
     assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
     for line in [
-        "Backfill run 2 (applied): finished; some records failed",
+        "Backfill run 3 (applied): finished; some records failed",
         "history records: 30 planned, 23 written, 0 unchanged (already in the org, left alone), 7 failed",
         "7 writes failed:",
         "FIELD_CUSTOM_VALIDATION_EXCEPTION: At-risk history needs a review first",
