@@ -56,7 +56,7 @@ enum Command {
     Sync(cli::sync::SyncArgs),
     /// Preflight: authentication, API version, objects, fields, permissions and limits.
     Check(ConfigArg),
-    /// Compute history records for past period ends from dated records.
+    /// Compute history records for the past N period ends from dated records, marked as backfilled.
     Backfill(cli::backfill::BackfillArgs),
     /// Show the score breakdown of one account (Id or exact Name).
     Explain(cli::explain::ExplainArgs),

@@ -59,7 +59,7 @@ fn parse_pause(text: &str) -> Result<PausePoint, String> {
         .ok_or_else(|| format!("{text:?} is not after-enqueue or before-record:<kind>"))
 }
 
-fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| format!("{text:?} is not an instant like 2026-03-02T12:00:00Z"))
@@ -104,6 +104,21 @@ pub fn open_store(state: &StateConfig) -> Result<Store, Failure> {
 }
 
 fn context(args: &SyncArgs, setup: Setup, store: Store) -> Result<SyncContext, Failure> {
+    let mut ctx = build_context(setup, store, args.now)?;
+    if let Some(point) = args.pause_at {
+        ctx = ctx.with_pause(point, Arc::new(pause_here));
+    }
+    Ok(ctx)
+}
+
+/// The context of a command that runs the sync's machinery (`sync`, `backfill`): its
+/// client, the system clock or the `--now` test seam's fixed instant, and this process as
+/// the lease holder.
+pub fn build_context(
+    setup: Setup,
+    store: Store,
+    now: Option<DateTime<Utc>>,
+) -> Result<SyncContext, Failure> {
     let Setup {
         config,
         model,
@@ -114,11 +129,11 @@ fn context(args: &SyncArgs, setup: Setup, store: Store) -> Result<SyncContext, F
         Arc::new(TokioSleeper),
     )
     .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let clock: Arc<dyn Clock> = match args.now {
+    let clock: Arc<dyn Clock> = match now {
         Some(now) => Arc::new(FixedClock(now)),
         None => Arc::new(SystemClock),
     };
-    let mut ctx = SyncContext::new(
+    Ok(SyncContext::new(
         SyncConfig::from_config(&config),
         store,
         client,
@@ -126,11 +141,7 @@ fn context(args: &SyncArgs, setup: Setup, store: Store) -> Result<SyncContext, F
         fields,
         clock,
     )
-    .with_holder(holder());
-    if let Some(point) = args.pause_at {
-        ctx = ctx.with_pause(point, Arc::new(pause_here));
-    }
-    Ok(ctx)
+    .with_holder(holder()))
 }
 
 /// Host and process, for the lease and the run records.
@@ -148,7 +159,7 @@ fn pause_here(point: PausePoint) {
 }
 
 /// The exit of a failed run, with the message an admin reads.
-fn failure(error: &SyncError) -> Failure {
+pub fn failure(error: &SyncError) -> Failure {
     Failure {
         exit: match error.class() {
             ErrorClass::BadInput => Exit::BadInput,
@@ -159,8 +170,9 @@ fn failure(error: &SyncError) -> Failure {
     }
 }
 
-/// Prints the run's summary, and the plan of a dry run; returns the exit.
-fn print_report(report: &RunReport, json: bool) -> Exit {
+/// Prints the run's summary, and the plan of a dry run (a table, or JSON on stdout with
+/// the summary on stderr); returns the exit.
+pub fn print_report(report: &RunReport, json: bool) -> Exit {
     match (&report.plan, json) {
         (Some(plan), true) => {
             // The JSON is the whole of stdout; the summary goes to stderr.

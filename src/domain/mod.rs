@@ -20,7 +20,7 @@ pub mod used;
 
 pub use fields::{FieldAccess, FieldDef, FieldValue, ObjectKind, ValueKind};
 pub use id::{IdError, SfId};
-pub use period::Period;
+pub use period::{Period, PeriodEnd};
 pub use picklists::{
     ActivityType, CasePriority, ContractStatus, HealthStatus, HealthTrend, Sentiment,
 };

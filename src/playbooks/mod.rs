@@ -13,6 +13,7 @@
 //! | `compare.rs` | wanted value against the org's, at the field's stored precision |
 //! | `health.rs` | the Account health fields that differ |
 //! | `history.rs` | [`plan_history`]: the period's history record ([`HistoryMode`] for backfill) |
+//! | `backfill.rs` | [`plan_backfill`]: one account's records for past periods, oldest first, each the next one's previous |
 //! | `renewal.rs` | renewal opportunities and the renewal-risk flag |
 //! | `keys.rs` | the external key schemes |
 //! | `table.rs` | the playbook table ([`PLAYBOOKS`]) |
@@ -67,6 +68,7 @@
 //! qbr-cadence reads the QBR events itself rather than scoring's `qbr_skipped` flag, which
 //! fires only after 120 days; the playbook's window is 90.
 
+mod backfill;
 mod compare;
 mod health;
 mod history;
@@ -81,6 +83,7 @@ mod triggers;
 #[cfg(test)]
 mod tests;
 
+pub use backfill::{BackfillPlan, plan_backfill};
 pub use history::plan_history;
 pub use input::{
     AccountInput, AccountPlan, HistoryMode, KeyRecord, KeyState, PlanningSettings, PreviousResult,

@@ -377,7 +377,19 @@ fn profile_matches(profile: &Profile, snapshot: &AccountSnapshot, at: &AsOf) -> 
             .filter(|t| types.iter().any(|x| x == t))?;
         reasons.push(format!("account type is {t}"));
     }
-    Some(format!("{}: {}", profile.label, reasons.join(" and ")))
+    let today =
+        (rule.arr_at_least.is_some() || rule.arr_below.is_some() || rule.account_type_in.is_some())
+            && at.is_past();
+    let note = if today {
+        " (the account's ARR and type as they stand today: account fields have no history)"
+    } else {
+        ""
+    };
+    Some(format!(
+        "{}: {}{note}",
+        profile.label,
+        reasons.join(" and ")
+    ))
 }
 
 fn rank(status: &HealthStatus) -> Option<usize> {

@@ -198,10 +198,13 @@
 //! read (`AccountSnapshot::read_at`; `None` is the scoring instant, a live run): a
 //! `CloseDate` after the reading is not the day it closed (an org keeps a lost renewal's
 //! future date), so it is read as it stands.
-//! Fields without a date are read as they stand now, because Salesforce gives Vitals no
-//! history of them: a case's `Priority`, `IsEscalated` and `SLA_Breached__c`, an open
-//! opportunity's stage, and every account field. Backfill can therefore see a case as
-//! escalated before it was; a live run is unaffected.
+//! Account fields have no history: scored as of a day before the records were read
+//! (backfill), the account measures (`value`, `ratio`, `picklist`, a `recency` source on an
+//! account date after the scoring day) have no data and say the value then is not known;
+//! profiles still choose by today's ARR and type, and their reason says so. Fields of
+//! related records without a date are read as they stand now: a case's `Priority`,
+//! `IsEscalated` and `SLA_Breached__c`, an open opportunity's stage. Backfill can therefore
+//! see a case as escalated before it was; a live run is unaffected.
 //!
 //! # How csm-nine reads product-spec section 5
 //!

@@ -27,12 +27,20 @@
 //! they are. Account fields are read as they stand now: Salesforce keeps no history of
 //! them.
 //!
-//! **Limitation: fields without a date are read as they stand now.** Nothing Vitals reads
-//! says when a case's `Priority`, `IsEscalated` or `SLA_Breached__c` changed, nor which
-//! stage an open opportunity was at on an earlier day, so backfill reads today's values for
-//! the records that existed then: a case escalated after `as_of` counts as escalated at
-//! `as_of`, and an open renewal's current stage is taken as its stage then. A live run
-//! (`as_of` = now) is not affected. This module never scores anything.
+//! **Account fields have no history.** The account's own values (seats, active users,
+//! core feature adoption, surveys, sentiment, invoices, the last product activity when it
+//! lies after `as_of`) are today's. When the scoring date is before the day the records
+//! were read ([`AsOf::is_past`], i.e. backfill), the account measures (`value`, `ratio`,
+//! `picklist`, and a `recency` source on an account date) score "no data" and say the value
+//! on that day is not known ([`AsOf::unknown_account_value`]), rather than score today's
+//! value as if it were then. Profiles still choose by today's ARR and type.
+//!
+//! **Limitation: related records' fields without a date are read as they stand now.**
+//! Nothing Vitals reads says when a case's `Priority`, `IsEscalated` or `SLA_Breached__c`
+//! changed, nor which stage an open opportunity was at on an earlier day, so backfill reads
+//! today's values for the records that existed then: a case escalated after `as_of` counts
+//! as escalated at `as_of`, and an open renewal's current stage is taken as its stage then.
+//! A live run (`as_of` = now) is not affected. This module never scores anything.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -67,6 +75,24 @@ impl AsOf {
     pub(crate) fn read_at(self, read_at: Option<DateTime<Utc>>) -> Self {
         let read_on = read_at.map_or(self.date, |t| t.date_naive().max(self.date));
         Self { read_on, ..self }
+    }
+
+    /// Whether the scoring date lies before the day the records were read (backfill): the
+    /// account's undated values (seats, active users, surveys, sentiment, ARR, ...) are
+    /// then today's, and what they were on the scoring date is not known.
+    pub(crate) fn is_past(&self) -> bool {
+        self.read_on > self.date
+    }
+
+    /// Why an undated account field cannot be read as of a past scoring date, or `None`
+    /// when it can (a live run: the records were read on the scoring date).
+    pub(crate) fn unknown_account_value(&self, what: &str) -> Option<String> {
+        self.is_past().then(|| {
+            format!(
+                "{what} on {} is not known: Salesforce keeps no history of account fields, and today's value is not used",
+                self.date
+            )
+        })
     }
 
     /// Whether a field value lies after the scoring instant.
@@ -277,6 +303,25 @@ mod tests {
             Rec::Opportunity(&open).read("stage_name", &before),
             FieldValue::Text("Early Review")
         );
+    }
+
+    #[test]
+    fn account_values_are_unknown_before_the_day_they_were_read() {
+        let live = at(2026, 10, 2);
+        assert!(!live.is_past());
+        assert_eq!(live.unknown_account_value("seats"), None);
+        let read = Utc.with_ymd_and_hms(2026, 12, 1, 6, 0, 0).unwrap();
+        let backfill = at(2026, 10, 31).read_at(Some(read));
+        assert!(backfill.is_past());
+        assert_eq!(
+            backfill.unknown_account_value("seats").as_deref(),
+            Some(
+                "seats on 2026-10-31 is not known: Salesforce keeps no history of account fields, and today's value is not used"
+            )
+        );
+        // Read later the same day: still that day's values.
+        let same_day = Utc.with_ymd_and_hms(2026, 10, 31, 23, 0, 0).unwrap();
+        assert!(!at(2026, 10, 31).read_at(Some(same_day)).is_past());
     }
 
     #[test]

@@ -14,6 +14,9 @@
 //! | apply | `apply` | the outbox to the org in bounded chunks; every outcome recorded |
 //! | finish | `report` | API calls recorded, run summary stored, one log line, the [`RunReport`] |
 //!
+//! [`run_backfill`] is the same run with the `backfill` plan phase in place of `plan`:
+//! history records for past period ends (`vitals backfill`).
+//!
 //! A dry run ([`Writes::DryRun`]) stops after planning: nothing goes to the outbox or to
 //! the org, and the report carries the plan. The daemon (issue 11) and the demo (issue 12)
 //! build one [`SyncContext`] per process and call [`run_once`]; a cancelled
@@ -24,6 +27,7 @@
 //! clock except through [`Clock`].
 
 mod apply;
+mod backfill;
 mod begin;
 mod context;
 mod error;
@@ -38,6 +42,7 @@ mod usage;
 use chrono::Duration;
 use tracing::Instrument;
 
+pub use backfill::{BackfillSummary, MAX_BACKFILL_PERIODS};
 pub use context::{
     CancelToken, Clock, Extraction, FixedClock, Mode, PauseHook, PausePoint, SyncConfig,
     SyncContext, SyncSettings, SystemClock, Writes,
@@ -70,6 +75,45 @@ pub async fn run_once(
     trigger: RunTrigger,
     mode: Mode,
 ) -> Result<RunReport, SyncError> {
+    run(ctx, trigger, mode, Job::Sync).await
+}
+
+/// Runs one backfill: the history records of the `periods` periods that ended before now
+/// (`[scoring] period`), each scored as of its last second, oldest first (see
+/// `playbooks::plan_backfill`), marked backfilled. Everything else is a sync run's: the run
+/// record, the lease, the budget, recovery, an incremental extraction (a full one into an
+/// empty replica), the outbox and apply, so a write is exactly-once and a second run plans
+/// nothing the org already holds. `writes` chooses a dry run.
+///
+/// # Errors
+/// As [`run_once`].
+pub async fn run_backfill(
+    ctx: &SyncContext,
+    periods: u32,
+    writes: Writes,
+) -> Result<RunReport, SyncError> {
+    let mode = Mode {
+        extraction: Extraction::Incremental,
+        writes,
+    };
+    run(ctx, RunTrigger::Backfill, mode, Job::Backfill { periods }).await
+}
+
+/// What a run plans.
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    /// The present: health fields, the current period's history, renewals, tasks.
+    Sync,
+    /// History records of this many past periods.
+    Backfill { periods: u32 },
+}
+
+async fn run(
+    ctx: &SyncContext,
+    trigger: RunTrigger,
+    mode: Mode,
+    job: Job,
+) -> Result<RunReport, SyncError> {
     let now = ctx.clock.now();
     let begun = begin::begin(ctx, trigger, now, mode.applies())?;
     let span = tracing::info_span!("sync_run", run_id = begun.run.0, trigger = ?trigger);
@@ -82,7 +126,7 @@ pub async fn run_once(
             ctx.settings.report_examples,
         );
         let mut calls = Calls::default();
-        let result = phases(ctx, mode, begun.stamp, &mut report, &mut calls).await;
+        let result = phases(ctx, mode, job, begun.stamp, &mut report, &mut calls).await;
         finish(ctx, report, &mut calls, result)
     }
     .instrument(span)
@@ -100,6 +144,7 @@ enum Ended {
 async fn phases(
     ctx: &SyncContext,
     mode: Mode,
+    job: Job,
     stamp: Option<RunStamp>,
     report: &mut RunReport,
     calls: &mut Calls,
@@ -127,9 +172,18 @@ async fn phases(
         ));
     }
     let timer = Timer::start(Phase::Plan);
-    let planned = plan::plan(ctx, now, stamp)
-        .instrument(phase(Phase::Plan))
-        .await;
+    let planned = match job {
+        Job::Sync => {
+            plan::plan(ctx, now, stamp)
+                .instrument(phase(Phase::Plan))
+                .await
+        }
+        Job::Backfill { periods } => {
+            backfill::plan(ctx, periods, now, stamp)
+                .instrument(phase(Phase::Plan))
+                .await
+        }
+    };
     report.timings.push(timer.stop());
     let planned = planned?;
     report.accounts_scored = planned.accounts;
@@ -137,6 +191,7 @@ async fn phases(
     report.planned = planned.writes;
     report.skipped_tasks = planned.skipped_tasks;
     report.unattached_from(&planned.stream);
+    report.backfill = planned.backfill;
     if planned.cancelled {
         return Ok(Ended::Stopped("shutdown requested during planning".into()));
     }

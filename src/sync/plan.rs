@@ -49,6 +49,8 @@ pub(super) struct Planned {
     pub plan: Option<Vec<PlannedWrite>>,
     /// Whether a cancellation stopped it before every account was planned.
     pub cancelled: bool,
+    /// What a backfill run found besides the writes; `None` for a sync.
+    pub backfill: Option<super::backfill::BackfillSummary>,
 }
 
 /// What the blocking planner needs, owned.
@@ -119,6 +121,7 @@ impl Planner {
             stream: StreamReport::default(),
             plan: self.stamp.is_none().then(Vec::new),
             cancelled: false,
+            backfill: None,
         };
         let mut batch = Batch::default();
         let stream = self.store.each_snapshot(&mut |snapshot| {
@@ -257,7 +260,7 @@ impl Planner {
 }
 
 /// The planner's view of a ledger entry.
-fn key_record(entry: LedgerEntry) -> KeyRecord {
+pub(super) fn key_record(entry: LedgerEntry) -> KeyRecord {
     KeyRecord {
         key: entry.key,
         kind: entry.kind,

@@ -320,6 +320,8 @@ pub struct RunReport {
     pub peak_memory: Option<u64>,
     /// The plan, for a dry run.
     pub plan: Option<Plan>,
+    /// What a backfill run found besides its writes; `None` for a sync.
+    pub backfill: Option<super::backfill::BackfillSummary>,
 }
 
 impl RunReport {
@@ -354,6 +356,7 @@ impl RunReport {
             timings: Vec::new(),
             peak_memory: None,
             plan: None,
+            backfill: None,
         }
     }
 
@@ -414,7 +417,12 @@ impl RunReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Sync run {} ({}): {}{}",
+            "{} run {} ({}): {}{}",
+            if self.backfill.is_some() {
+                "Backfill"
+            } else {
+                "Sync"
+            },
             self.run_id.0,
             if self.dry_run { "dry run" } else { "applied" },
             outcome_words(self.outcome),
@@ -424,7 +432,10 @@ impl RunReport {
                 .unwrap_or_default()
         );
         self.render_reads(&mut out);
-        self.render_scoring(&mut out);
+        match &self.backfill {
+            Some(backfill) => self.render_backfill(backfill, &mut out),
+            None => self.render_scoring(&mut out),
+        }
         self.render_writes(&mut out);
         self.render_api(&mut out);
         self.render_times(&mut out);
@@ -521,6 +532,47 @@ impl RunReport {
             self.skipped_tasks.total.saturating_sub(shown),
             "tasks not created",
         );
+    }
+
+    /// The backfill's own lines: the periods and what became of each account's periods.
+    /// The failures follow in the writes' lines.
+    fn render_backfill(&self, backfill: &super::backfill::BackfillSummary, out: &mut String) {
+        let span = match (backfill.periods.first(), backfill.periods.last()) {
+            (Some(first), Some(last)) => format!(" ({first} to {last}, by first day)"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  backfill: {} periods{span}, {} accounts",
+            backfill.periods.len(),
+            self.accounts_scored
+        );
+        let planned = self.planned.get(&WriteKind::History).copied().unwrap_or(0);
+        let written = self.written.get(&WriteKind::History).copied().unwrap_or(0);
+        let mut line = format!("  history records: {planned} planned");
+        if !self.dry_run {
+            let _ = write!(line, ", {written} written");
+        }
+        let _ = write!(
+            line,
+            ", {} unchanged (already in the org, left alone), {} failed",
+            backfill.unchanged, self.failures.total
+        );
+        let _ = writeln!(out, "{line}");
+        if backfill.kept_deleted > 0 {
+            let _ = writeln!(
+                out,
+                "  {} records Vitals created before and the org no longer holds (or still in the outbox): not created again",
+                backfill.kept_deleted
+            );
+        }
+        if backfill.before_account > 0 {
+            let _ = writeln!(
+                out,
+                "  {} periods ended before their account was created: nothing to record",
+                backfill.before_account
+            );
+        }
     }
 
     fn render_writes(&self, out: &mut String) {

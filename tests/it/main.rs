@@ -11,6 +11,8 @@
     reason = "integration-test helpers"
 )]
 
+mod backfill;
+mod backfill_cli;
 mod cli_config;
 mod cli_emulator;
 mod cli_logs;

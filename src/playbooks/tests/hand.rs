@@ -178,3 +178,81 @@ fn backfill_writes_the_past_periods_record_once() {
     .unwrap();
     assert_eq!(live.field("backfilled"), Some(&Value::Bool(false)));
 }
+
+/// Backfill of Acme's September and October, read on 26 November. The account was created
+/// on 2 October, so September has no record. October is scored as of its last second
+/// without the account's values, which are today's: adoption (20) and project surveys (5)
+/// have no data and say why. The rest as in [`backfill_writes_the_past_periods_record_once`]:
+/// case health 100, engagement 75, CSAT 75, QBR 100, renewal 100, meeting depth 100, over
+/// 65 of the weight: (1500 + 1125 + 750 + 1000 + 1000 + 500) / 65 = 5875 / 65 = 90.4,
+/// coverage 65 %. Once the ledger holds October's key (say a CSM deleted the record),
+/// backfill never plans it again.
+#[test]
+fn backfill_plans_each_period_without_todays_account_values_and_respects_the_ledger() {
+    use chrono::{TimeZone, Utc};
+
+    use crate::domain::{Period, Target, Value};
+    use crate::playbooks::{KeyRecord, KeyState, plan_backfill};
+    use crate::scoring::{Previous, score_account};
+
+    let mut given = Given::base();
+    given.snapshot.read_at = Some(given.as_of);
+    given.snapshot.account.created_date = Some(Utc.with_ymd_and_hms(2026, 10, 2, 9, 0, 0).unwrap());
+    let periods = Period::Monthly.ended_before(given.as_of.date_naive(), 2);
+    let plan = plan_backfill(
+        &given.snapshot,
+        &given.model,
+        &given.settings,
+        &periods,
+        &[],
+    );
+    assert_eq!((plan.before_account, plan.held, plan.in_ledger), (1, 0, 0));
+    assert_eq!(plan.writes.len(), 1);
+    let october = &plan.writes[0];
+    let key = "001000000000001AAA-2026-10-01-csm-nine";
+    assert_eq!(october.target, Target::Key(key.into()));
+    let number = |name: &str| match october.field(name) {
+        Some(Value::Number(n)) => Some((n * 10.0).round() / 10.0),
+        _ => None,
+    };
+    assert_eq!(number("score"), Some(90.4));
+    assert_eq!(number("coverage"), Some(65.0));
+    assert_eq!(number("adoption"), None);
+    assert_eq!(number("project_surveys"), None);
+    assert_eq!(october.field("backfilled"), Some(&Value::Bool(true)));
+
+    let score = score_account(
+        &given.snapshot,
+        &given.model,
+        periods[1].end,
+        &Previous::default(),
+    );
+    let adoption = score.category("adoption").unwrap();
+    assert!(
+        adoption.reason.contains("on 2026-10-31 is not known"),
+        "{}",
+        adoption.reason
+    );
+    // A live run (read at the scoring instant) uses the account's values as they stand.
+    let mut live = given.snapshot.clone();
+    live.read_at = None;
+    let live = score_account(&live, &given.model, periods[1].end, &Previous::default());
+    assert_eq!(live.category("adoption").and_then(|c| c.score), Some(80.0));
+
+    let ledger = [KeyRecord {
+        key: key.into(),
+        kind: WriteKind::History,
+        playbook: None,
+        planned_at: given.as_of,
+        state: KeyState::Delivered,
+    }];
+    let again = plan_backfill(
+        &given.snapshot,
+        &given.model,
+        &given.settings,
+        &periods,
+        &ledger,
+    );
+    assert!(again.writes.is_empty());
+    assert_eq!(again.in_ledger, 1);
+}

@@ -42,7 +42,8 @@ pub const ID: &str = "Id";
 /// Scoring fields come from the model; these are the rest:
 /// - every record: its Id and its account link (the replica groups by account);
 /// - Account: name, owner and the owner's name (renewals and tasks go to the owner; the
-///   console shows the name, read through the lookup in the same query), ARR (renewal amount, top
+///   console shows the name, read through the lookup in the same query), the created date
+///   (backfill writes no history for a period before the account existed), ARR (renewal amount, top
 ///   tiers), seats, active users and survey scores (expansion and escalation playbooks
 ///   read them directly), and every health field Vitals writes (a value is written only
 ///   when it differs from the org's);
@@ -63,6 +64,8 @@ pub const PLANNING_FIELDS: &[(SObject, &[&str])] = &[
             "name",
             "owner_id",
             "owner_name",
+            // Backfill records no history for a period that ended before the account existed.
+            "created_date",
             "arr",
             "license_seats",
             "active_users",

@@ -1,6 +1,7 @@
 //! Measures of the account's own fields: `value`, `ratio` and `picklist`. Their evidence is
 //! the account and the fields read, whether or not they held a value. They never read
-//! related records.
+//! related records. Account fields have no history: scored as of a day before the records
+//! were read (backfill), they have no data and say the value then is not known.
 
 use crate::domain::AccountSnapshot;
 
@@ -14,6 +15,18 @@ fn account_number(snapshot: &AccountSnapshot, field: &FieldRef, at: &AsOf) -> Op
         .as_number()
 }
 
+/// "No data" when the account's values as of `at` are not known (see `view`).
+fn unknown_then(label: &str, fields: &[&FieldRef], at: &AsOf) -> Option<Outcome> {
+    let names: Vec<String> = fields.iter().map(|f| words(f)).collect();
+    let reason =
+        at.unknown_account_value(&format!("{label}: the account's {}", names.join(" and ")))?;
+    Some(Outcome {
+        fields: fields.iter().map(|f| **f).collect(),
+        reason,
+        ..Outcome::default()
+    })
+}
+
 /// A numeric account field through a scale.
 pub(super) fn value(
     snapshot: &AccountSnapshot,
@@ -23,6 +36,9 @@ pub(super) fn value(
     unit: &str,
     at: &AsOf,
 ) -> Outcome {
+    if let Some(unknown) = unknown_then(label, &[field], at) {
+        return unknown;
+    }
     let mut out = Outcome {
         fields: vec![*field],
         ..Outcome::default()
@@ -49,6 +65,9 @@ pub(super) fn ratio(
     at: &AsOf,
 ) -> Outcome {
     let unit = if unit.is_empty() { "%" } else { unit };
+    if let Some(unknown) = unknown_then(label, &[numerator, denominator], at) {
+        return unknown;
+    }
     let mut out = Outcome {
         fields: vec![*numerator, *denominator],
         ..Outcome::default()
@@ -97,6 +116,9 @@ pub(super) fn picklist(
     label: &str,
     at: &AsOf,
 ) -> Outcome {
+    if let Some(unknown) = unknown_then(label, &[field], at) {
+        return unknown;
+    }
     let mut out = Outcome {
         fields: vec![*field],
         ..Outcome::default()

@@ -101,6 +101,17 @@ pub(super) fn recency(
     for source in sources {
         if source.date.object == ObjectKind::Account {
             out.fields.push(source.date);
+            // Today's date after a past scoring date hides the date of that day's value.
+            let raw = view::Rec::Account(&snapshot.account).read(source.date.name, at);
+            if raw.as_date().is_some_and(|d| d > at.date)
+                && let Some(reason) = at.unknown_account_value(&format!(
+                    "{label}: the account's {}",
+                    words(&source.date)
+                ))
+            {
+                out.reason = reason;
+                return out;
+            }
         }
         view::each(snapshot, source.date.object, at, |rec| {
             if !matches(&rec, &source.filter, at) {
