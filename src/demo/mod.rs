@@ -95,16 +95,29 @@ pub enum DemoError {
     Store(#[from] StoreError),
     /// The Salesforce client could not be built.
     #[error(transparent)]
-    Client(#[from] SalesforceError),
+    Client(Box<SalesforceError>),
     /// A sync run failed.
     #[error("the demo's sync failed: {0}")]
-    Sync(#[from] SyncError),
+    Sync(Box<SyncError>),
     /// The console's port could not be bound or served.
     #[error("cannot serve the console on 127.0.0.1: {0}")]
     Console(#[source] std::io::Error),
     /// A blocking task of the demo stopped unexpectedly.
     #[error("a task of the demo stopped unexpectedly: {0}")]
     Task(String),
+}
+
+// Boxed: both are large, and every `Result` of the demo would carry their size.
+impl From<SalesforceError> for DemoError {
+    fn from(error: SalesforceError) -> Self {
+        DemoError::Client(Box::new(error))
+    }
+}
+
+impl From<SyncError> for DemoError {
+    fn from(error: SyncError) -> Self {
+        DemoError::Sync(Box::new(error))
+    }
 }
 
 /// The emulator's clock as the sync's clock, so the sync scores as of the org's "now".
