@@ -16,8 +16,9 @@
 //! demo's store on a free loopback port until a shutdown future resolves. The daemon (issue
 //! 11, `vitals run`) is built beside this; once it offers a library entry point that takes a
 //! ready [`SyncContext`] and a shutdown future, `--keep-running` hands it
-//! [`Demo::context`] and [`Demo::console_state`] instead of calling `serve_console`, and
-//! the daemon's scheduled cycles then run against the emulator too.
+//! [`Demo::context`], [`Demo::console_state`], the `[schedule]` and `[daemon]` sections of
+//! [`Demo::config`] and the listener of [`Demo::bind_console`] instead of calling
+//! `serve_console`, and the daemon's scheduled cycles then run against the emulator too.
 //!
 //! The emulator and the sync run on the same clock: the emulator's (it follows the system
 //! clock unless [`DemoOptions::clock`] pins it, as the tests do), read through [`OrgClock`].
@@ -136,6 +137,7 @@ pub struct Demo {
     emulator: RunningEmulator,
     context: SyncContext,
     console: ConsoleState,
+    config: Config,
     options: DemoOptions,
     started: Instant,
     // Last, so the store's files are removed after everything that holds them is dropped.
@@ -192,6 +194,7 @@ impl Demo {
             emulator,
             context,
             console,
+            config,
             options,
             started,
             _dir: dir,
@@ -242,6 +245,12 @@ impl Demo {
     /// cycles or for the daemon.
     pub fn context(&self) -> &SyncContext {
         &self.context
+    }
+
+    /// The configuration the demo made (its `[schedule]` and `[daemon]` sections are the
+    /// defaults a daemon started on the demo would use).
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The console over the demo's store, scoring with the demo's model and period.
