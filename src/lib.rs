@@ -8,6 +8,8 @@
 //!   module. It never imports the client: the `[fields]` overrides are checked by the
 //!   client's field table, which the caller passes in.
 //! - [`secret`]: [`secret::Secret`], the one type secrets travel in; it never prints.
+//! - [`demo`]: `vitals demo`: the built-in emulator with a generated org, one full sync
+//!   against it, and the summary a CS leader reads; the console over its store.
 //! - [`domain`]: typed records, Ids, picklist values and the shared words [`domain::Period`]
 //!   and [`domain::Playbook`]. No I/O.
 //! - [`salesforce`]: the client, and the Salesforce side of the vocabulary: API names, value
@@ -37,6 +39,7 @@
 
 pub mod config;
 pub mod console;
+pub mod demo;
 pub mod domain;
 pub mod logs;
 pub mod playbooks;

@@ -155,7 +155,7 @@ pub fn execute(args: EmulatorArgs) -> Result<Exit, Failure> {
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM (how service managers stop a process).
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -106,7 +106,7 @@ fn costs(score: &AccountScore, shown: &Displayed) -> Vec<String> {
         .filter_map(|(i, lost)| {
             let c = score.categories.get(i)?;
             Some(format!(
-                "{} {} (-{} points): {}.",
+                "{} {} (-{}{COST_MARK}{}.",
                 c.label,
                 num(c.score.unwrap_or_default()),
                 num(from_tenths(lost)),
@@ -114,6 +114,18 @@ fn costs(score: &AccountScore, shown: &Displayed) -> Vec<String> {
             ))
         })
         .collect()
+}
+
+/// What joins a category's lost points to its reason in a cost line.
+const COST_MARK: &str = " points): ";
+
+/// The lines of a [`health_drivers`] text that name what a category cost and why, largest
+/// cost first ("Case health 0 (-25 points): 2 open High or Critical cases."), without the
+/// change and flag lines: the top reasons, for a summary that lists accounts.
+pub fn cost_lines(drivers: &str) -> impl Iterator<Item = &str> {
+    drivers
+        .lines()
+        .filter(|line| line.contains(" (-") && line.contains(COST_MARK))
 }
 
 /// Joins lines, keeping whole lines while they fit in `max` UTF-16 code units; a first
@@ -177,5 +189,21 @@ mod tests {
         assert_eq!(bounded(&emoji, 6), "😀😀😀");
         assert_eq!(bounded(&emoji, 5), "😀😀…");
         assert_eq!(bounded(&[], 10), "");
+    }
+
+    #[test]
+    fn cost_lines_are_the_categories_with_their_reasons_not_the_change_or_the_flags() {
+        let text = "Down 12.5 since the previous period (Declining): Case health -10 points.\n\
+                    Case health 0 (-25 points): 2 open High or Critical cases.\n\
+                    Renewal readiness 50 (-5 points): one stage behind.\n\
+                    Flags: no QBR in the last 120 days.";
+        assert_eq!(
+            cost_lines(text).collect::<Vec<_>>(),
+            [
+                "Case health 0 (-25 points): 2 open High or Critical cases.",
+                "Renewal readiness 50 (-5 points): one stage behind."
+            ]
+        );
+        assert_eq!(cost_lines("Every category scores 100.").count(), 0);
     }
 }

@@ -250,7 +250,7 @@ pub use display::{Displayed, Shown, displayed};
 // same way.
 pub(crate) use display::{from_tenths, tenths};
 pub(crate) use drivers::bounded;
-pub use drivers::{HEALTH_DRIVERS_MAX, health_drivers};
+pub use drivers::{HEALTH_DRIVERS_MAX, cost_lines, health_drivers};
 pub use engine::{BELOW_THRESHOLD, score_account, status_with_hysteresis};
 pub use explain::render;
 pub(crate) use measures::{num, signed};

@@ -31,6 +31,7 @@ mod client_retries;
 mod client_writes;
 mod common;
 mod console;
+mod demo;
 mod explain;
 mod explain_snapshots;
 mod generated_org_mix;

@@ -1,6 +1,9 @@
 //! The console in a real browser (issue 12): the router served on 127.0.0.1, Debian's
-//! headless Chromium loads each page, and the tests read the DOM Chromium built. The
-//! screenshots are kept under `target/console-screenshots/` as CI artefacts.
+//! headless Chromium loads each page, and the tests read the DOM Chromium built. Two
+//! sources: a hand-seeded store (runs with failures, evidence links), and the store of a
+//! demo sync (`vitals::demo`: a generated org in the emulator, synced in two months), whose
+//! pages are compared with what the org holds, read over its REST API. The screenshots are
+//! kept under `target/console-screenshots/` as CI artefacts.
 //!
 //! Only with the `browser-tests` feature (`.ci/run` installs chromium and turns it on).
 //! With the feature on, a missing `/usr/bin/chromium` fails the test: it never skips.
@@ -12,12 +15,18 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::process::Command;
 use vitals::console::{self, ConsoleState};
+use vitals::demo::{Demo, DemoOptions};
+use vitals::store::RunTrigger;
+use vitals::sync::{self, Mode};
 
 use super::pages::listed;
 use super::seed::console_data;
+use crate::common::rest::Rest;
+use crate::common::start_time;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -152,4 +161,95 @@ async fn console_in_headless_chromium_lists_accounts_and_draws_the_breakdown_and
     let runs = dom(&format!("{base}/runs")).await;
     assert_eq!(runs.matches("data-run=").count(), 3, "{runs}");
     screenshot(&format!("{base}/runs/{}", data.expected.failing_run), "run").await;
+}
+
+/// A demo org synced in two months: the demo's full sync and read-back on 2 March, then the
+/// org's clock a month on and two more cycles (the second reads the first's writes back),
+/// so every scored account has two history records.
+async fn demo_in_two_months() -> Demo {
+    let demo = Demo::start(DemoOptions {
+        accounts: 40,
+        seed: 1,
+        clock: Some(start_time()),
+    })
+    .await
+    .unwrap();
+    demo.sync().await.unwrap();
+    demo.emulator().advance_clock(31 * 24 * 3600).unwrap();
+    for _ in 0..2 {
+        sync::run_once(demo.context(), RunTrigger::Manual, Mode::INCREMENTAL)
+            .await
+            .unwrap();
+    }
+    demo
+}
+
+/// The org's accounts in the list's default order (by name, then Id).
+async fn org_accounts_by_name(rest: &Rest) -> Vec<String> {
+    let mut accounts: Vec<(String, String)> = rest
+        .query("SELECT Id, Name FROM Account")
+        .await
+        .iter()
+        .map(|a| {
+            (
+                a["Name"].as_str().unwrap().to_lowercase(),
+                a["Id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    accounts.sort();
+    accounts.into_iter().map(|(_, id)| id).collect()
+}
+
+/// The org's history records with a score, per account Id.
+async fn scored_history(rest: &Rest) -> Vec<Value> {
+    rest.query("SELECT Id, Account__c FROM Health_Score_History__c WHERE Score__c != null")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_in_headless_chromium_after_a_demo_sync_shows_what_the_org_holds() {
+    let demo = demo_in_two_months().await;
+    let rest = Rest::login_at(demo.emulator_url()).await;
+    let base = serve(demo.console_state()).await;
+
+    let accounts = dom(&format!("{base}/")).await;
+    let expected = org_accounts_by_name(&rest).await;
+    assert_eq!(expected.len(), 40);
+    assert_eq!(
+        listed(&accounts),
+        expected,
+        "every account of the org is listed"
+    );
+    screenshot(&format!("{base}/"), "demo-accounts").await;
+
+    // The account that heads the at-risk list, and its history records in the org.
+    let at_risk = rest
+        .query(
+            "SELECT Id FROM Account WHERE Health_Status__c = 'At Risk' \
+             ORDER BY Health_Score__c ASC, Id ASC LIMIT 1",
+        )
+        .await;
+    let id = at_risk[0]["Id"].as_str().unwrap().to_owned();
+    let points = scored_history(&rest)
+        .await
+        .iter()
+        .filter(|h| h["Account__c"].as_str() == Some(id.as_str()))
+        .count();
+    assert_eq!(points, 2, "one history record a month");
+
+    let page = format!("{base}/accounts/{id}");
+    let account = dom(&page).await;
+    let model = vitals::scoring::Model::load_preset("csm-nine").unwrap();
+    assert!(account.contains("id=\"breakdown\""), "{account}");
+    for category in &model.categories {
+        let row = format!("data-category=\"{}\"", category.key);
+        assert!(account.contains(&row), "{row} in {account}");
+    }
+    let chart_at = account.find("id=\"score-chart\"").expect("a chart");
+    let chart = &account[chart_at..];
+    let chart = &chart[..chart.find("</svg>").expect("the chart is an SVG element")];
+    assert_eq!(chart.matches("<circle").count(), points, "{chart}");
+    screenshot(&page, "demo-account").await;
+    demo.shutdown().await;
 }

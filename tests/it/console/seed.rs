@@ -2,9 +2,9 @@
 //! six accounts with the health values an earlier sync wrote, one of them with related
 //! records and four monthly history records, and three runs (one with failed writes).
 //!
-//! [`console_data`] is the one data source of the page tests and the browser test: when
-//! the demo exists, it can be replaced by "a demo sync into a fresh store" that fills
-//! [`Expected`] from what the demo wrote.
+//! [`console_data`] is the data source of the page tests and of the first browser test: it
+//! holds what a generated org does not (failed writes, evidence links to an org). The
+//! second browser test reads the store of a demo sync instead.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use tempfile::TempDir;
@@ -78,8 +78,8 @@ pub struct Seeded {
     pub dir: TempDir,
 }
 
-/// The data source of the console tests: a seeded store (the lead may switch it to a demo
-/// sync). `org` links records to the org when given.
+/// The data source of the console's page tests: a seeded store. `org` links records to
+/// the org when given.
 pub fn console_data(org: Option<&str>) -> Seeded {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_sqlite(&dir.path().join("state.db")).unwrap();
