@@ -204,6 +204,7 @@ fn a_minimal_configuration_gets_every_default() {
     assert_eq!(config.schedule.timezone, chrono_tz::UTC);
     assert_eq!(config.daemon.listen.to_string(), "127.0.0.1:9184");
     assert_eq!(config.daemon.shutdown_timeout, Duration::from_secs(30));
+    assert_eq!(config.daemon.ready_max_age, Duration::from_secs(3600));
     assert_eq!(config.scoring.model, ModelRef::Preset("csm-nine".into()));
     assert_eq!(config.scoring.period, Period::Monthly);
     assert_eq!(config.renewals.create_days_before_end, 120);
@@ -1298,6 +1299,20 @@ fn durations_and_schedules_have_sane_bounds() {
         r#""99999h""#,
         "daemon.shutdown_timeout",
         "must be at most 1h",
+    );
+    check_rejects(
+        &base,
+        "daemon.ready_max_age",
+        r#""200h""#,
+        "daemon.ready_max_age",
+        "must be at most",
+    );
+    check_rejects(
+        &base,
+        "daemon.ready_max_age",
+        r#""15m""#,
+        "daemon.ready_max_age",
+        "must be longer than the longest gap between two incremental syncs (15m) of schedule.incremental = \"0 */15 * * * *\", found \"15m\"",
     );
     check_rejects(
         &base,

@@ -39,7 +39,7 @@ use chrono::Duration;
 use tracing::Instrument;
 
 pub use context::{
-    CancelToken, Clock, Extraction, FixedClock, Mode, PauseHook, PausePoint, SyncConfig,
+    CancelToken, Clock, Extraction, FixedClock, LeaseSlot, Mode, PauseHook, PausePoint, SyncConfig,
     SyncContext, SyncSettings, SystemClock, Writes,
 };
 pub use error::{ErrorClass, Phase, SyncError};
@@ -134,6 +134,7 @@ async fn phases(
     let planned = planned?;
     report.accounts_scored = planned.accounts;
     report.status_changes = planned.status_changes;
+    report.statuses = planned.statuses;
     report.planned = planned.writes;
     report.skipped_tasks = planned.skipped_tasks;
     report.unattached_from(&planned.stream);
