@@ -51,7 +51,7 @@ enum Command {
     /// Start the built-in Salesforce emulator with a generated org and run one full sync against it.
     Demo(cli::demo::DemoArgs),
     /// Run the daemon: scheduled incremental syncs and a nightly full sync.
-    Run(ConfigArg),
+    Run(cli::run::RunArgs),
     /// Run one sync cycle now.
     Sync(cli::sync::SyncArgs),
     /// Preflight: authentication, API version, objects, fields, permissions and limits.

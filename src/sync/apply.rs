@@ -231,6 +231,7 @@ fn tally(
             WriteFailure::of(kind, &entry.write.target, entry.write.account_id, &outcome)
         {
             report.failures.push(failure);
+            *report.failed.entry(kind).or_default() += 1;
         }
         match outcome {
             Outcome::Errored { .. } => errored.push((entry.id, outcome)),

@@ -314,6 +314,8 @@ pub struct RunReport {
     pub written: BTreeMap<WriteKind, u64>,
     /// Writes the org did not take.
     pub failures: Limited<WriteFailure>,
+    /// Writes the org did not take, per kind (all of them, not only those listed).
+    pub failed: BTreeMap<WriteKind, u64>,
     /// API calls.
     pub api: ApiUsage,
     /// How long each phase took.
@@ -349,6 +351,7 @@ impl RunReport {
             accounts_scored: 0,
             status_changes: 0,
             statuses: BTreeMap::new(),
+            failed: BTreeMap::new(),
             planned: BTreeMap::new(),
             skipped_tasks: Limited::new(examples),
             written: BTreeMap::new(),
