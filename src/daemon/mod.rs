@@ -426,21 +426,25 @@ impl Daemon {
             Ok(Ok(Ok(depth))) => Some(depth),
             _ => None,
         };
-        let (pending, sending) =
-            outbox.map_or((None, None), |d| (Some(d.pending), Some(d.sending)));
-        if forced {
-            tracing::error!(
+        match (forced, outbox) {
+            (true, Some(OutboxDepth { pending, sending })) => tracing::error!(
                 deadline_secs = deadline.as_secs(),
-                ?pending,
-                ?sending,
+                pending,
+                sending,
                 "The run did not stop within the shutdown deadline: exiting anyway; the outbox entries left are sent by the next start."
-            );
-        } else {
-            tracing::info!(
-                ?pending,
-                ?sending,
+            ),
+            (true, None) => tracing::error!(
+                deadline_secs = deadline.as_secs(),
+                "The run did not stop within the shutdown deadline: exiting anyway; the store did not say what the outbox holds; the next start sends what is left."
+            ),
+            (false, Some(OutboxDepth { pending, sending })) => tracing::info!(
+                pending,
+                sending,
                 "Stopped cleanly; the outbox entries left are sent by the next start."
-            );
+            ),
+            (false, None) => {
+                tracing::info!("Stopped cleanly; the store did not say what the outbox holds.")
+            }
         }
         Stopped { forced, outbox }
     }

@@ -29,6 +29,7 @@ mod client_retries;
 mod client_writes;
 mod common;
 mod console;
+mod daemon_run;
 mod explain;
 mod explain_snapshots;
 mod generated_org_mix;

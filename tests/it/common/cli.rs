@@ -60,7 +60,7 @@ path = "state.db"
         }
     }
 
-    /// `vitals <command> --config F <args>`, as of the org's clock for `sync`.
+    /// `vitals <command> --config F <args>`, as of the org's clock for `sync` and `run`.
     pub fn command(&self, command: &str, args: &[&str]) -> Command {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vitals"));
         child
@@ -70,7 +70,7 @@ path = "state.db"
             .args(args)
             .env("RUST_LOG", "warn")
             .kill_on_drop(true);
-        if command == "sync" {
+        if command == "sync" || command == "run" {
             child.arg("--now").arg(self.org.clock.now().to_rfc3339());
         }
         child
