@@ -76,13 +76,11 @@ impl Leadership {
         .await;
         match tried {
             Ok((Some(lease), _)) => {
-                tracing::info!(
-                    epoch = lease.epoch.0,
-                    "Holding the lease: this process is active."
-                );
+                let epoch = lease.epoch.0;
                 self.slot.set(Some(lease));
                 self.status.set_role(Role::Active);
                 metrics::leader(true);
+                tracing::info!(epoch, "Holding the lease: this process is active.");
                 true
             }
             Ok((None, current)) => {
@@ -90,14 +88,16 @@ impl Leadership {
                 let role = Role::Standby {
                     active: active.clone(),
                 };
-                if self.status.get().role != role {
+                let changed = self.status.get().role != role;
+                // The role first: whoever reads the log line then finds it set.
+                self.status.set_role(role);
+                metrics::leader(false);
+                if changed {
                     tracing::info!(
                         active = active.as_deref().unwrap_or("unknown"),
                         "Standing by: another process holds the lease."
                     );
                 }
-                self.status.set_role(role);
-                metrics::leader(false);
                 false
             }
             Err(error) => {

@@ -29,6 +29,8 @@ mod client_retries;
 mod client_writes;
 mod common;
 mod console;
+#[cfg(feature = "postgres-tests")]
+mod daemon_ha;
 mod daemon_run;
 mod explain;
 mod explain_snapshots;
