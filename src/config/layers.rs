@@ -51,7 +51,6 @@ timezone = "UTC"
 [daemon]
 listen = "127.0.0.1:9184"
 shutdown_timeout = "30s"
-ready_max_age = "1h"
 
 [scoring]
 model = "csm-nine"

@@ -687,6 +687,12 @@ fn cron_expressions_are_read_as_the_scheduler_reads_them() {
         "0 */30 8-18 * * MON-FRI"
     );
     assert_eq!(config.schedule.timezone, chrono_tz::Europe::Berlin);
+    // Unset, the ready age spans the weekend between Friday 18:30 and Monday 08:00 (61.5
+    // hours), plus 45 minutes.
+    assert_eq!(
+        config.daemon.ready_max_age,
+        Duration::from_secs((61 * 60 + 30 + 45) * 60)
+    );
     let monday = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 7, 59, 59).unwrap();
     let next = config
         .schedule

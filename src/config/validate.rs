@@ -511,9 +511,14 @@ impl Checker<'_> {
             "daemon.shutdown_timeout",
             raw.daemon.shutdown_timeout.as_ref(),
         );
-        let ready_max_age = self
-            .duration("daemon.ready_max_age", raw.daemon.ready_max_age.as_ref())
-            .and_then(|age| self.ready_age(age, schedule));
+        // Without a value it follows the schedule: a quiet weekend between business-hours
+        // syncs must not make the process unready.
+        let ready_max_age = match raw.daemon.ready_max_age.as_ref() {
+            None => Some(schedule.map_or(MIN_READY_AGE, default_ready_age)),
+            Some(raw_age) => self
+                .duration("daemon.ready_max_age", Some(raw_age))
+                .and_then(|age| self.ready_age(age, schedule)),
+        };
         Some(DaemonConfig {
             listen: listen?,
             shutdown_timeout: shutdown_timeout?,
@@ -723,6 +728,17 @@ pub(crate) fn show_duration(duration: Duration) -> String {
     } else {
         format!("{}s", millis / 1000)
     }
+}
+
+/// The ready age when `[daemon] ready_max_age` is not set.
+const MIN_READY_AGE: Duration = Duration::from_secs(3600);
+
+/// The default ready age: the longest gap between two incremental syncs plus 45 minutes
+/// for the run itself, and at least an hour (an hour for the default schedule, every 15
+/// minutes).
+pub(crate) fn default_ready_age(schedule: &ScheduleConfig) -> Duration {
+    let gap = longest_gap(schedule.incremental.cron());
+    MIN_READY_AGE.max(Duration::from_secs(gap + 45 * 60))
 }
 
 /// The longest gap between two fires of `cron` among its first 200 after a fixed instant,

@@ -100,8 +100,10 @@ impl Leadership {
                 }
                 false
             }
-            Err(error) => {
-                tracing::warn!(%error, "Could not try the lease; trying again.");
+            Err(reason) => {
+                tracing::warn!(error = %reason, "Could not try the lease; trying again.");
+                self.status.set_role(Role::Unreachable { reason });
+                metrics::leader(false);
                 false
             }
         }

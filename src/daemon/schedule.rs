@@ -172,10 +172,15 @@ mod tests {
             next_fire(&nightly, berlin, at("2026-03-27T12:00:00Z")),
             Some(at("2026-03-28T01:00:00Z"))
         );
-        // 29 March 2026: clocks go from 02:00 to 03:00, so 02:00 does not exist that night
-        // and the next fire is the night after, at 02:00 summer time (UTC+2).
+        // 29 March 2026: clocks go from 02:00 to 03:00, so 02:00 does not exist that night;
+        // the sync is not dropped but runs at 03:00 summer time (UTC+2), and the night
+        // after at 02:00 summer time.
         assert_eq!(
             next_fire(&nightly, berlin, at("2026-03-28T12:00:00Z")),
+            Some(at("2026-03-29T01:00:00Z"))
+        );
+        assert_eq!(
+            next_fire(&nightly, berlin, at("2026-03-29T01:00:00Z")),
             Some(at("2026-03-30T00:00:00Z"))
         );
         let new_york = chrono_tz::America::New_York;

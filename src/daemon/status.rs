@@ -15,6 +15,11 @@ pub enum Role {
     Starting,
     /// Holding the lease: this process syncs.
     Active,
+    /// Without the lease, and the store could not be asked for it: not able to take over.
+    Unreachable {
+        /// The store's error (names the server, never a password).
+        reason: String,
+    },
     /// Another process holds the lease (named when the store knows it).
     Standby {
         /// The holder, as it named itself.
@@ -103,6 +108,11 @@ pub fn readiness(state: &State, now: DateTime<Utc>, max_age: Duration) -> Readin
             let holder = active.as_deref().unwrap_or("another process");
             return Readiness::StandingBy(format!(
                 "standing by: {holder} holds the lease; this process takes over when it is free"
+            ));
+        }
+        Role::Unreachable { reason } => {
+            return Readiness::NotReady(format!(
+                "cannot try the lease, so this process could not take over: {reason}"
             ));
         }
         Role::Active => {}
@@ -209,6 +219,16 @@ mod tests {
         };
         assert!(matches!(
             readiness(&fresh, now(), HOUR),
+            Readiness::NotReady(_)
+        ));
+        let cut_off = State {
+            role: Role::Unreachable {
+                reason: "cannot connect to PostgreSQL at db:5432/vitals".into(),
+            },
+            last: None,
+        };
+        assert!(matches!(
+            readiness(&cut_off, now(), HOUR),
             Readiness::NotReady(_)
         ));
     }

@@ -174,6 +174,10 @@ impl Daemon {
     }
 
     /// SIGKILL, and the wait for the exit.
+    #[cfg_attr(
+        not(feature = "postgres-tests"),
+        allow(dead_code, reason = "the HA test's")
+    )]
     pub async fn kill(&mut self) {
         self.child.start_kill().unwrap();
         let status = self.child.wait().await.unwrap();
