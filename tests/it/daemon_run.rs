@@ -204,3 +204,50 @@ async fn past_the_shutdown_deadline_the_daemon_exits_and_the_next_start_settles_
     assert_eq!(daemon.terminate().await.0, Some(0));
     assert_same_records(&vitals_records(&rest).await, &reference().await);
 }
+
+#[tokio::test]
+async fn a_failed_run_does_not_stop_the_daemon_and_a_run_stopped_by_the_api_budget_resumes_on_the_next_tick()
+ {
+    let org = Org::with(config()).await;
+    let rest = Rest::login(&org).await;
+    // Salesforce answers 503 to every call of the startup run (3 attempts each).
+    org.faults("next=1000:503").await;
+    let cli = Cli::new(&org, &daemon_config("30s", ""));
+    let mut daemon = Daemon::start(&cli, &[]).await;
+    let failed = daemon
+        .log("Daemon run failed; the next tick tries again.")
+        .await;
+    assert!(
+        failed["error"].as_str().unwrap().contains("503"),
+        "{failed}"
+    );
+    assert_eq!(daemon.get("/healthz").await.0, 200);
+    let (status, body) = daemon.get("/readyz").await;
+    assert_eq!(status, 503);
+    assert!(body.starts_with("the last run failed"), "{body}");
+    let failed_runs = "vitals_runs_total{outcome=\"failed\",trigger=\"startup\"}";
+    assert_eq!(daemon.metric(failed_runs).await, Some(1.0));
+
+    // Salesforce is back: the next tick syncs.
+    org.faults("").await;
+    daemon.send("incremental").await;
+    let finished = daemon.log("Daemon run finished.").await;
+    assert_eq!(finished["outcome"], "Succeeded", "{:#?}", daemon.seen);
+    assert_eq!(daemon.get("/readyz").await.0, 200);
+
+    // Other integrations spent the org's daily allocation: the full sync stops cleanly.
+    org.settings(serde_json::json!({ "apiUsage": 25_000, "apiLimit": 25_000 }))
+        .await;
+    daemon.send("full").await;
+    let stopped = daemon.log("Daemon run finished.").await;
+    assert_eq!(stopped["outcome"], "Stopped", "{:#?}", daemon.seen);
+    let stopped_runs = "vitals_runs_total{outcome=\"stopped\",trigger=\"full_schedule\"}";
+    assert_eq!(daemon.metric(stopped_runs).await, Some(1.0));
+    // The rolling 24 hours free calls again: the next tick resumes.
+    org.settings(serde_json::json!({ "apiUsage": 0 })).await;
+    daemon.send("incremental").await;
+    let resumed = daemon.log("Daemon run finished.").await;
+    assert_eq!(resumed["outcome"], "Succeeded", "{:#?}", daemon.seen);
+    assert_eq!(daemon.terminate().await.0, Some(0));
+    assert_same_records(&vitals_records(&rest).await, &reference().await);
+}
