@@ -357,40 +357,46 @@ impl Daemon {
         };
         let result = sync::run_once(&self.sync, trigger, mode).await;
         let finished_at = self.sync.clock.now();
-        match result {
+        let (outcome, finished_at) = match &result {
             Ok(report) => {
-                metrics::run_finished(&report);
-                self.status.finished(LastRun {
-                    trigger,
-                    outcome: report.outcome,
-                    finished_at: report.finished_at.unwrap_or(finished_at),
-                });
-                tracing::info!(
-                    run_id = report.run_id.0,
-                    outcome = ?report.outcome,
-                    "Daemon run finished."
-                );
+                metrics::run_finished(report);
+                (report.outcome, report.finished_at.unwrap_or(finished_at))
             }
-            Err(error) => {
+            Err(_) => {
                 metrics::run_failed(trigger);
-                self.status.finished(LastRun {
-                    trigger,
-                    outcome: RunOutcome::Failed,
-                    finished_at,
-                });
-                if error.is_not_leader() {
-                    if let Some(lease) = self.slot.get() {
-                        self.slot.clear(&lease);
-                    }
-                    self.status.set_role(Role::Standby { active: None });
-                    metrics::leader(false);
-                    tracing::warn!(%error, "Stopped writing: this process no longer holds the lease; standing by.");
-                } else {
-                    tracing::error!(%error, "Daemon run failed; the next tick tries again.");
-                }
+                (RunOutcome::Failed, finished_at)
+            }
+        };
+        self.status.finished(LastRun {
+            trigger,
+            outcome,
+            finished_at,
+        });
+        if let Err(error) = &result
+            && error.is_not_leader()
+        {
+            if let Some(lease) = self.slot.get() {
+                self.slot.clear(&lease);
+            }
+            self.status.set_role(Role::Standby { active: None });
+            metrics::leader(false);
+        }
+        // The guard is free before the run's last line: a tick that follows it may run.
+        drop(permit);
+        match result {
+            Ok(report) => tracing::info!(
+                run_id = report.run_id.0,
+                outcome = ?report.outcome,
+                "Daemon run finished."
+            ),
+            Err(error) if error.is_not_leader() => tracing::warn!(
+                %error,
+                "Stopped writing: this process no longer holds the lease; standing by."
+            ),
+            Err(error) => {
+                tracing::error!(%error, "Daemon run failed; the next tick tries again.");
             }
         }
-        drop(permit);
     }
 
     /// The startup run reads everything when the replica is empty, else changes.
