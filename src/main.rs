@@ -107,7 +107,8 @@ fn log_format(
 /// it: bars when a person watches stderr in the human form, log lines otherwise.
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // The scheduler crate narrates its own start at info; its warnings are enough.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_cron_scheduler=warn"));
     let terminal = std::io::stderr().is_terminal();
     let progress = if terminal && format == LogFormat::Human {
         Progress::bars()

@@ -24,7 +24,7 @@ use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::DaemonError;
-use crate::domain::WriteKind;
+use crate::domain::{HealthStatus, WriteKind};
 use crate::store::{OutboxDepth, RunOutcome, RunRecord, RunTrigger};
 use crate::sync::RunReport;
 
@@ -90,8 +90,22 @@ pub fn run_finished(report: &RunReport) {
         gauge!("vitals_api_calls_remaining", "limit" => "org").set(left as f64);
     }
     if report.accounts_scored > 0 {
+        // Every known status, so that one no account has any more reads 0.
+        let known = [
+            HealthStatus::Healthy,
+            HealthStatus::Monitor,
+            HealthStatus::AtRisk,
+            HealthStatus::InsufficientData,
+        ];
+        for status in &known {
+            let name = status.as_api().to_owned();
+            let accounts = report.statuses.get(&name).copied().unwrap_or(0);
+            gauge!("vitals_accounts", "status" => name).set(accounts as f64);
+        }
         for (status, accounts) in &report.statuses {
-            gauge!("vitals_accounts", "status" => status.clone()).set(*accounts as f64);
+            if !known.iter().any(|k| k.as_api() == status) {
+                gauge!("vitals_accounts", "status" => status.clone()).set(*accounts as f64);
+            }
         }
     }
 }
