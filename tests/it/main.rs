@@ -31,6 +31,7 @@ mod common;
 mod console;
 #[cfg(feature = "postgres-tests")]
 mod daemon_ha;
+mod daemon_lease;
 mod daemon_run;
 mod explain;
 mod explain_snapshots;
