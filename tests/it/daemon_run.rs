@@ -105,8 +105,9 @@ async fn the_daemon_serves_its_endpoints_and_the_console_and_never_overlaps_two_
     assert_eq!(status, 200);
     assert!(page.contains("daemon start"), "{page}");
 
-    let (code, _) = daemon.terminate().await;
+    let (code, took) = daemon.terminate().await;
     assert_eq!(code, Some(0), "{:#?}", daemon.seen);
+    println!("stopped {took:?} after SIGTERM, no run in progress");
 
     // Each run ended before the next began (the runs score as of one fixed instant, so
     // the order of the log lines says it, not the recorded times).
@@ -144,6 +145,7 @@ async fn sigterm_during_a_run_stops_it_at_the_next_batch_and_the_next_start_fini
     let (code, took) = daemon.terminate().await;
     assert_eq!(code, Some(0), "{:#?}", daemon.seen);
     assert!(took.as_secs() < 30, "stopped within the deadline: {took:?}");
+    println!("stopped {took:?} after SIGTERM during a run");
     let stopped = daemon
         .logged("Stopped cleanly; the outbox entries left are sent by the next start.")
         .unwrap_or_else(|| panic!("{:#?}", daemon.seen));
