@@ -22,6 +22,9 @@
 //! - [`console`]: the read-only web console (axum, maud, plotters' SVG): the accounts as
 //!   the org holds them, an account's breakdown and history chart, runs and failures.
 //!   It reads the store and scores with the sync's functions; it never writes.
+//! - [`daemon`]: `vitals run`: the schedules, the run guard, the lease across replicas,
+//!   the operations endpoints (`/healthz`, `/readyz`, `/metrics`, the console) and the
+//!   bounded graceful stop. The only module that spawns long-lived tasks or handles signals.
 //! - [`logs`]: the JSON form of log lines (`--log-format json`), spans keyed by name. It
 //!   only formats; `main` installs the subscriber.
 //! - [`progress`]: progress of long operations: indicatif bars on a terminal, log lines
@@ -39,6 +42,7 @@
 
 pub mod config;
 pub mod console;
+pub mod daemon;
 pub mod demo;
 pub mod domain;
 pub mod logs;

@@ -51,7 +51,7 @@ enum Command {
     /// Start the built-in Salesforce emulator with a generated org and run one full sync against it.
     Demo(cli::demo::DemoArgs),
     /// Run the daemon: scheduled incremental syncs and a nightly full sync.
-    Run(ConfigArg),
+    Run(cli::run::RunArgs),
     /// Run one sync cycle now.
     Sync(cli::sync::SyncArgs),
     /// Preflight: authentication, API version, objects, fields, permissions and limits.
@@ -107,7 +107,8 @@ fn log_format(
 /// it: bars when a person watches stderr in the human form, log lines otherwise.
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // The scheduler crate narrates its own start at info; its warnings are enough.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_cron_scheduler=warn"));
     let terminal = std::io::stderr().is_terminal();
     let progress = if terminal && format == LogFormat::Human {
         Progress::bars()

@@ -16,8 +16,10 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use vitals::sync::{self, MAX_BACKFILL_PERIODS, Writes};
 
-use super::common::{ConfigArg, Exit, Failure, Setup, runtime};
-use super::sync::{build_context, failure, open_store, parse_instant, print_report};
+use super::common::{
+    ConfigArg, Exit, Failure, Setup, open_store, parse_instant, runtime, sync_context,
+};
+use super::sync::{failure, print_report};
 
 /// The arguments of `vitals backfill`.
 #[derive(Debug, Args)]
@@ -65,7 +67,7 @@ pub fn execute(args: &BackfillArgs) -> Result<Exit, Failure> {
     let setup = Setup::load(&args.config)?;
     let store = open_store(&setup.config.state)?;
     let runtime = runtime()?;
-    let ctx = build_context(setup, store, args.now)?;
+    let ctx = sync_context(setup, store, args.now)?;
     let writes = if args.dry_run {
         Writes::DryRun
     } else {

@@ -7,11 +7,17 @@
 //! command's work and never reads the environment except the `VITALS__*` overrides.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use clap::Args;
-use vitals::config::{self, Config, ModelRef};
+use vitals::config::{self, Config, ModelRef, StateConfig};
+use vitals::salesforce::retrier::TokioSleeper;
 use vitals::salesforce::wire::FieldMap;
+use vitals::salesforce::{Client, ClientSettings};
 use vitals::scoring::Model;
+use vitals::store::{Store, StoreError};
+use vitals::sync::{Clock, FixedClock, PausePoint, SyncConfig, SyncContext, SystemClock};
 
 /// Exit codes of product-spec section 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,13 +48,6 @@ impl Failure {
             exit: Exit::BadInput,
             message: message.into(),
         }
-    }
-
-    /// A command whose machinery is not built yet. It refuses plainly rather than pretend.
-    pub fn not_available(command: &str, arrives_with: &str) -> Self {
-        Self::bad_input(format!(
-            "`vitals {command}` is not available in this build yet: it arrives with {arrives_with}"
-        ))
     }
 }
 
@@ -142,4 +141,85 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|error| Failure::bad_input(format!("cannot start the async runtime: {error}")))
+}
+
+/// The hidden test seams of the commands that sync (`sync`, `run`), documented in
+/// ARCHITECTURE.md: `--pause-at POINT` pauses a run at that point (`vitals: paused at
+/// POINT` on stderr), `--now INSTANT` scores as of a fixed instant (the tests' emulator
+/// clock stands still).
+#[derive(Debug, Args)]
+pub struct Seams {
+    /// Test seam: pause at this point of the run.
+    #[arg(long, hide = true, value_name = "POINT", value_parser = parse_pause)]
+    pub pause_at: Option<PausePoint>,
+    /// Test seam: score as of this instant instead of now.
+    #[arg(long, hide = true, value_name = "INSTANT", value_parser = parse_instant)]
+    pub now: Option<DateTime<Utc>>,
+}
+
+fn parse_pause(text: &str) -> Result<PausePoint, String> {
+    PausePoint::parse(text)
+        .ok_or_else(|| format!("{text:?} is not after-enqueue or before-record:<kind>"))
+}
+
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("{text:?} is not an instant like 2026-03-02T12:00:00Z"))
+}
+
+/// Opens the state store `[state]` names; a store that cannot be used is the admin's to
+/// fix (exit 2).
+pub fn open_store(state: &StateConfig) -> Result<Store, Failure> {
+    Store::open(state).map_err(|error| {
+        let exit = match error {
+            StoreError::Open { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::NewerSchema { .. } => Exit::BadInput,
+            _ => Exit::FailedRecords,
+        };
+        Failure {
+            exit,
+            message: error.to_string(),
+        }
+    })
+}
+
+/// What a sync works with, from a loaded setup and an open store: the client of
+/// `[salesforce]`, the system clock (or the `--now` seam's fixed one) and this process
+/// as the holder. `vitals sync`, `vitals run` and `vitals backfill` build theirs here.
+pub fn sync_context(
+    setup: Setup,
+    store: Store,
+    now: Option<DateTime<Utc>>,
+) -> Result<SyncContext, Failure> {
+    let Setup {
+        config,
+        model,
+        fields,
+    } = setup;
+    let client = Client::new(
+        ClientSettings::from_config(&config.salesforce),
+        Arc::new(TokioSleeper),
+    )
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let clock: Arc<dyn Clock> = match now {
+        Some(now) => Arc::new(FixedClock(now)),
+        None => Arc::new(SystemClock),
+    };
+    Ok(SyncContext::new(
+        SyncConfig::from_config(&config),
+        store,
+        client,
+        model,
+        fields,
+        clock,
+    )
+    .with_holder(holder()))
+}
+
+/// Host and process, for the lease and the run records.
+fn holder() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
+    format!("{host} pid {}", std::process::id())
 }

@@ -7,12 +7,12 @@
 //! else stopped the demo.
 
 use clap::Args;
+use vitals::daemon::{self, DaemonContext};
 use vitals::demo::{DEFAULT_ACCOUNTS, DEFAULT_SEED, Demo, DemoError, DemoOptions, DemoSummary};
 use vitals::store::RunOutcome;
 use vitals::sync::ErrorClass;
 
 use super::common::{Exit, Failure, runtime};
-use super::emulator::shutdown_signal;
 
 /// The arguments of `vitals demo`.
 #[derive(Debug, Args)]
@@ -23,8 +23,8 @@ pub struct DemoArgs {
     /// Seed of the generated org: the same seed gives the same org.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
-    /// After the sync, keep the emulator and the web console running and print their
-    /// addresses, until Ctrl-C.
+    /// After the sync, keep the emulator and the daemon (its schedules, endpoints and web
+    /// console) running and print their addresses, until Ctrl-C.
     #[arg(long)]
     pub keep_running: bool,
 }
@@ -49,26 +49,32 @@ pub fn execute(args: &DemoArgs) -> Result<Exit, Failure> {
     })
 }
 
-/// Serves the console beside the emulator until Ctrl-C or SIGTERM.
-///
-/// The daemon (`vitals run`) is not part of this build's demo yet: the console is served
-/// here on its own port. When the daemon offers an entry point that takes a ready sync
-/// context and a shutdown future, this is where it goes, with `demo.context()`.
+/// Runs the daemon over the demo's org (its schedules, `/healthz`, `/readyz`, `/metrics` and
+/// the console on a free loopback port) beside the emulator, until Ctrl-C or SIGTERM.
 async fn keep_running(demo: &Demo) -> Result<(), Failure> {
+    let signal = daemon::shutdown_signal().map_err(|e| Failure::bad_input(e.to_string()))?;
     let (listener, address) = demo.bind_console().await.map_err(|e| failure(&e))?;
     println!();
     println!("Keeping the demo running (Ctrl-C stops it):");
     println!("  web console:              http://{address}/");
+    println!("  daemon endpoints:         http://{address}/healthz, /readyz, /metrics");
     println!("  Salesforce API emulator:  {}", demo.emulator_url());
     println!(
         "  emulator login:           client credentials {} / {}",
         emulator::state::DEFAULT_CLIENT_ID,
         emulator::state::DEFAULT_CLIENT_SECRET
     );
-    println!("  the daemon (vitals run) is not started by the demo in this build");
-    demo.serve_console(listener, shutdown_signal())
+    let config = demo.config();
+    let ctx = DaemonContext::new(
+        demo.context().clone(),
+        demo.console_state(),
+        config.schedule.clone(),
+        config.daemon,
+    );
+    daemon::serve_on(ctx, listener, signal)
         .await
-        .map_err(|e| failure(&e))
+        .map(drop)
+        .map_err(|e| Failure::bad_input(e.to_string()))
 }
 
 fn exit(summary: &DemoSummary) -> Exit {

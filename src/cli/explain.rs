@@ -20,8 +20,7 @@ use vitals::scoring::{self, Model, Periods, Previous};
 use vitals::store::{AccountRef, Location, SnapshotLookup, Store};
 use vitals::sync::previous;
 
-use super::common::{Exit, Failure, field_map, load_config, load_model};
-use super::sync::open_store;
+use super::common::{Exit, Failure, field_map, load_config, load_model, open_store};
 
 /// The arguments of `vitals explain`.
 #[derive(Debug, Args)]

@@ -15,19 +15,13 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use clap::Args;
-use vitals::config::StateConfig;
 use vitals::domain::{Plan, PlannedWrite, Value, WriteKind};
-use vitals::salesforce::retrier::TokioSleeper;
-use vitals::salesforce::{Client, ClientSettings};
-use vitals::store::{RunOutcome, RunTrigger, Store, StoreError};
-use vitals::sync::{
-    self, Clock, ErrorClass, FixedClock, Mode, PausePoint, RunReport, SyncConfig, SyncContext,
-    SyncError, SystemClock,
-};
+use vitals::store::{RunOutcome, RunTrigger};
+use vitals::sync::{self, ErrorClass, Mode, PausePoint, RunReport, SyncError};
 
-use super::common::{ConfigArg, Exit, Failure, Setup, runtime};
+pub use super::common::open_store;
+use super::common::{ConfigArg, Exit, Failure, Seams, Setup, runtime, sync_context};
 
 /// The arguments of `vitals sync`.
 #[derive(Debug, Args)]
@@ -46,23 +40,8 @@ pub struct SyncArgs {
     /// With --dry-run: print the plan as JSON instead of a table.
     #[arg(long, requires = "dry_run")]
     pub json: bool,
-    /// Test seam: pause at this point of the run until killed.
-    #[arg(long, hide = true, value_name = "POINT", value_parser = parse_pause)]
-    pub pause_at: Option<PausePoint>,
-    /// Test seam: score as of this instant instead of now.
-    #[arg(long, hide = true, value_name = "INSTANT", value_parser = parse_instant)]
-    pub now: Option<DateTime<Utc>>,
-}
-
-fn parse_pause(text: &str) -> Result<PausePoint, String> {
-    PausePoint::parse(text)
-        .ok_or_else(|| format!("{text:?} is not after-enqueue or before-record:<kind>"))
-}
-
-pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| format!("{text:?} is not an instant like 2026-03-02T12:00:00Z"))
+    #[command(flatten)]
+    pub seams: Seams,
 }
 
 /// Runs one sync cycle and prints its summary (or the plan).
@@ -70,7 +49,10 @@ pub fn execute(args: &SyncArgs) -> Result<Exit, Failure> {
     let setup = Setup::load(&args.config)?;
     let store = open_store(&setup.config.state)?;
     let runtime = runtime()?;
-    let ctx = context(args, setup, store)?;
+    let mut ctx = sync_context(setup, store, args.seams.now)?;
+    if let Some(point) = args.seams.pause_at {
+        ctx = ctx.with_pause(point, Arc::new(pause_here));
+    }
     let mut mode = if args.full {
         Mode::FULL
     } else {
@@ -86,72 +68,8 @@ pub fn execute(args: &SyncArgs) -> Result<Exit, Failure> {
     }
 }
 
-/// Opens the state store `[state]` names; a store that cannot be used is the admin's to
-/// fix (exit 2).
-pub fn open_store(state: &StateConfig) -> Result<Store, Failure> {
-    Store::open(state).map_err(|error| {
-        let exit = match error {
-            StoreError::Open { .. }
-            | StoreError::Corrupt { .. }
-            | StoreError::NewerSchema { .. } => Exit::BadInput,
-            _ => Exit::FailedRecords,
-        };
-        Failure {
-            exit,
-            message: error.to_string(),
-        }
-    })
-}
-
-fn context(args: &SyncArgs, setup: Setup, store: Store) -> Result<SyncContext, Failure> {
-    let mut ctx = build_context(setup, store, args.now)?;
-    if let Some(point) = args.pause_at {
-        ctx = ctx.with_pause(point, Arc::new(pause_here));
-    }
-    Ok(ctx)
-}
-
-/// The context of a command that runs the sync's machinery (`sync`, `backfill`): its
-/// client, the system clock or the `--now` test seam's fixed instant, and this process as
-/// the lease holder.
-pub fn build_context(
-    setup: Setup,
-    store: Store,
-    now: Option<DateTime<Utc>>,
-) -> Result<SyncContext, Failure> {
-    let Setup {
-        config,
-        model,
-        fields,
-    } = setup;
-    let client = Client::new(
-        ClientSettings::from_config(&config.salesforce),
-        Arc::new(TokioSleeper),
-    )
-    .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let clock: Arc<dyn Clock> = match now {
-        Some(now) => Arc::new(FixedClock(now)),
-        None => Arc::new(SystemClock),
-    };
-    Ok(SyncContext::new(
-        SyncConfig::from_config(&config),
-        store,
-        client,
-        model,
-        fields,
-        clock,
-    )
-    .with_holder(holder()))
-}
-
-/// Host and process, for the lease and the run records.
-fn holder() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
-    format!("{host} pid {}", std::process::id())
-}
-
 /// The test seam's pause: a marker line on stderr, then wait until killed.
-fn pause_here(point: PausePoint) {
+pub fn pause_here(point: PausePoint) {
     eprintln!("vitals: paused at {point}");
     loop {
         std::thread::park();

@@ -44,7 +44,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
     ),
     ("state", &["path", "url", "url_file"]),
     ("schedule", &["incremental", "full", "timezone"]),
-    ("daemon", &["listen", "shutdown_timeout"]),
+    ("daemon", &["listen", "shutdown_timeout", "ready_max_age"]),
     ("scoring", &["model", "period"]),
     ("renewals", &["create_days_before_end"]),
     ("playbooks", &["enabled"]),
@@ -286,6 +286,7 @@ pub struct RawSchedule {
 pub struct RawDaemon {
     pub listen: Option<RawValue>,
     pub shutdown_timeout: Option<RawValue>,
+    pub ready_max_age: Option<RawValue>,
 }
 
 /// `[scoring]` before validation. Each field is the key of the same name, documented in

@@ -190,6 +190,9 @@ pub struct DaemonConfig {
     pub listen: SocketAddr,
     /// How long a shutdown waits for the current batch before forcing.
     pub shutdown_timeout: Duration,
+    /// `/readyz` answers ready while the last run succeeded and started less than this
+    /// long ago; longer than the gap between two incremental syncs.
+    pub ready_max_age: Duration,
 }
 
 /// `[scoring]`: which model, and the history granularity.

@@ -204,6 +204,7 @@ fn a_minimal_configuration_gets_every_default() {
     assert_eq!(config.schedule.timezone, chrono_tz::UTC);
     assert_eq!(config.daemon.listen.to_string(), "127.0.0.1:9184");
     assert_eq!(config.daemon.shutdown_timeout, Duration::from_secs(30));
+    assert_eq!(config.daemon.ready_max_age, Duration::from_secs(3600));
     assert_eq!(config.scoring.model, ModelRef::Preset("csm-nine".into()));
     assert_eq!(config.scoring.period, Period::Monthly);
     assert_eq!(config.renewals.create_days_before_end, 120);
@@ -686,6 +687,12 @@ fn cron_expressions_are_read_as_the_scheduler_reads_them() {
         "0 */30 8-18 * * MON-FRI"
     );
     assert_eq!(config.schedule.timezone, chrono_tz::Europe::Berlin);
+    // Unset, the ready age spans the weekend between Friday 18:30 and Monday 08:00 (61.5
+    // hours), plus 45 minutes.
+    assert_eq!(
+        config.daemon.ready_max_age,
+        Duration::from_secs((61 * 60 + 30 + 45) * 60)
+    );
     let monday = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 7, 59, 59).unwrap();
     let next = config
         .schedule
@@ -1298,6 +1305,20 @@ fn durations_and_schedules_have_sane_bounds() {
         r#""99999h""#,
         "daemon.shutdown_timeout",
         "must be at most 1h",
+    );
+    check_rejects(
+        &base,
+        "daemon.ready_max_age",
+        r#""200h""#,
+        "daemon.ready_max_age",
+        "must be at most",
+    );
+    check_rejects(
+        &base,
+        "daemon.ready_max_age",
+        r#""15m""#,
+        "daemon.ready_max_age",
+        "must be longer than the longest gap between two incremental syncs (15m) of schedule.incremental = \"0 */15 * * * *\", found \"15m\"",
     );
     check_rejects(
         &base,

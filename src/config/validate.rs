@@ -44,7 +44,7 @@ pub(super) fn validate(
     let salesforce = c.salesforce(&raw.salesforce);
     let state = c.state(&raw.state);
     let schedule = c.schedule(&raw);
-    let daemon = c.daemon(&raw);
+    let daemon = c.daemon(&raw, schedule.as_ref());
     let scoring = c.scoring(&raw);
     let renewals = c
         .integer(
@@ -494,7 +494,11 @@ impl Checker<'_> {
         }
     }
 
-    fn daemon(&mut self, raw: &RawConfig) -> Option<DaemonConfig> {
+    fn daemon(
+        &mut self,
+        raw: &RawConfig,
+        schedule: Option<&ScheduleConfig>,
+    ) -> Option<DaemonConfig> {
         const KEY: &str = "daemon.listen";
         let allowed = "an IP address and port such as \"127.0.0.1:9184\" or \"0.0.0.0:9184\"";
         let listen = self
@@ -507,10 +511,41 @@ impl Checker<'_> {
             "daemon.shutdown_timeout",
             raw.daemon.shutdown_timeout.as_ref(),
         );
+        // Without a value it follows the schedule: a quiet weekend between business-hours
+        // syncs must not make the process unready.
+        let ready_max_age = match raw.daemon.ready_max_age.as_ref() {
+            None => Some(schedule.map_or(MIN_READY_AGE, default_ready_age)),
+            Some(raw_age) => self
+                .duration("daemon.ready_max_age", Some(raw_age))
+                .and_then(|age| self.ready_age(age, schedule)),
+        };
         Some(DaemonConfig {
             listen: listen?,
             shutdown_timeout: shutdown_timeout?,
+            ready_max_age: ready_max_age?,
         })
+    }
+
+    /// `/readyz` must not turn unready between two healthy incremental syncs: the age
+    /// must exceed the longest gap between them (from a fixed instant, as `cron` checks).
+    fn ready_age(&mut self, age: Duration, schedule: Option<&ScheduleConfig>) -> Option<Duration> {
+        const KEY: &str = "daemon.ready_max_age";
+        let Some(schedule) = schedule else {
+            return Some(age);
+        };
+        let gap = longest_gap(schedule.incremental.cron());
+        if age.as_secs() <= gap {
+            return self.fail(
+                KEY,
+                format!(
+                    "must be longer than the longest gap between two incremental syncs ({}) of schedule.incremental = {:?}, found {:?}",
+                    show_duration(Duration::from_secs(gap)),
+                    schedule.incremental.expression(),
+                    show_duration(age)
+                ),
+            );
+        }
+        Some(age)
     }
 
     fn scoring(&mut self, raw: &RawConfig) -> Option<ScoringConfig> {
@@ -695,6 +730,34 @@ pub(crate) fn show_duration(duration: Duration) -> String {
     }
 }
 
+/// The ready age when `[daemon] ready_max_age` is not set.
+const MIN_READY_AGE: Duration = Duration::from_secs(3600);
+
+/// The default ready age: the longest gap between two incremental syncs plus 45 minutes
+/// for the run itself, and at least an hour (an hour for the default schedule, every 15
+/// minutes).
+pub(crate) fn default_ready_age(schedule: &ScheduleConfig) -> Duration {
+    let gap = longest_gap(schedule.incremental.cron());
+    MIN_READY_AGE.max(Duration::from_secs(gap + 45 * 60))
+}
+
+/// The longest gap between two fires of `cron` among its first 200 after a fixed instant,
+/// in seconds (a schedule that stops firing counts as a year).
+fn longest_gap(cron: &croner::Cron) -> u64 {
+    let Some(mut previous) = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single() else {
+        return 0;
+    };
+    let mut longest = 0;
+    for _ in 0..200 {
+        let Ok(next) = cron.find_next_occurrence(&previous, false) else {
+            return 365 * 24 * 3600;
+        };
+        longest = longest.max(u64::try_from((next - previous).num_seconds()).unwrap_or(0));
+        previous = next;
+    }
+    longest
+}
+
 /// The shortest gap allowed between two scheduled syncs.
 const MIN_SCHEDULE_GAP_SECONDS: i64 = 60;
 
@@ -713,6 +776,8 @@ fn duration_cap(key: &str) -> Duration {
         // Bulk results are kept for 7 days, but a sync waiting a day has lost its schedule.
         "salesforce.bulk_timeout" => 24 * HOUR,
         "daemon.shutdown_timeout" => HOUR,
+        // A week without a successful sync is an outage, not a threshold.
+        "daemon.ready_max_age" => 7 * 24 * HOUR,
         _ => 24 * HOUR,
     })
 }

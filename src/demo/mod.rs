@@ -12,13 +12,10 @@
 //! replica, and with it the console and the summary, holds what the org holds. The summary
 //! ([`DemoSummary`], `summary.rs`) is read from that replica and the two run reports.
 //!
-//! **Keeping it running.** [`Demo::serve_console`] serves the read-only web console over the
-//! demo's store on a free loopback port until a shutdown future resolves. The daemon (issue
-//! 11, `vitals run`) is built beside this; once it offers a library entry point that takes a
-//! ready [`SyncContext`] and a shutdown future, `--keep-running` hands it
-//! [`Demo::context`], [`Demo::console_state`], the `[schedule]` and `[daemon]` sections of
-//! [`Demo::config`] and the listener of [`Demo::bind_console`] instead of calling
-//! `serve_console`, and the daemon's scheduled cycles then run against the emulator too.
+//! **Keeping it running.** `vitals demo --keep-running` hands the daemon
+//! (`daemon::serve_on`) [`Demo::context`], [`Demo::console_state`], the `[schedule]` and
+//! `[daemon]` sections of [`Demo::config`] and the listener of [`Demo::bind_console`], so the
+//! daemon's scheduled cycles, endpoints and console run against the emulator too.
 //!
 //! The emulator and the sync run on the same clock: the emulator's (it follows the system
 //! clock unless [`DemoOptions::clock`] pins it, as the tests do), read through [`OrgClock`].
@@ -27,7 +24,6 @@
 mod minimum;
 mod summary;
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -38,7 +34,7 @@ use emulator::{DataSource, EmulatorConfig, EmulatorState, MetadataSource, Runnin
 use tokio::net::TcpListener;
 
 use crate::config::{self, Config, ModelRef};
-use crate::console::{self, ConsoleState};
+use crate::console::ConsoleState;
 use crate::salesforce::retrier::TokioSleeper;
 use crate::salesforce::wire::FieldMap;
 use crate::salesforce::{Client, ClientSettings, SalesforceError};
@@ -258,7 +254,7 @@ impl Demo {
         self.console.clone()
     }
 
-    /// Binds a free loopback port for the console; serve it with [`serve_console`].
+    /// Binds a free loopback port for the daemon's endpoints and console.
     ///
     /// # Errors
     /// [`DemoError::Console`] when no port can be bound.
@@ -268,23 +264,6 @@ impl Demo {
             .map_err(DemoError::Console)?;
         let address = listener.local_addr().map_err(DemoError::Console)?;
         Ok((listener, address))
-    }
-
-    /// Serves the read-only console over the demo's store on `listener` until `shutdown`
-    /// resolves. This stands in for the daemon's operations server until `vitals run`
-    /// can be handed the demo's context (see the module docs).
-    ///
-    /// # Errors
-    /// [`DemoError::Console`] when serving fails.
-    pub async fn serve_console(
-        &self,
-        listener: TcpListener,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<(), DemoError> {
-        axum::serve(listener, console::router(self.console_state()))
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(DemoError::Console)
     }
 
     /// Stops the emulator and removes the state store.

@@ -10,7 +10,8 @@
 //! it still differs), Errored (transient, or not sent because the budget stopped the write:
 //! back to pending for the next cycle). Errored outcomes are recorded when the kind is
 //! done, so this run never claims the same entry twice. The cancellation token is checked
-//! between chunks, and an API-budget stop ends the phase cleanly.
+//! between chunks, and so is the daemon's lease (a lost lease stops the writes at once),
+//! and an API-budget stop ends the phase cleanly.
 //!
 //! This module makes no decision about what to write: the plan did.
 
@@ -74,6 +75,16 @@ async fn apply_kind(
     let result = loop {
         if ctx.cancel.is_cancelled() {
             break Applied::Stopped("shutdown requested".to_owned());
+        }
+        // A lost lease stops the writes at once; the errored entries go back to pending
+        // below only if the store still takes this epoch.
+        if let Err(lost) = ctx.check_lease(Phase::Apply) {
+            if !errored.is_empty() {
+                let _fenced = ctx
+                    .store
+                    .record_outcomes(&at(stamp, ctx.clock.now()), &errored);
+            }
+            return Err(lost);
         }
         let entries = ctx
             .store
@@ -220,6 +231,7 @@ fn tally(
             WriteFailure::of(kind, &entry.write.target, entry.write.account_id, &outcome)
         {
             report.failures.push(failure);
+            *report.failed.entry(kind).or_default() += 1;
         }
         match outcome {
             Outcome::Errored { .. } => errored.push((entry.id, outcome)),

@@ -96,6 +96,8 @@ impl Planner {
         let mut planned = Planned {
             accounts: 0,
             status_changes: 0,
+            // Backfill scores past periods; accounts per status is the live runs' figure.
+            statuses: BTreeMap::new(),
             writes: BTreeMap::new(),
             skipped_tasks: Limited::new(examples),
             stream: StreamReport::default(),

@@ -4,7 +4,7 @@
 //! The run record's `started_at` is the instant the run scores as of, so the console can
 //! score an account as this run did. The budget's window starts with the calls the store
 //! counted in the rolling 24 hours, so a restart never resets Vitals' share. A run that
-//! writes takes the lease, whose epoch every outbox call carries (a PostgreSQL standby
+//! writes takes the lease (or uses the one the daemon holds across runs), whose epoch every outbox call carries (a PostgreSQL standby
 //! gets none and does not sync); a dry run takes none, so it never fences a running daemon.
 
 use chrono::{DateTime, Duration, Utc};
@@ -39,15 +39,18 @@ pub(super) fn begin(
         .calls_since(now - Duration::hours(24))
         .map_err(SyncError::store(Phase::Begin))?;
     ctx.client.restart_budget(earlier);
-    // The lease comes first: a standby that gets none leaves no run record behind.
-    let epoch = if writes {
-        let lease = store
-            .acquire_lease(&ctx.holder, now)
-            .map_err(SyncError::store(Phase::Begin))?
-            .ok_or(SyncError::NotLeader)?;
-        Some(lease.epoch)
-    } else {
-        None
+    // The lease comes first: a standby that gets none leaves no run record behind. The
+    // daemon holds one across runs; a command takes one per run.
+    let epoch = match (writes, ctx.lease_slot()) {
+        (false, _) => None,
+        (true, Some(slot)) => Some(slot.get().ok_or(SyncError::NotLeader)?.epoch),
+        (true, None) => {
+            let lease = store
+                .acquire_lease(&ctx.holder, now)
+                .map_err(SyncError::store(Phase::Begin))?
+                .ok_or(SyncError::NotLeader)?;
+            Some(lease.epoch)
+        }
     };
     let run = store
         .begin_run(&NewRun {

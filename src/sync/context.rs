@@ -7,18 +7,19 @@
 //! [`super::run_once`] on it as often as they like; the CLI builds one per command.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::error::{Phase, SyncError};
 use crate::config::{Config, PlaybooksConfig, RenewalsConfig};
 use crate::domain::{Period, WriteKind};
 use crate::playbooks::PlanningSettings;
 use crate::salesforce::Client;
 use crate::salesforce::wire::{FieldMap, SelectList};
 use crate::scoring::Model;
-use crate::store::Store;
+use crate::store::{Lease, LeaseStatus, Store};
 
 /// Where "now" comes from. The pure core never reads a clock: a run reads it here, once at
 /// its start (the instant it scores as of) and at its end.
@@ -67,6 +68,40 @@ impl CancelToken {
     /// Whether a stop was asked for.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The lease a daemon holds across runs: its runs stamp the epoch and check the lease
+/// before each batch; whoever sees it lost (a run, the daemon's timer) empties the slot.
+/// Cheap to clone; every clone sees the same lease.
+#[derive(Debug, Clone, Default)]
+pub struct LeaseSlot(Arc<Mutex<Option<Lease>>>);
+
+impl LeaseSlot {
+    /// An empty slot: a standby.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The lease held now, if any.
+    pub fn get(&self) -> Option<Lease> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Holds `lease` (or nothing).
+    pub fn set(&self, lease: Option<Lease>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = lease;
+    }
+
+    /// Empties the slot if it still holds `lease` (a newer lease taken meanwhile stays).
+    pub fn clear(&self, lease: &Lease) {
+        let mut held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if held.as_ref().is_some_and(|h| h.epoch == lease.epoch) {
+            *held = None;
+        }
     }
 }
 
@@ -239,6 +274,7 @@ pub struct SyncContext {
     /// Who runs the syncs (host and process, for the lease and the run records).
     pub holder: String,
     pause: Option<(PausePoint, PauseHook)>,
+    lease: Option<LeaseSlot>,
     selects: Arc<Vec<SelectList>>,
     planning: PlanningSettings,
 }
@@ -284,6 +320,7 @@ impl SyncContext {
             settings: SyncSettings::default(),
             holder: "vitals".to_owned(),
             pause: None,
+            lease: None,
             selects: Arc::new(selects),
             planning,
         }
@@ -311,6 +348,46 @@ impl SyncContext {
     pub fn with_pause(mut self, point: PausePoint, hook: PauseHook) -> Self {
         self.pause = Some((point, hook));
         self
+    }
+
+    /// Runs under the lease in `slot`, which the caller (the daemon) takes and keeps
+    /// across runs, instead of taking one per run: a run with an empty slot does not
+    /// write ([`SyncError::NotLeader`]), and a run checks the lease before each batch.
+    pub fn with_lease(mut self, slot: LeaseSlot) -> Self {
+        self.lease = Some(slot);
+        self
+    }
+
+    /// The caller's lease slot, when the caller holds the lease across runs.
+    pub(super) fn lease_slot(&self) -> Option<&LeaseSlot> {
+        self.lease.as_ref()
+    }
+
+    /// Before a batch of writes: the caller's lease is still held. A run without a slot
+    /// (`vitals sync`) took its lease at its start and relies on the store's fencing.
+    ///
+    /// # Errors
+    /// [`SyncError::LeaseLost`] (the slot is emptied), or the store's failure to ask.
+    pub(super) fn check_lease(&self, phase: Phase) -> Result<(), SyncError> {
+        let Some(slot) = &self.lease else {
+            return Ok(());
+        };
+        let Some(lease) = slot.get() else {
+            return Err(SyncError::LeaseLost {
+                reason: "the daemon gave the lease up".into(),
+            });
+        };
+        match self
+            .store
+            .check_lease(&lease)
+            .map_err(SyncError::store(phase))?
+        {
+            LeaseStatus::Held => Ok(()),
+            LeaseStatus::Lost { reason } => {
+                slot.clear(&lease);
+                Err(SyncError::LeaseLost { reason })
+            }
+        }
     }
 
     /// The select list of every synced object, in `SyncedObject::ALL` order.

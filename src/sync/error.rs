@@ -104,6 +104,13 @@ pub enum SyncError {
         "another Vitals process holds the lease to write to the org, so this one does not sync"
     )]
     NotLeader,
+    /// The daemon's lease was lost during the run (a standby took over, or the lease's
+    /// connection failed): the run stopped writing at once.
+    #[error("the lease to write to the org was lost, so this run stopped writing: {reason}")]
+    LeaseLost {
+        /// Why, in plain words (never a password).
+        reason: String,
+    },
     /// A blocking task of the run could not finish (it panicked or was cancelled).
     #[error("sync {phase}: the {phase} task stopped unexpectedly: {message}")]
     Task {
@@ -168,7 +175,9 @@ impl SyncError {
                     ErrorClass::Failed
                 }
             }
-            SyncError::NotLeader | SyncError::Task { .. } => ErrorClass::Failed,
+            SyncError::NotLeader | SyncError::LeaseLost { .. } | SyncError::Task { .. } => {
+                ErrorClass::Failed
+            }
         }
     }
 
@@ -178,6 +187,20 @@ impl SyncError {
         matches!(
             self,
             SyncError::Salesforce { source, .. } if source.retry_class() == RetryClass::DailyLimit
+        )
+    }
+
+    /// Whether this process may no longer write: another holds the lease, the lease was
+    /// lost, or the store refused a stale epoch (fencing). The daemon then stands by.
+    pub fn is_not_leader(&self) -> bool {
+        matches!(
+            self,
+            SyncError::NotLeader
+                | SyncError::LeaseLost { .. }
+                | SyncError::Store {
+                    source: StoreError::Fenced { .. },
+                    ..
+                }
         )
     }
 

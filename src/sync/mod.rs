@@ -44,7 +44,7 @@ use tracing::Instrument;
 
 pub use backfill::{BackfillSummary, MAX_BACKFILL_PERIODS};
 pub use context::{
-    CancelToken, Clock, Extraction, FixedClock, Mode, PauseHook, PausePoint, SyncConfig,
+    CancelToken, Clock, Extraction, FixedClock, LeaseSlot, Mode, PauseHook, PausePoint, SyncConfig,
     SyncContext, SyncSettings, SystemClock, Writes,
 };
 pub use error::{ErrorClass, Phase, SyncError};
@@ -188,6 +188,7 @@ async fn phases(
     let planned = planned?;
     report.accounts_scored = planned.accounts;
     report.status_changes = planned.status_changes;
+    report.statuses = planned.statuses;
     report.planned = planned.writes;
     report.skipped_tasks = planned.skipped_tasks;
     report.unattached_from(&planned.stream);

@@ -39,6 +39,8 @@ pub(super) struct Planned {
     pub accounts: u64,
     /// Accounts whose status differs from the org's.
     pub status_changes: u64,
+    /// Accounts per status scored.
+    pub statuses: BTreeMap<String, u64>,
     /// Writes per kind.
     pub writes: BTreeMap<WriteKind, u64>,
     /// Tasks left out, with why.
@@ -116,6 +118,7 @@ impl Planner {
         let mut planned = Planned {
             accounts: 0,
             status_changes: 0,
+            statuses: BTreeMap::new(),
             writes: BTreeMap::new(),
             skipped_tasks: Limited::new(examples),
             stream: StreamReport::default(),
@@ -174,6 +177,10 @@ impl Planner {
         let (score, plan) =
             self.score_and_plan(&snapshot, periods, previous_result.as_ref(), &ledger);
         planned.accounts += 1;
+        *planned
+            .statuses
+            .entry(score.status.to_string())
+            .or_default() += 1;
         if snapshot.account.health.status.as_ref() != Some(&score.status) {
             planned.status_changes += 1;
         }

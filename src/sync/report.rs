@@ -304,6 +304,8 @@ pub struct RunReport {
     pub accounts_scored: u64,
     /// Accounts whose status differs from the one the org showed.
     pub status_changes: u64,
+    /// Accounts per status this run scored (the status's picklist value).
+    pub statuses: BTreeMap<String, u64>,
     /// Writes planned, per kind.
     pub planned: BTreeMap<WriteKind, u64>,
     /// Tasks a playbook called for but the planner left out, with why.
@@ -312,6 +314,8 @@ pub struct RunReport {
     pub written: BTreeMap<WriteKind, u64>,
     /// Writes the org did not take.
     pub failures: Limited<WriteFailure>,
+    /// Writes the org did not take, per kind (all of them, not only those listed).
+    pub failed: BTreeMap<WriteKind, u64>,
     /// API calls.
     pub api: ApiUsage,
     /// How long each phase took.
@@ -348,6 +352,8 @@ impl RunReport {
             in_doubt: InDoubt::default(),
             accounts_scored: 0,
             status_changes: 0,
+            statuses: BTreeMap::new(),
+            failed: BTreeMap::new(),
             planned: BTreeMap::new(),
             skipped_tasks: Limited::new(examples),
             written: BTreeMap::new(),

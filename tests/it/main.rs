@@ -31,6 +31,10 @@ mod client_retries;
 mod client_writes;
 mod common;
 mod console;
+#[cfg(feature = "postgres-tests")]
+mod daemon_ha;
+mod daemon_lease;
+mod daemon_run;
 mod demo;
 mod explain;
 mod explain_snapshots;

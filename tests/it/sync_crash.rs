@@ -29,7 +29,7 @@ use crate::sync_book::{assert_same_records, vitals_records};
 
 /// A generated book of 260 accounts: more than 200 history writes, so the history goes out
 /// in two Collections calls; four renewals and about 300 tasks.
-fn config() -> EmulatorConfig {
+pub fn config() -> EmulatorConfig {
     csm_org_config(DataSource::Generated {
         accounts: 260,
         seed: 7,
@@ -37,7 +37,7 @@ fn config() -> EmulatorConfig {
 }
 
 /// What one uninterrupted `vitals sync` writes into a fresh org.
-async fn reference() -> Value {
+pub async fn reference() -> Value {
     let org = Org::with(config()).await;
     let cli = Cli::new(&org, "");
     let output = cli.run("sync", &[]).await;
@@ -185,7 +185,7 @@ async fn hold_second_history_batch(hold: Hold, request: Request, next: Next) -> 
 
 /// Serves `state` on 127.0.0.1 behind the holding layer; returns the base URL and the
 /// channel that says a call is held.
-async fn serve_holding(state: EmulatorState) -> (String, mpsc::UnboundedReceiver<()>) {
+pub async fn serve_holding(state: EmulatorState) -> (String, mpsc::UnboundedReceiver<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     *state.base_url.write().unwrap() = base.clone();

@@ -33,7 +33,10 @@
 //!
 //! Callers are synchronous: async code calls the store through
 //! `tokio::task::spawn_blocking` (the driver runs its own small runtime inside each
-//! call, which must not be a runtime's worker thread). This module must never log, never
+//! call, which must not be a runtime's worker thread). A call made on a worker thread of
+//! a multi-threaded runtime (the sync's store calls, the daemon's lease checks) is run
+//! through `tokio::task::block_in_place`, which hands the worker's other tasks to
+//! another thread for the call's length. This module must never log, never
 //! read the clock, and never put the URL or a row value into an error.
 
 mod connect;
@@ -113,6 +116,18 @@ pub struct PostgresStore {
     hold_timeout: Duration,
 }
 
+/// Runs a call that blocks on the driver: on a worker thread of a multi-threaded tokio
+/// runtime through `block_in_place` (the driver's own runtime must not run on a worker),
+/// anywhere else (a plain or blocking-pool thread) as it is.
+fn off_worker<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while a lock was held dropped its transaction, which rolls back, so the
     // connection is consistent and can be used again.
@@ -164,6 +179,15 @@ impl PostgresStore {
         read_only: bool,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
     ) -> Result<T, StoreError> {
+        off_worker(|| self.transaction_here(operation, read_only, f))
+    }
+
+    fn transaction_here<T>(
+        &self,
+        operation: &'static str,
+        read_only: bool,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
+    ) -> Result<T, StoreError> {
         let mut main = lock(&self.main);
         let conn = match main.take() {
             Some(conn) if !conn.client.is_closed() => main.insert(conn),
@@ -207,15 +231,35 @@ impl Backend for PostgresStore {
         operation: &'static str,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
     ) -> Result<T, StoreError> {
-        let mut conn = PgConn::new(self.target.connect(Role::Stream)?);
-        conn.transaction(true, f)
-            .map_err(|fault| fault.into_error(&self.target.location, operation))
+        off_worker(|| {
+            let mut conn = PgConn::new(self.target.connect(Role::Stream)?);
+            conn.transaction(true, f)
+                .map_err(|fault| fault.into_error(&self.target.location, operation))
+        })
     }
 
     /// Takes the advisory lock when free (keeping the connection that holds it) and moves
     /// the epoch on. Called again while holding, it moves the epoch on under the same
     /// lock; a hold whose connection died is dropped and the lock tried afresh.
     fn acquire_lease(&self, holder: &str, at: DateTime<Utc>) -> Result<Option<Lease>, StoreError> {
+        off_worker(|| self.acquire_lease_here(holder, at))
+    }
+
+    fn check_lease(&self, lease: &Lease) -> Result<LeaseStatus, StoreError> {
+        off_worker(|| self.check_lease_here(lease))
+    }
+
+    fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        off_worker(|| self.release_lease_here(lease))
+    }
+}
+
+impl PostgresStore {
+    fn acquire_lease_here(
+        &self,
+        holder: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Lease>, StoreError> {
         let mut hold = lock(&self.hold);
         if let Some(held) = hold.as_mut() {
             if let Ok(lease) = held.bump(&self.target, holder, at) {
@@ -233,7 +277,7 @@ impl Backend for PostgresStore {
         Ok(Some(lease))
     }
 
-    fn check_lease(&self, lease: &Lease) -> Result<LeaseStatus, StoreError> {
+    fn check_lease_here(&self, lease: &Lease) -> Result<LeaseStatus, StoreError> {
         let mut hold = lock(&self.hold);
         let Some(held) = hold.as_mut() else {
             return Ok(LeaseStatus::Lost {
@@ -248,7 +292,7 @@ impl Backend for PostgresStore {
         Ok(status)
     }
 
-    fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+    fn release_lease_here(&self, lease: &Lease) -> Result<(), StoreError> {
         let held = lock(&self.hold).take();
         let recorded = self.write("release lease", |tx| outbox::release(tx, lease));
         if let Some(held) = held {

@@ -29,6 +29,11 @@ impl Cli {
 
     /// A configuration pointing at `base`, scoring as of `org`'s clock.
     pub fn at(org: EmulatorState, base: &str, extra: &str) -> Cli {
+        Self::with_state(org, base, r#"path = "state.db""#, extra)
+    }
+
+    /// Like [`Cli::at`], with this `[state]` section body (e.g. a PostgreSQL `url`).
+    pub fn with_state(org: EmulatorState, base: &str, state_keys: &str, extra: &str) -> Cli {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("vitals.toml");
         let state = dir.path().join("state.db");
@@ -45,7 +50,7 @@ retry_base_delay = "10ms"
 retry_max_delay = "20ms"
 
 [state]
-path = "state.db"
+{state_keys}
 {extra}"#,
                 emulator::state::DEFAULT_CLIENT_ID,
                 emulator::state::DEFAULT_CLIENT_SECRET,
@@ -60,7 +65,7 @@ path = "state.db"
         }
     }
 
-    /// `vitals <command> --config F <args>`, as of the org's clock for `sync` and
+    /// `vitals <command> --config F <args>`, as of the org's clock for `sync`, `run` and
     /// `backfill`.
     pub fn command(&self, command: &str, args: &[&str]) -> Command {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vitals"));
@@ -71,7 +76,7 @@ path = "state.db"
             .args(args)
             .env("RUST_LOG", "warn")
             .kill_on_drop(true);
-        if command == "sync" || command == "backfill" {
+        if command == "sync" || command == "run" || command == "backfill" {
             child.arg("--now").arg(self.org.clock.now().to_rfc3339());
         }
         child

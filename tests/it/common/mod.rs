@@ -4,6 +4,7 @@
 //! HTTP to it. Nothing here sleeps or leaves loopback.
 
 pub mod cli;
+pub mod daemon;
 pub mod rest;
 pub mod sf;
 pub mod store;
