@@ -259,64 +259,15 @@ fn read_profiles(
         let when = p
             .required("when", issues)
             .and_then(|value| read_profile_rule(value, p.at("when"), issues));
-        let check_key = |key: &str, path: String, issues: &mut Issues| -> bool {
-            let known = keys.contains(&key);
-            if !known {
-                issues.add(
-                    path,
-                    format!(
-                        "no category {key:?} in this model; categories are: {}",
-                        keys.join(", ")
-                    ),
-                );
-            }
-            known
+        let drop = read_profile_drop(&mut p, &keys, issues);
+        let named = ProfileCategories {
+            keys: &keys,
+            drop: &drop,
         };
-        let drop = p.strings("drop", issues).unwrap_or_default();
-        let drop_path = p.at("drop");
-        for (j, key) in drop.iter().enumerate() {
-            check_key(key, format!("{drop_path}[{j}]"), issues);
-        }
-        if !keys.is_empty() && keys.iter().all(|k| drop.iter().any(|d| d == k)) {
-            issues.add(drop_path, "must leave at least one category");
-        }
-        let mut weights = Vec::new();
-        if let Some(obj) = p.table("weights", issues) {
-            for (key, value) in obj.table {
-                let path = format!("{}.{key}", obj.path);
-                if !check_key(key, path.clone(), issues) {
-                    continue;
-                }
-                if drop.contains(key) {
-                    issues.add(path.clone(), "sets the weight of a dropped category");
-                }
-                if let Some(weight) =
-                    read_weight(as_number(value, path.clone(), issues), issues, path)
-                {
-                    weights.push((key.clone(), weight));
-                }
-            }
-        }
-        let mut measures = Vec::new();
-        if let Some(obj) = p.table("measures", issues) {
-            for (key, value) in obj.table {
-                let path = format!("{}.{key}", obj.path);
-                if !check_key(key, path.clone(), issues) {
-                    continue;
-                }
-                if drop.contains(key) {
-                    issues.add(path.clone(), "replaces the measure of a dropped category");
-                }
-                let default_label = categories
-                    .iter()
-                    .find(|c| &c.key == key)
-                    .map(|c| c.label.to_lowercase())
-                    .unwrap_or_default();
-                if let Some(measure) = read_measure(value, path, &default_label, issues) {
-                    measures.push((key.clone(), measure));
-                }
-            }
-        }
+        let weights = named.read(&mut p, WEIGHTS, issues, read_weight_entry);
+        let measures = named.read(&mut p, MEASURES, issues, |key, value, path, issues| {
+            read_measure(value, path, &default_label(categories, key), issues)
+        });
         p.finish(issues);
         if let (Some(name), Some(when)) = (name, when) {
             profiles.push(Profile {
@@ -330,6 +281,86 @@ fn read_profiles(
         }
     }
     profiles
+}
+
+/// Whether `key` names one of the model's categories; an issue at `path` when not.
+fn known_category(keys: &[&str], key: &str, path: String, issues: &mut Issues) -> bool {
+    let known = keys.contains(&key);
+    if !known {
+        issues.add(
+            path,
+            format!(
+                "no category {key:?} in this model; categories are: {}",
+                keys.join(", ")
+            ),
+        );
+    }
+    known
+}
+
+/// A profile's `drop`: known categories, and not all of them.
+fn read_profile_drop(p: &mut Obj<'_>, keys: &[&str], issues: &mut Issues) -> Vec<String> {
+    let drop = p.strings("drop", issues).unwrap_or_default();
+    let drop_path = p.at("drop");
+    for (j, key) in drop.iter().enumerate() {
+        known_category(keys, key, format!("{drop_path}[{j}]"), issues);
+    }
+    if !keys.is_empty() && keys.iter().all(|k| drop.iter().any(|d| d == k)) {
+        issues.add(drop_path, "must leave at least one category");
+    }
+    drop
+}
+
+/// A profile table keyed by category, and the issue for an entry of a dropped category.
+const WEIGHTS: (&str, &str) = ("weights", "sets the weight of a dropped category");
+const MEASURES: (&str, &str) = ("measures", "replaces the measure of a dropped category");
+
+/// The categories a profile may name, and those it drops.
+struct ProfileCategories<'a> {
+    keys: &'a [&'a str],
+    drop: &'a [String],
+}
+
+impl ProfileCategories<'_> {
+    /// A profile table keyed by category (`[weights]`, `[measures]`): each entry of a
+    /// known category, read by `read`.
+    fn read<T>(
+        &self,
+        p: &mut Obj<'_>,
+        (table, dropped): (&'static str, &str),
+        issues: &mut Issues,
+        mut read: impl FnMut(&str, &Value, String, &mut Issues) -> Option<T>,
+    ) -> Vec<(String, T)> {
+        let mut entries = Vec::new();
+        if let Some(obj) = p.table(table, issues) {
+            for (key, value) in obj.table {
+                let path = format!("{}.{key}", obj.path);
+                if !known_category(self.keys, key, path.clone(), issues) {
+                    continue;
+                }
+                if self.drop.contains(key) {
+                    issues.add(path.clone(), dropped);
+                }
+                if let Some(entry) = read(key.as_str(), value, path, issues) {
+                    entries.push((key.clone(), entry));
+                }
+            }
+        }
+        entries
+    }
+}
+
+fn read_weight_entry(_: &str, value: &Value, path: String, issues: &mut Issues) -> Option<f64> {
+    read_weight(as_number(value, path.clone(), issues), issues, path)
+}
+
+/// A category's label in lower case, the label a replacement measure gets by default.
+fn default_label(categories: &[Category], key: &str) -> String {
+    categories
+        .iter()
+        .find(|c| c.key == key)
+        .map(|c| c.label.to_lowercase())
+        .unwrap_or_default()
 }
 
 fn read_profile_rule(value: &Value, path: String, issues: &mut Issues) -> Option<ProfileRule> {
