@@ -140,35 +140,11 @@ fn add_survey_answers(scene: &Scene<'_>, dice: &mut Dice, drafts: &mut Vec<CaseD
 /// Background: older closed cases (flags allowed, long outside every window), recent
 /// closed cases whose survey went unanswered, and a few open low-priority ones.
 fn add_background_cases(scene: &Scene<'_>, dice: &mut Dice, drafts: &mut Vec<CaseDraft>) {
+    add_older_cases(scene, dice, drafts);
     let plan = scene.plan;
-    let today = scene.today;
-    let floor = plan.history_start;
-    let (older, flag_rate, csat_range): (u32, f64, (i64, i64)) = match plan.archetype {
-        Archetype::Sparse => (0, 0.0, (3, 5)),
-        Archetype::Healthy => (dice.count(3, 6), 0.05, (4, 5)),
-        Archetype::AtRisk => (dice.count(3, 6), 0.25, (1, 4)),
-        _ => (dice.count(3, 6), 0.12, (2, 5)),
-    };
-    let scaled = |n: u32| whole(f64::from(n) * plan.volume);
-    if shift(today, -200) >= floor {
-        for _ in 0..scaled(older) {
-            let day = day_between(dice, today, 365, 200, floor);
-            let created = at(day, office_minutes(dice));
-            drafts.push(CaseDraft {
-                priority: closed_priority(dice),
-                status: "Closed",
-                escalated: dice.chance(flag_rate),
-                breached: dice.chance(flag_rate),
-                created,
-                closed: Some(closing(dice, created, shift(day, 11), 10)),
-                csat: dice
-                    .chance(0.7)
-                    .then(|| u8::try_from(dice.range(csat_range.0, csat_range.1)).unwrap_or(3)),
-            });
-        }
-    }
+    let (today, floor) = (scene.today, plan.history_start);
     if shift(today, -3) >= floor {
-        for _ in 0..scaled(dice.count(1, 3)) {
+        for _ in 0..whole(f64::from(dice.count(1, 3)) * plan.volume) {
             let day = day_between(dice, today, 170, 3, floor);
             let created = at(day, office_minutes(dice));
             drafts.push(CaseDraft {
@@ -182,6 +158,43 @@ fn add_background_cases(scene: &Scene<'_>, dice: &mut Dice, drafts: &mut Vec<Cas
             });
         }
     }
+    add_open_cases(scene, dice, drafts);
+}
+
+/// Closed cases 200 to 365 days old: flags and survey scores as the archetype has them.
+fn add_older_cases(scene: &Scene<'_>, dice: &mut Dice, drafts: &mut Vec<CaseDraft>) {
+    let plan = scene.plan;
+    let (today, floor) = (scene.today, plan.history_start);
+    let (older, flag_rate, csat_range): (u32, f64, (i64, i64)) = match plan.archetype {
+        Archetype::Sparse => (0, 0.0, (3, 5)),
+        Archetype::Healthy => (dice.count(3, 6), 0.05, (4, 5)),
+        Archetype::AtRisk => (dice.count(3, 6), 0.25, (1, 4)),
+        _ => (dice.count(3, 6), 0.12, (2, 5)),
+    };
+    if shift(today, -200) < floor {
+        return;
+    }
+    for _ in 0..whole(f64::from(older) * plan.volume) {
+        let day = day_between(dice, today, 365, 200, floor);
+        let created = at(day, office_minutes(dice));
+        drafts.push(CaseDraft {
+            priority: closed_priority(dice),
+            status: "Closed",
+            escalated: dice.chance(flag_rate),
+            breached: dice.chance(flag_rate),
+            created,
+            closed: Some(closing(dice, created, shift(day, 11), 10)),
+            csat: dice
+                .chance(0.7)
+                .then(|| u8::try_from(dice.range(csat_range.0, csat_range.1)).unwrap_or(3)),
+        });
+    }
+}
+
+/// A few open low-priority cases, more for an account at risk.
+fn add_open_cases(scene: &Scene<'_>, dice: &mut Dice, drafts: &mut Vec<CaseDraft>) {
+    let plan = scene.plan;
+    let (today, floor) = (scene.today, plan.history_start);
     let open = match plan.archetype {
         Archetype::AtRisk => dice.count(1, 3),
         Archetype::Sparse => dice.count(0, 2),
