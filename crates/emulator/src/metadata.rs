@@ -188,58 +188,7 @@ pub fn parse_xml(text: &str) -> Result<Element, String> {
         if let Some(top) = stack.last_mut() {
             top.text.push_str(&unescape(&rest[..open]));
         }
-        rest = &rest[open..];
-        if let Some(after) = rest.strip_prefix("<?") {
-            let end = after
-                .find("?>")
-                .ok_or("unterminated processing instruction")?;
-            rest = &after[end + 2..];
-        } else if let Some(after) = rest.strip_prefix("<!--") {
-            let end = after.find("-->").ok_or("unterminated comment")?;
-            rest = &after[end + 3..];
-        } else if let Some(after) = rest.strip_prefix("<![CDATA[") {
-            let end = after.find("]]>").ok_or("unterminated CDATA")?;
-            if let Some(top) = stack.last_mut() {
-                top.text.push_str(&after[..end]);
-            }
-            rest = &after[end + 3..];
-        } else if let Some(after) = rest.strip_prefix("</") {
-            let end = after.find('>').ok_or("unterminated closing tag")?;
-            let name = local(after[..end].trim());
-            let done = stack.pop().ok_or("unbalanced closing tag")?;
-            if done.name != name {
-                return Err(format!("</{name}> closes <{}>", done.name));
-            }
-            stack
-                .last_mut()
-                .ok_or("closing tag without parent")?
-                .children
-                .push(done);
-            rest = &after[end + 1..];
-        } else {
-            let end = rest.find('>').ok_or("unterminated tag")?;
-            let inner = &rest[1..end];
-            let self_closing = inner.ends_with('/');
-            let inner = inner.trim_end_matches('/');
-            let name = local(inner.split_whitespace().next().unwrap_or_default());
-            if name.is_empty() {
-                return Err("empty tag name".into());
-            }
-            let element = Element {
-                name: name.to_owned(),
-                ..Element::default()
-            };
-            if self_closing {
-                stack
-                    .last_mut()
-                    .ok_or("tag without parent")?
-                    .children
-                    .push(element);
-            } else {
-                stack.push(element);
-            }
-            rest = &rest[end + 1..];
-        }
+        rest = markup(&mut stack, &rest[open..])?;
     }
     if stack.len() != 1 {
         return Err("unclosed element".into());
@@ -248,6 +197,67 @@ pub fn parse_xml(text: &str) -> Result<Element, String> {
         .pop()
         .and_then(|doc| doc.children.into_iter().next())
         .ok_or_else(|| "no root element".into())
+}
+
+/// Reads the markup `rest` starts with (its `<`) into the open elements; gives what
+/// follows it.
+fn markup<'t>(stack: &mut Vec<Element>, rest: &'t str) -> Result<&'t str, String> {
+    if let Some(after) = rest.strip_prefix("<?") {
+        let end = after
+            .find("?>")
+            .ok_or("unterminated processing instruction")?;
+        Ok(&after[end + 2..])
+    } else if let Some(after) = rest.strip_prefix("<!--") {
+        let end = after.find("-->").ok_or("unterminated comment")?;
+        Ok(&after[end + 3..])
+    } else if let Some(after) = rest.strip_prefix("<![CDATA[") {
+        let end = after.find("]]>").ok_or("unterminated CDATA")?;
+        if let Some(top) = stack.last_mut() {
+            top.text.push_str(&after[..end]);
+        }
+        Ok(&after[end + 3..])
+    } else if let Some(after) = rest.strip_prefix("</") {
+        let end = after.find('>').ok_or("unterminated closing tag")?;
+        let name = local(after[..end].trim());
+        let done = stack.pop().ok_or("unbalanced closing tag")?;
+        if done.name != name {
+            return Err(format!("</{name}> closes <{}>", done.name));
+        }
+        stack
+            .last_mut()
+            .ok_or("closing tag without parent")?
+            .children
+            .push(done);
+        Ok(&after[end + 1..])
+    } else {
+        open_tag(stack, rest)
+    }
+}
+
+/// An opening or self-closing tag: the element is opened, or added to its parent whole.
+fn open_tag<'t>(stack: &mut Vec<Element>, rest: &'t str) -> Result<&'t str, String> {
+    let end = rest.find('>').ok_or("unterminated tag")?;
+    let inner = &rest[1..end];
+    let self_closing = inner.ends_with('/');
+    let inner = inner.trim_end_matches('/');
+    let name = local(inner.split_whitespace().next().unwrap_or_default());
+    if name.is_empty() {
+        return Err("empty tag name".into());
+    }
+    let element = Element {
+        name: name.to_owned(),
+        ..Element::default()
+    };
+    if self_closing {
+        stack
+            .last_mut()
+            .ok_or("tag without parent")?
+            .children
+            .push(element);
+    } else {
+        stack.push(element);
+    }
+    Ok(&rest[end + 1..])
 }
 
 fn local(name: &str) -> &str {

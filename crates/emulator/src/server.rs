@@ -73,44 +73,13 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let too_long = request.uri().to_string().len() > MAX_URI_BYTES;
-    let upload = is_bulk_upload(request.method(), &path);
-    let body_cap = if upload {
-        MAX_UPLOAD_BYTES
-    } else {
-        MAX_BODY_BYTES
-    };
     let logged = path.starts_with("/services");
     // REST bodies are logged so tests can assert exactly what was written; the token
     // endpoint's body (secrets, assertions) never is.
     let (request, body, body_bytes) = if logged && path.starts_with("/services/data/") {
-        let (parts, body) = request.into_parts();
-        match axum::body::to_bytes(body, body_cap).await {
-            Ok(bytes) => {
-                let logged_body = if bytes.is_empty() {
-                    None
-                } else if upload || bytes.len() > MAX_LOGGED_BODY_BYTES {
-                    // Bulk job data (up to 150 MB of CSV) and other huge bodies are logged
-                    // by size only: the log must stay small whatever the traffic.
-                    Some(json!({"bytes": bytes.len()}))
-                } else {
-                    Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                        serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
-                    }))
-                };
-                let size = if upload { 0 } else { bytes.len() };
-                (
-                    Request::from_parts(parts, Body::from(bytes)),
-                    logged_body,
-                    size,
-                )
-            }
-            Err(_) => {
-                return (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
-                )
-                    .into_response();
-            }
+        match read_body(request, &path).await {
+            Ok(read) => read,
+            Err(too_large) => return too_large,
         }
     } else {
         (request, None, 0)
@@ -137,6 +106,45 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
         );
     }
     response
+}
+
+/// Reads a REST request's body up to its cap: the request rebuilt around it, the body as
+/// the log keeps it, and the size the log counts. A body over the cap is a 413.
+async fn read_body(
+    request: Request,
+    path: &str,
+) -> Result<(Request, Option<serde_json::Value>, usize), Response> {
+    let upload = is_bulk_upload(request.method(), path);
+    let body_cap = if upload {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, body_cap).await else {
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
+        )
+            .into_response());
+    };
+    let logged_body = if bytes.is_empty() {
+        None
+    } else if upload || bytes.len() > MAX_LOGGED_BODY_BYTES {
+        // Bulk job data (up to 150 MB of CSV) and other huge bodies are logged by size
+        // only: the log must stay small whatever the traffic.
+        Some(json!({"bytes": bytes.len()}))
+    } else {
+        Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        }))
+    };
+    let size = if upload { 0 } else { bytes.len() };
+    Ok((
+        Request::from_parts(parts, Body::from(bytes)),
+        logged_body,
+        size,
+    ))
 }
 
 /// The per-call API layer: the version in the path, then the call itself, and on every

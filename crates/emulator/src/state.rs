@@ -18,7 +18,7 @@ use crate::id::SfId;
 use super::clock::{Clock, whole_second};
 use super::faults::{FaultSpec, Faults};
 use super::fls::Fls;
-use super::generate::{GenValue, GenerateSpec, generate};
+use super::generate::{GenRecord, GenValue, GenerateSpec, generate};
 use super::jobs::BulkState;
 use super::metadata::{self, MetadataError};
 use super::schema::Schema;
@@ -774,45 +774,18 @@ fn load_generated(
     generate(&spec, |record| {
         // The generator's integration user is the org's own: reuse it rather than clash on
         // its unique Username.
-        if record.object == "User" {
-            let username = record.fields.iter().find_map(|(f, v)| match (f, v) {
-                (&"Username", GenValue::Text(name)) => Some(name.as_str()),
-                _ => None,
-            });
-            if let Some(at) = username.and_then(|name| {
-                config_users
-                    .iter()
-                    .position(|u| u.username.eq_ignore_ascii_case(name))
-            }) {
-                ids.entry(record.object)
-                    .or_default()
-                    .push(Some(user_id(at)));
-                return;
-            }
+        if let Some(at) = configured_user(config_users, &record) {
+            ids.entry(record.object)
+                .or_default()
+                .push(Some(user_id(at)));
+            return;
         }
         // Values go in typed, skipping a JSON round trip, through the same checks.
         let entries: Vec<(&str, Input<'_>)> = record
             .fields
             .iter()
             .map(|(field, value)| {
-                let incoming = match value {
-                    GenValue::Null => Incoming::Null,
-                    GenValue::Text(t) => Incoming::Value(Value::Text(Arc::from(t.as_str()))),
-                    GenValue::Number(n) => Incoming::Value(Value::Number(*n)),
-                    GenValue::Bool(b) => Incoming::Value(Value::Bool(*b)),
-                    GenValue::Date(d) => Incoming::Value(Value::Date(*d)),
-                    GenValue::DateTime(t) => Incoming::Value(Value::DateTime(t.timestamp_millis())),
-                    GenValue::Ref(r) => ids
-                        .get(r.object)
-                        .and_then(|list| list.get(usize::try_from(r.ordinal).unwrap_or(usize::MAX)))
-                        .copied()
-                        .flatten()
-                        .map_or(Incoming::Null, Incoming::Id),
-                    GenValue::RecordType(developer) => schema
-                        .object(record.object)
-                        .and_then(|o| o.record_type(developer))
-                        .map_or(Incoming::Null, |rt| Incoming::Id(rt.id)),
-                };
+                let incoming = typed(value, record.object, &ids, schema);
                 // A record type arrives by developer name under the relationship's name;
                 // the org stores it as RecordTypeId.
                 let name = if matches!(value, GenValue::RecordType(_)) {
@@ -836,4 +809,46 @@ fn load_generated(
         };
         ids.entry(record.object).or_default().push(id);
     });
+}
+
+/// The index of the configured user a generated User record is, by username.
+fn configured_user(config_users: &[OrgUser], record: &GenRecord) -> Option<usize> {
+    if record.object != "User" {
+        return None;
+    }
+    let name = record.fields.iter().find_map(|(f, v)| match (f, v) {
+        (&"Username", GenValue::Text(name)) => Some(name.as_str()),
+        _ => None,
+    })?;
+    config_users
+        .iter()
+        .position(|u| u.username.eq_ignore_ascii_case(name))
+}
+
+/// A generated value as the write path takes it: references by the Ids their records got
+/// (null when a record was rejected), record types by developer name.
+fn typed(
+    value: &GenValue,
+    object: &str,
+    ids: &HashMap<&'static str, Vec<Option<SfId>>>,
+    schema: &Schema,
+) -> Incoming {
+    match value {
+        GenValue::Null => Incoming::Null,
+        GenValue::Text(t) => Incoming::Value(Value::Text(Arc::from(t.as_str()))),
+        GenValue::Number(n) => Incoming::Value(Value::Number(*n)),
+        GenValue::Bool(b) => Incoming::Value(Value::Bool(*b)),
+        GenValue::Date(d) => Incoming::Value(Value::Date(*d)),
+        GenValue::DateTime(t) => Incoming::Value(Value::DateTime(t.timestamp_millis())),
+        GenValue::Ref(r) => ids
+            .get(r.object)
+            .and_then(|list| list.get(usize::try_from(r.ordinal).unwrap_or(usize::MAX)))
+            .copied()
+            .flatten()
+            .map_or(Incoming::Null, Incoming::Id),
+        GenValue::RecordType(developer) => schema
+            .object(object)
+            .and_then(|o| o.record_type(developer))
+            .map_or(Incoming::Null, |rt| Incoming::Id(rt.id)),
+    }
 }

@@ -225,6 +225,29 @@ fn run(
     axum::Json(Json::Array(results)).into_response()
 }
 
+/// Runs `op` on each record of a create or update with the object `check_shapes` found.
+fn run_each(
+    state: &EmulatorState,
+    call: &CallContext,
+    batch: &Batch,
+    objects: &[String],
+    mut op: impl FnMut(&mut Store, &WriteContext<'_>, &str, &Map<String, Json>) -> Row,
+) -> Response {
+    run(
+        state,
+        call,
+        batch.all_or_none,
+        batch.records.len(),
+        false,
+        |store, ctx, i| {
+            let (Some(object), Some(record)) = (objects.get(i), batch.records.get(i)) else {
+                return unexpected();
+            };
+            op(store, ctx, object, record)
+        },
+    )
+}
+
 fn row_of(result: Result<Written, WriteFailure>, id: Option<SfId>) -> Row {
     match result {
         Ok(written) => Row::Done(written),
@@ -261,6 +284,25 @@ pub async fn create_or_override(
         Ok(objects) => objects,
         Err(error) => return error.into_response(),
     };
+    if let Err(error) = check_insert(&objects, &batch) {
+        return error.into_response();
+    }
+    run_each(
+        &state,
+        &call,
+        &batch,
+        &objects,
+        |store, ctx, object, record| {
+            row_of(
+                write::write(store, ctx, object, WriteOp::Create, record),
+                None,
+            )
+        },
+    )
+}
+
+/// What refuses a whole insert: more than ten runs of one type, or a record with an Id.
+fn check_insert(objects: &[String], batch: &Batch) -> Result<(), ApiError> {
     // Mixed types are written as runs ("chunks") of one type, at most ten
     // (salesforce-api.md 4.2; resources_composite_sobjects_collections_create.htm). The
     // message is the platform's own for the same limit in Apex DML (quoted in
@@ -272,42 +314,24 @@ pub async fn create_or_override(
         .count()
         + usize::from(!objects.is_empty());
     if chunks > MAX_CHUNKS {
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "LIMIT_EXCEEDED",
             "Cannot have more than 10 chunks in a single operation. Please rearrange the data to reduce chunking.",
-        )
-        .into_response();
+        ));
     }
-    if let Some(at) = batch
+    if batch
         .records
         .iter()
-        .position(|r| r.keys().any(|k| k.eq_ignore_ascii_case("id")))
+        .any(|r| r.keys().any(|k| k.eq_ignore_ascii_case("id")))
     {
-        let _ = at;
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "INVALID_FIELD",
             "Record ID: cannot specify Id in an insert call",
-        )
-        .into_response();
+        ));
     }
-    run(
-        &state,
-        &call,
-        batch.all_or_none,
-        batch.records.len(),
-        false,
-        |store, ctx, i| {
-            let (Some(object), Some(record)) = (objects.get(i), batch.records.get(i)) else {
-                return unexpected();
-            };
-            row_of(
-                write::write(store, ctx, object, WriteOp::Create, record),
-                None,
-            )
-        },
-    )
+    Ok(())
 }
 
 /// `PATCH /composite/sobjects`: update; each record carries its `id`.
@@ -324,59 +348,57 @@ pub async fn update(
         Ok(objects) => objects,
         Err(error) => return error.into_response(),
     };
-    run(
-        &state,
-        &call,
-        batch.all_or_none,
-        batch.records.len(),
-        false,
-        |store, ctx, i| {
-            let (Some(object), Some(record)) = (objects.get(i), batch.records.get(i)) else {
-                return unexpected();
-            };
-            let given = record
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("id"))
-                .and_then(|(_, v)| v.as_str());
-            let Some(text) = given else {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "MISSING_ARGUMENT",
-                        "Id not specified in an update call",
-                        Vec::new(),
-                    ),
-                );
-            };
-            let Ok(id) = SfId::parse(text) else {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "MALFORMED_ID",
-                        format!("malformed id {text}"),
-                        vec!["Id".into()],
-                    ),
-                );
-            };
-            let wrong_type = store
-                .schema()
-                .object(object)
-                .is_none_or(|o| o.key_prefix != id.key_prefix());
-            if wrong_type {
-                return Row::Failed(
-                    Some(id),
-                    RecordError::new(
-                        "MALFORMED_ID",
-                        format!("{object} ID: id value of incorrect type: {text}"),
-                        vec!["Id".into()],
-                    ),
-                );
-            }
-            row_of(
-                write::write(store, ctx, object, WriteOp::Update(id), record),
-                Some(id),
-            )
-        },
+    run_each(&state, &call, &batch, &objects, update_row)
+}
+
+/// Updates one record of the batch, by the `id` it carries.
+fn update_row(
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    object: &str,
+    record: &Map<String, Json>,
+) -> Row {
+    let given = record
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("id"))
+        .and_then(|(_, v)| v.as_str());
+    let Some(text) = given else {
+        return Row::Failed(
+            None,
+            RecordError::new(
+                "MISSING_ARGUMENT",
+                "Id not specified in an update call",
+                Vec::new(),
+            ),
+        );
+    };
+    let Ok(id) = SfId::parse(text) else {
+        return Row::Failed(
+            None,
+            RecordError::new(
+                "MALFORMED_ID",
+                format!("malformed id {text}"),
+                vec!["Id".into()],
+            ),
+        );
+    };
+    let wrong_type = store
+        .schema()
+        .object(object)
+        .is_none_or(|o| o.key_prefix != id.key_prefix());
+    if wrong_type {
+        return Row::Failed(
+            Some(id),
+            RecordError::new(
+                "MALFORMED_ID",
+                format!("{object} ID: id value of incorrect type: {text}"),
+                vec!["Id".into()],
+            ),
+        );
+    }
+    row_of(
+        write::write(store, ctx, object, WriteOp::Update(id), record),
+        Some(id),
     )
 }
 

@@ -361,38 +361,7 @@ async fn run_one(
     sub: &Json,
     done: &[(String, Json)],
 ) -> Result<(u16, Map<String, Json>, Json), String> {
-    let method = sub
-        .get("method")
-        .and_then(Json::as_str)
-        .unwrap_or("GET")
-        .to_ascii_uppercase();
-    let url = substitute(
-        sub.get("url").and_then(Json::as_str).unwrap_or_default(),
-        done,
-    )?;
-    // A reference may not turn a supported URL into another resource.
-    if subrequest_kind(&url).is_none() {
-        return Ok((
-            400,
-            Map::new(),
-            json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]),
-        ));
-    }
-    let body = match sub.get("body") {
-        Some(body) => Some(substitute_json(body, done)?),
-        None => None,
-    };
-    let mut builder = Request::builder().method(method.as_str()).uri(url);
-    if let Some(headers) = sub.get("httpHeaders").and_then(Json::as_object) {
-        for (name, value) in headers {
-            if let Some(value) = value.as_str() {
-                builder = builder.header(name.as_str(), value);
-            }
-        }
-    }
-    builder = builder.header(header::CONTENT_TYPE, "application/json");
-    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
-    let Ok(mut request) = builder.body(Body::from(bytes)) else {
+    let Some(mut request) = subrequest(sub, done)? else {
         return Ok((
             400,
             Map::new(),
@@ -422,6 +391,40 @@ async fn run_one(
         serde_json::from_slice(&bytes).unwrap_or(Json::Null)
     };
     Ok((status, headers, body))
+}
+
+/// The HTTP request a subrequest stands for, with the earlier results it references
+/// filled in; `None` when it names no resource the composite serves. A reference to
+/// nothing is the `Err`, naming it.
+fn subrequest(sub: &Json, done: &[(String, Json)]) -> Result<Option<Request<Body>>, String> {
+    let method = sub
+        .get("method")
+        .and_then(Json::as_str)
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
+    let url = substitute(
+        sub.get("url").and_then(Json::as_str).unwrap_or_default(),
+        done,
+    )?;
+    // A reference may not turn a supported URL into another resource.
+    if subrequest_kind(&url).is_none() {
+        return Ok(None);
+    }
+    let body = match sub.get("body") {
+        Some(body) => Some(substitute_json(body, done)?),
+        None => None,
+    };
+    let mut builder = Request::builder().method(method.as_str()).uri(url);
+    if let Some(headers) = sub.get("httpHeaders").and_then(Json::as_object) {
+        for (name, value) in headers {
+            if let Some(value) = value.as_str() {
+                builder = builder.header(name.as_str(), value);
+            }
+        }
+    }
+    builder = builder.header(header::CONTENT_TYPE, "application/json");
+    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+    Ok(builder.body(Body::from(bytes)).ok())
 }
 
 #[cfg(test)]
