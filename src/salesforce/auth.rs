@@ -377,46 +377,16 @@ impl TokenManager {
                 client_id,
                 client_secret,
             } => {
-                let client = self.oauth_client(&token_url, client_id, Some(client_secret));
-                let response = client
-                    .exchange_client_credentials()
-                    .request_async(&|request| self.send(request))
-                    .await
-                    .map_err(|e| self.oauth_error(&token_url, e))?;
-                (
-                    Secret::new(response.access_token().secret().clone()),
-                    response.extra_fields().clone(),
-                )
+                self.client_credentials_grant(&token_url, client_id, client_secret)
+                    .await?
             }
             Credentials::RefreshToken {
                 client_id,
                 client_secret,
                 ..
             } => {
-                let client = self.oauth_client(&token_url, client_id, client_secret.as_ref());
-                let current = self.refresh_token().unwrap_or_else(|| Secret::new(""));
-                let token = RefreshToken::new(current.expose().to_owned());
-                let response = client
-                    .exchange_refresh_token(&token)
-                    .request_async(&|request| self.send(request))
-                    .await
-                    .map_err(|e| self.oauth_error(&token_url, e))?;
-                if let Some(rotated) = response.refresh_token() {
-                    // Salesforce invalidates the old token at once when rotation is on
-                    // (salesforce-api.md 1.3): the next renewal must use the new one.
-                    tracing::warn!(
-                        "Salesforce rotated the refresh token; the new one is kept in memory and the configured one no longer works."
-                    );
-                    *self
-                        .rotated_refresh_token
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                        Some(Secret::new(rotated.secret().clone()));
-                }
-                (
-                    Secret::new(response.access_token().secret().clone()),
-                    response.extra_fields().clone(),
-                )
+                self.refresh_token_grant(&token_url, client_id, client_secret.as_ref())
+                    .await?
             }
         };
         let instance_url =
@@ -431,6 +401,58 @@ impl TokenManager {
             identity: fields.id,
             generation,
         })
+    }
+
+    async fn client_credentials_grant(
+        &self,
+        token_url: &Url,
+        client_id: &str,
+        client_secret: &Secret,
+    ) -> Result<(Secret, SalesforceTokenFields), SalesforceError> {
+        let client = self.oauth_client(token_url, client_id, Some(client_secret));
+        let response = client
+            .exchange_client_credentials()
+            .request_async(&|request| self.send(request))
+            .await
+            .map_err(|e| self.oauth_error(token_url, e))?;
+        Ok((
+            Secret::new(response.access_token().secret().clone()),
+            response.extra_fields().clone(),
+        ))
+    }
+
+    /// Exchanges the current refresh token (the rotated one once Salesforce has rotated
+    /// it) for an access token.
+    async fn refresh_token_grant(
+        &self,
+        token_url: &Url,
+        client_id: &str,
+        client_secret: Option<&Secret>,
+    ) -> Result<(Secret, SalesforceTokenFields), SalesforceError> {
+        let client = self.oauth_client(token_url, client_id, client_secret);
+        let current = self.refresh_token().unwrap_or_else(|| Secret::new(""));
+        let token = RefreshToken::new(current.expose().to_owned());
+        let response = client
+            .exchange_refresh_token(&token)
+            .request_async(&|request| self.send(request))
+            .await
+            .map_err(|e| self.oauth_error(token_url, e))?;
+        if let Some(rotated) = response.refresh_token() {
+            // Salesforce invalidates the old token at once when rotation is on
+            // (salesforce-api.md 1.3): the next renewal must use the new one.
+            tracing::warn!(
+                "Salesforce rotated the refresh token; the new one is kept in memory and the configured one no longer works."
+            );
+            *self
+                .rotated_refresh_token
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some(Secret::new(rotated.secret().clone()));
+        }
+        Ok((
+            Secret::new(response.access_token().secret().clone()),
+            response.extra_fields().clone(),
+        ))
     }
 
     fn oauth_client(
