@@ -111,6 +111,25 @@ impl Checker<'_> {
     }
 
     pub(super) fn auth(&mut self, raw: &RawSalesforce, kind: Option<AuthKind>) -> Option<Auth> {
+        let kind = kind?;
+        let stray = self.stray_flow_keys(raw, kind);
+        let auth = match kind {
+            AuthKind::Jwt => self.jwt_auth(raw),
+            AuthKind::ClientCredentials => self
+                .secret_pair(
+                    "salesforce.client_secret",
+                    raw.client_secret.as_ref(),
+                    raw.client_secret_file.as_ref(),
+                    kind,
+                )
+                .map(|client_secret| Auth::ClientCredentials { client_secret }),
+            AuthKind::RefreshToken => self.refresh_token_auth(raw, kind),
+        };
+        if stray { None } else { auth }
+    }
+
+    /// Fails every key set for another flow than `kind`; true when there was one.
+    fn stray_flow_keys(&mut self, raw: &RawSalesforce, kind: AuthKind) -> bool {
         use AuthKind::{ClientCredentials, Jwt, RefreshToken};
         let flow_keys: [(&str, Option<&RawValue>, &[AuthKind]); 6] = [
             ("salesforce.username", raw.username.as_ref(), &[Jwt]),
@@ -140,7 +159,6 @@ impl Checker<'_> {
                 &[RefreshToken],
             ),
         ];
-        let kind = kind?;
         let mut stray = false;
         for (key, value, flows) in flow_keys {
             if value.is_some() && !flows.contains(&kind) {
@@ -156,51 +174,46 @@ impl Checker<'_> {
                 stray = true;
             }
         }
-        let auth = match kind {
-            Jwt => {
-                let username = self.username(raw.username.as_ref());
-                let key_file = self.secret_path(
-                    "salesforce.private_key_file",
-                    raw.private_key_file.as_ref(),
-                    "the path of the PEM private key whose certificate is on the connected app (auth = \"jwt\")",
-                );
-                let private_key = key_file.as_ref().and_then(|(path, shown)| {
-                    self.private_key("salesforce.private_key_file", path, shown)
-                });
-                Some(Auth::Jwt {
-                    username: username?,
-                    private_key: private_key?,
-                    private_key_file: key_file?.0,
-                })
-            }
-            ClientCredentials => self
-                .secret_pair(
-                    "salesforce.client_secret",
-                    raw.client_secret.as_ref(),
-                    raw.client_secret_file.as_ref(),
-                    kind,
-                )
-                .map(|client_secret| Auth::ClientCredentials { client_secret }),
-            RefreshToken => {
-                let client_secret = self.secret_pair(
-                    "salesforce.client_secret",
-                    raw.client_secret.as_ref(),
-                    raw.client_secret_file.as_ref(),
-                    kind,
-                );
-                let refresh_token = self.secret_pair(
-                    "salesforce.refresh_token",
-                    raw.refresh_token.as_ref(),
-                    raw.refresh_token_file.as_ref(),
-                    kind,
-                );
-                Some(Auth::RefreshToken {
-                    client_secret: client_secret?,
-                    refresh_token: refresh_token?,
-                })
-            }
-        };
-        if stray { None } else { auth }
+        stray
+    }
+
+    /// `auth = "jwt"`: the username and a readable RSA private key.
+    fn jwt_auth(&mut self, raw: &RawSalesforce) -> Option<Auth> {
+        let username = self.username(raw.username.as_ref());
+        let key_file = self.secret_path(
+            "salesforce.private_key_file",
+            raw.private_key_file.as_ref(),
+            "the path of the PEM private key whose certificate is on the connected app (auth = \"jwt\")",
+        );
+        let private_key = key_file
+            .as_ref()
+            .and_then(|(path, shown)| self.private_key("salesforce.private_key_file", path, shown));
+        Some(Auth::Jwt {
+            username: username?,
+            private_key: private_key?,
+            private_key_file: key_file?.0,
+        })
+    }
+
+    /// `auth = "refresh_token"`: the client secret and the refresh token, each given inline
+    /// or in a file.
+    fn refresh_token_auth(&mut self, raw: &RawSalesforce, kind: AuthKind) -> Option<Auth> {
+        let client_secret = self.secret_pair(
+            "salesforce.client_secret",
+            raw.client_secret.as_ref(),
+            raw.client_secret_file.as_ref(),
+            kind,
+        );
+        let refresh_token = self.secret_pair(
+            "salesforce.refresh_token",
+            raw.refresh_token.as_ref(),
+            raw.refresh_token_file.as_ref(),
+            kind,
+        );
+        Some(Auth::RefreshToken {
+            client_secret: client_secret?,
+            refresh_token: refresh_token?,
+        })
     }
 
     fn username(&mut self, raw: Option<&RawValue>) -> Option<String> {

@@ -303,6 +303,49 @@ impl Checker<'_> {
             self.duration("salesforce.request_timeout", raw.request_timeout.as_ref());
         let connect_timeout =
             self.duration("salesforce.connect_timeout", raw.connect_timeout.as_ref());
+        let retry = self.retry(raw);
+        let bulk = self.bulk(raw);
+        // Every value is read (and its problem reported) before the pairs are compared.
+        let in_order = [
+            self.ordered(
+                "salesforce.connect_timeout",
+                connect_timeout,
+                "salesforce.request_timeout",
+                request_timeout,
+                false,
+            ),
+            self.ordered(
+                "salesforce.retry_base_delay",
+                retry.base_delay,
+                "salesforce.retry_max_delay",
+                retry.max_delay,
+                false,
+            ),
+            self.ordered(
+                "salesforce.bulk_poll_interval",
+                bulk.poll_interval,
+                "salesforce.bulk_timeout",
+                bulk.timeout,
+                true,
+            ),
+        ];
+        if in_order.contains(&false) {
+            return None;
+        }
+        Some(SalesforceConfig {
+            login_url: login_url?,
+            client_id: client_id?,
+            auth: auth?,
+            api_version: api_version?,
+            max_api_share: max_api_share?,
+            request_timeout: request_timeout?,
+            connect_timeout: connect_timeout?,
+            retry: retry.valid()?,
+            bulk: bulk.valid()?,
+        })
+    }
+
+    fn retry(&mut self, raw: &RawSalesforce) -> ReadRetry {
         let max_attempts = self
             .integer(
                 "salesforce.max_attempts",
@@ -314,6 +357,14 @@ impl Checker<'_> {
         let base_delay =
             self.duration("salesforce.retry_base_delay", raw.retry_base_delay.as_ref());
         let max_delay = self.duration("salesforce.retry_max_delay", raw.retry_max_delay.as_ref());
+        ReadRetry {
+            max_attempts,
+            base_delay,
+            max_delay,
+        }
+    }
+
+    fn bulk(&mut self, raw: &RawSalesforce) -> ReadBulk {
         let read_threshold = self
             .integer(
                 "salesforce.bulk_read_threshold",
@@ -334,54 +385,13 @@ impl Checker<'_> {
             "salesforce.bulk_poll_interval",
             raw.bulk_poll_interval.as_ref(),
         );
-        let bulk_timeout = self.duration("salesforce.bulk_timeout", raw.bulk_timeout.as_ref());
-
-        let in_order = [
-            self.ordered(
-                "salesforce.connect_timeout",
-                connect_timeout,
-                "salesforce.request_timeout",
-                request_timeout,
-                false,
-            ),
-            self.ordered(
-                "salesforce.retry_base_delay",
-                base_delay,
-                "salesforce.retry_max_delay",
-                max_delay,
-                false,
-            ),
-            self.ordered(
-                "salesforce.bulk_poll_interval",
-                poll_interval,
-                "salesforce.bulk_timeout",
-                bulk_timeout,
-                true,
-            ),
-        ];
-        if in_order.contains(&false) {
-            return None;
+        let timeout = self.duration("salesforce.bulk_timeout", raw.bulk_timeout.as_ref());
+        ReadBulk {
+            read_threshold,
+            write_threshold,
+            poll_interval,
+            timeout,
         }
-        Some(SalesforceConfig {
-            login_url: login_url?,
-            client_id: client_id?,
-            auth: auth?,
-            api_version: api_version?,
-            max_api_share: max_api_share?,
-            request_timeout: request_timeout?,
-            connect_timeout: connect_timeout?,
-            retry: RetryConfig {
-                max_attempts: max_attempts?,
-                base_delay: base_delay?,
-                max_delay: max_delay?,
-            },
-            bulk: BulkConfig {
-                read_threshold: read_threshold?,
-                write_threshold: write_threshold?,
-                poll_interval: poll_interval?,
-                timeout: bulk_timeout?,
-            },
-        })
     }
 
     fn api_version(&mut self, raw: Option<&RawValue>) -> Option<ApiVersion> {
@@ -676,6 +686,42 @@ impl Checker<'_> {
         }
         self.errors.extend(check_fields(&fields));
         (self.errors.len() == before).then_some(fields)
+    }
+}
+
+/// The `salesforce.retry_*` settings as read, each `None` when invalid.
+struct ReadRetry {
+    max_attempts: Option<u32>,
+    base_delay: Option<Duration>,
+    max_delay: Option<Duration>,
+}
+
+impl ReadRetry {
+    fn valid(self) -> Option<RetryConfig> {
+        Some(RetryConfig {
+            max_attempts: self.max_attempts?,
+            base_delay: self.base_delay?,
+            max_delay: self.max_delay?,
+        })
+    }
+}
+
+/// The `salesforce.bulk_*` settings as read, each `None` when invalid.
+struct ReadBulk {
+    read_threshold: Option<u64>,
+    write_threshold: Option<u64>,
+    poll_interval: Option<Duration>,
+    timeout: Option<Duration>,
+}
+
+impl ReadBulk {
+    fn valid(self) -> Option<BulkConfig> {
+        Some(BulkConfig {
+            read_threshold: self.read_threshold?,
+            write_threshold: self.write_threshold?,
+            poll_interval: self.poll_interval?,
+            timeout: self.timeout?,
+        })
     }
 }
 

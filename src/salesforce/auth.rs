@@ -377,46 +377,16 @@ impl TokenManager {
                 client_id,
                 client_secret,
             } => {
-                let client = self.oauth_client(&token_url, client_id, Some(client_secret));
-                let response = client
-                    .exchange_client_credentials()
-                    .request_async(&|request| self.send(request))
-                    .await
-                    .map_err(|e| self.oauth_error(&token_url, e))?;
-                (
-                    Secret::new(response.access_token().secret().clone()),
-                    response.extra_fields().clone(),
-                )
+                self.client_credentials_grant(&token_url, client_id, client_secret)
+                    .await?
             }
             Credentials::RefreshToken {
                 client_id,
                 client_secret,
                 ..
             } => {
-                let client = self.oauth_client(&token_url, client_id, client_secret.as_ref());
-                let current = self.refresh_token().unwrap_or_else(|| Secret::new(""));
-                let token = RefreshToken::new(current.expose().to_owned());
-                let response = client
-                    .exchange_refresh_token(&token)
-                    .request_async(&|request| self.send(request))
-                    .await
-                    .map_err(|e| self.oauth_error(&token_url, e))?;
-                if let Some(rotated) = response.refresh_token() {
-                    // Salesforce invalidates the old token at once when rotation is on
-                    // (salesforce-api.md 1.3): the next renewal must use the new one.
-                    tracing::warn!(
-                        "Salesforce rotated the refresh token; the new one is kept in memory and the configured one no longer works."
-                    );
-                    *self
-                        .rotated_refresh_token
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                        Some(Secret::new(rotated.secret().clone()));
-                }
-                (
-                    Secret::new(response.access_token().secret().clone()),
-                    response.extra_fields().clone(),
-                )
+                self.refresh_token_grant(&token_url, client_id, client_secret.as_ref())
+                    .await?
             }
         };
         let instance_url =
@@ -431,6 +401,58 @@ impl TokenManager {
             identity: fields.id,
             generation,
         })
+    }
+
+    async fn client_credentials_grant(
+        &self,
+        token_url: &Url,
+        client_id: &str,
+        client_secret: &Secret,
+    ) -> Result<(Secret, SalesforceTokenFields), SalesforceError> {
+        let client = self.oauth_client(token_url, client_id, Some(client_secret));
+        let response = client
+            .exchange_client_credentials()
+            .request_async(&|request| self.send(request))
+            .await
+            .map_err(|e| self.oauth_error(token_url, e))?;
+        Ok((
+            Secret::new(response.access_token().secret().clone()),
+            response.extra_fields().clone(),
+        ))
+    }
+
+    /// Exchanges the current refresh token (the rotated one once Salesforce has rotated
+    /// it) for an access token.
+    async fn refresh_token_grant(
+        &self,
+        token_url: &Url,
+        client_id: &str,
+        client_secret: Option<&Secret>,
+    ) -> Result<(Secret, SalesforceTokenFields), SalesforceError> {
+        let client = self.oauth_client(token_url, client_id, client_secret);
+        let current = self.refresh_token().unwrap_or_else(|| Secret::new(""));
+        let token = RefreshToken::new(current.expose().to_owned());
+        let response = client
+            .exchange_refresh_token(&token)
+            .request_async(&|request| self.send(request))
+            .await
+            .map_err(|e| self.oauth_error(token_url, e))?;
+        if let Some(rotated) = response.refresh_token() {
+            // Salesforce invalidates the old token at once when rotation is on
+            // (salesforce-api.md 1.3): the next renewal must use the new one.
+            tracing::warn!(
+                "Salesforce rotated the refresh token; the new one is kept in memory and the configured one no longer works."
+            );
+            *self
+                .rotated_refresh_token
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some(Secret::new(rotated.secret().clone()));
+        }
+        Ok((
+            Secret::new(response.access_token().secret().clone()),
+            response.extra_fields().clone(),
+        ))
     }
 
     fn oauth_client(
@@ -498,6 +520,18 @@ impl TokenManager {
         username: &str,
         private_key: &Secret,
     ) -> Result<(Secret, SalesforceTokenFields), SalesforceError> {
+        let assertion = self.jwt_assertion(client_id, username, private_key)?;
+        let response = self.post_assertion(token_url, &assertion).await?;
+        jwt_token(token_url, response.status().as_u16(), response.body())
+    }
+
+    /// The signed JWT bearer assertion for this user and connected app.
+    fn jwt_assertion(
+        &self,
+        client_id: &str,
+        username: &str,
+        private_key: &Secret,
+    ) -> Result<String, SalesforceError> {
         let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key.expose().as_bytes())
             .map_err(|e| SalesforceError::Request {
                 what: "the JWT assertion".into(),
@@ -514,7 +548,7 @@ impl TokenManager {
             // Salesforce accepts at most about three minutes ahead.
             exp: Utc::now().timestamp() + 170,
         };
-        let assertion = jsonwebtoken::encode(
+        jsonwebtoken::encode(
             &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
             &claims,
             &key,
@@ -522,18 +556,26 @@ impl TokenManager {
         .map_err(|e| SalesforceError::Request {
             what: "the JWT assertion".into(),
             message: e.to_string(),
-        })?;
-        let path = token_url.path();
+        })
+    }
+
+    /// Posts the assertion to the token endpoint through the same sender as the other
+    /// grants, so its transport failures classify alike.
+    async fn post_assertion(
+        &self,
+        token_url: &Url,
+        assertion: &str,
+    ) -> Result<oauth2::HttpResponse, SalesforceError> {
         let request = self
             .http
             .post(token_url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&[
                 ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                ("assertion", assertion.as_str()),
+                ("assertion", assertion),
             ])
             .build()
-            .map_err(|source| SalesforceError::transport("POST", path, source))?;
+            .map_err(|source| SalesforceError::transport("POST", token_url.path(), source))?;
         let http_request =
             oauth2::http::Request::try_from(request).map_err(|e| SalesforceError::Request {
                 what: "the JWT token request".into(),
@@ -541,47 +583,52 @@ impl TokenManager {
             })?;
         let (parts, body) = http_request.into_parts();
         let body = body.as_bytes().map(<[u8]>::to_vec).unwrap_or_default();
-        let response = self
-            .send(oauth2::http::Request::from_parts(parts, body))
+        self.send(oauth2::http::Request::from_parts(parts, body))
             .await
-            .map_err(|error| self.oauth_error(token_url, RequestTokenError::Request(error)))?;
-        let status = response.status().as_u16();
-        let body = response.body();
-        if status == 200 {
-            #[derive(Deserialize)]
-            struct JwtTokenResponse {
-                access_token: String,
-                #[serde(flatten)]
-                fields: SalesforceTokenFields,
-            }
-            let parsed: JwtTokenResponse =
-                serde_json::from_slice(body).map_err(|e| SalesforceError::Decode {
-                    context: "jwt login".into(),
-                    // serde's message names the missing field, never the token's value.
-                    message: format!(
-                        "the token response could not be read (line {}, column {})",
-                        e.line(),
-                        e.column()
-                    ),
-                })?;
-            return Ok((Secret::new(parsed.access_token), parsed.fields));
+            .map_err(|error| self.oauth_error(token_url, RequestTokenError::Request(error)))
+    }
+}
+
+/// The token of a JWT bearer response, or the OAuth (or other) error it carries.
+fn jwt_token(
+    token_url: &Url,
+    status: u16,
+    body: &[u8],
+) -> Result<(Secret, SalesforceTokenFields), SalesforceError> {
+    if status == 200 {
+        #[derive(Deserialize)]
+        struct JwtTokenResponse {
+            access_token: String,
+            #[serde(flatten)]
+            fields: SalesforceTokenFields,
         }
-        match serde_json::from_slice::<OAuthErrorBody>(body) {
-            Ok(error) => Err(SalesforceError::Auth {
-                grant: "jwt",
-                token_url: token_url.to_string(),
-                error: error.error,
-                description: error.error_description,
-            }),
-            Err(_) => Err(SalesforceError::Api {
-                method: "POST".into(),
-                path: path.to_owned(),
-                status,
-                errors: Vec::new(),
-                excerpt: super::error::excerpt(body),
-                retry_after: None,
-            }),
-        }
+        let parsed: JwtTokenResponse =
+            serde_json::from_slice(body).map_err(|e| SalesforceError::Decode {
+                context: "jwt login".into(),
+                // serde's message names the missing field, never the token's value.
+                message: format!(
+                    "the token response could not be read (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            })?;
+        return Ok((Secret::new(parsed.access_token), parsed.fields));
+    }
+    match serde_json::from_slice::<OAuthErrorBody>(body) {
+        Ok(error) => Err(SalesforceError::Auth {
+            grant: "jwt",
+            token_url: token_url.to_string(),
+            error: error.error,
+            description: error.error_description,
+        }),
+        Err(_) => Err(SalesforceError::Api {
+            method: "POST".into(),
+            path: token_url.path().to_owned(),
+            status,
+            errors: Vec::new(),
+            excerpt: super::error::excerpt(body),
+            retry_after: None,
+        }),
     }
 }
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::error::SalesforceError;
 use super::http::Client;
-use super::rest::{DescribeField, ObjectDescribe};
+use super::rest::{DescribeField, GlobalObject, LimitEntry, ObjectDescribe};
 use super::wire::{Access, CATEGORY_FIELD_TYPE, DEFAULT_FIELDS, FieldMap, FieldType, SObject};
 use crate::domain::Playbook;
 use crate::domain::{HealthStatus, HealthTrend};
@@ -156,17 +156,7 @@ pub async fn check(
     // Logging in happens first: an authentication failure ends the check, and the
     // versions list is then read from the org's own instance.
     client.session().await?;
-    match client.check_version().await {
-        Ok(()) => {}
-        Err(SalesforceError::VersionUnavailable { wanted, offered }) => problems.push(Problem {
-            severity: Severity::Error,
-            subject: "API version".into(),
-            problem: format!("the org does not offer API version {wanted}"),
-            fix: format!("set salesforce.api_version to one the org offers: {offered}"),
-        }),
-        Err(other) => return Err(other),
-    }
-
+    check_version(client, &mut problems).await?;
     let global = client.describe_global().await?;
     let requirements = requirements(map, categories);
     let mut by_object: BTreeMap<SObject, Vec<&Requirement>> = BTreeMap::new();
@@ -177,55 +167,107 @@ pub async fn check(
             .push(requirement);
     }
     for (object, needed) in by_object {
-        let name = describe_object_name(object);
-        let Some(entry) = global.iter().find(|o| o.name.eq_ignore_ascii_case(name)) else {
-            problems.push(Problem {
-                severity: Severity::Error,
-                subject: name.to_owned(),
-                problem: "the object is missing or not visible to the integration user".into(),
-                fix: missing_object_fix(object),
-            });
-            continue;
-        };
-        let mut object_problems = Vec::new();
-        if !entry.queryable {
-            object_problems.push("not readable (no Read permission)");
-        }
-        if vitals_creates(object) && !entry.createable {
-            object_problems.push("records cannot be created (no Create permission)");
-        }
-        if needed.iter().any(|r| matches!(r.access, Access::Write)) && !entry.updateable {
-            object_problems.push("records cannot be edited (no Edit permission)");
-        }
-        for problem in object_problems {
-            problems.push(Problem {
-                severity: Severity::Error,
-                subject: name.to_owned(),
-                problem: problem.into(),
-                fix: format!("assign the Vitals_Integration permission set, which grants the object access Vitals needs on {name}"),
-            });
-        }
-        let describe = match client.describe(name).await {
-            Ok(describe) => describe,
-            Err(error) if error.is_unreachable_or_unauthorised() => return Err(error),
-            Err(error) => {
-                problems.push(Problem {
-                    severity: Severity::Error,
-                    subject: name.to_owned(),
-                    problem: format!("the object's fields cannot be described: {error}"),
-                    fix: format!("give the integration user Read access to {name} (assign the Vitals_Integration permission set)"),
-                });
-                continue;
-            }
-        };
-        for requirement in needed {
-            check_field(&describe, requirement, &mut problems);
-        }
-        if object == SObject::Opportunity {
-            check_renewal_record_type(&describe, &mut problems);
-        }
+        check_object(client, &global, object, &needed, &mut problems).await?;
     }
+    let limits = check_limits(client, &mut problems).await?;
+    Ok(CheckReport { problems, limits })
+}
 
+/// Whether the org offers the configured API version.
+async fn check_version(
+    client: &Client,
+    problems: &mut Vec<Problem>,
+) -> Result<(), SalesforceError> {
+    match client.check_version().await {
+        Ok(()) => {}
+        Err(SalesforceError::VersionUnavailable { wanted, offered }) => problems.push(Problem {
+            severity: Severity::Error,
+            subject: "API version".into(),
+            problem: format!("the org does not offer API version {wanted}"),
+            fix: format!("set salesforce.api_version to one the org offers: {offered}"),
+        }),
+        Err(other) => return Err(other),
+    }
+    Ok(())
+}
+
+/// One object: visible in the global describe, with the object permissions Vitals uses,
+/// and describable, with every field it needs.
+async fn check_object(
+    client: &Client,
+    global: &[GlobalObject],
+    object: SObject,
+    needed: &[&Requirement],
+    problems: &mut Vec<Problem>,
+) -> Result<(), SalesforceError> {
+    let name = describe_object_name(object);
+    let Some(entry) = global.iter().find(|o| o.name.eq_ignore_ascii_case(name)) else {
+        problems.push(Problem {
+            severity: Severity::Error,
+            subject: name.to_owned(),
+            problem: "the object is missing or not visible to the integration user".into(),
+            fix: missing_object_fix(object),
+        });
+        return Ok(());
+    };
+    check_object_access(entry, object, needed, problems);
+    let describe = match client.describe(name).await {
+        Ok(describe) => describe,
+        Err(error) if error.is_unreachable_or_unauthorised() => return Err(error),
+        Err(error) => {
+            problems.push(Problem {
+                severity: Severity::Error,
+                subject: name.to_owned(),
+                problem: format!("the object's fields cannot be described: {error}"),
+                fix: format!("give the integration user Read access to {name} (assign the Vitals_Integration permission set)"),
+            });
+            return Ok(());
+        }
+    };
+    for requirement in needed {
+        check_field(&describe, requirement, problems);
+    }
+    if object == SObject::Opportunity {
+        check_renewal_record_type(&describe, problems);
+    }
+    Ok(())
+}
+
+/// The object permissions: Read always, Create where Vitals creates records, Edit where it
+/// writes a field.
+fn check_object_access(
+    entry: &GlobalObject,
+    object: SObject,
+    needed: &[&Requirement],
+    problems: &mut Vec<Problem>,
+) {
+    let name = describe_object_name(object);
+    let mut object_problems = Vec::new();
+    if !entry.queryable {
+        object_problems.push("not readable (no Read permission)");
+    }
+    if vitals_creates(object) && !entry.createable {
+        object_problems.push("records cannot be created (no Create permission)");
+    }
+    if needed.iter().any(|r| matches!(r.access, Access::Write)) && !entry.updateable {
+        object_problems.push("records cannot be edited (no Edit permission)");
+    }
+    for problem in object_problems {
+        problems.push(Problem {
+            severity: Severity::Error,
+            subject: name.to_owned(),
+            problem: problem.into(),
+            fix: format!("assign the Vitals_Integration permission set, which grants the object access Vitals needs on {name}"),
+        });
+    }
+}
+
+/// The watched limits, and a warning when the daily API allocation left is below Vitals'
+/// share. An unreadable `/limits` is a warning: the budget then runs on the header alone.
+async fn check_limits(
+    client: &Client,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<(String, i64, i64)>, SalesforceError> {
     let mut limits = Vec::new();
     match client.limits().await {
         Ok(all) => {
@@ -235,20 +277,7 @@ pub async fn check(
                 }
             }
             if let Some(api) = all.get("DailyApiRequests") {
-                let share = client.settings().max_api_share;
-                // The same floor the budget uses: Vitals' share of the allocation.
-                let wanted = (share * api.max as f64).floor();
-                if (api.remaining as f64) < wanted {
-                    problems.push(Problem {
-                        severity: Severity::Warning,
-                        subject: "DailyApiRequests".into(),
-                        problem: format!(
-                            "the org has {} of {} API requests left in the rolling 24 hours, less than Vitals' share of {wanted}",
-                            api.remaining, api.max
-                        ),
-                        fix: "runs will stop early until usage falls; lower salesforce.max_api_share or find what else is using the API".into(),
-                    });
-                }
+                check_api_headroom(client, api, problems);
             }
         }
         Err(error) if error.is_unreachable_or_unauthorised() => return Err(error),
@@ -259,7 +288,24 @@ pub async fn check(
             fix: "grant the integration user View Setup and Configuration; until then Vitals tracks the API budget from the Sforce-Limit-Info header only".into(),
         }),
     }
-    Ok(CheckReport { problems, limits })
+    Ok(limits)
+}
+
+fn check_api_headroom(client: &Client, api: &LimitEntry, problems: &mut Vec<Problem>) {
+    let share = client.settings().max_api_share;
+    // The same floor the budget uses: Vitals' share of the allocation.
+    let wanted = (share * api.max as f64).floor();
+    if (api.remaining as f64) < wanted {
+        problems.push(Problem {
+            severity: Severity::Warning,
+            subject: "DailyApiRequests".into(),
+            problem: format!(
+                "the org has {} of {} API requests left in the rolling 24 hours, less than Vitals' share of {wanted}",
+                api.remaining, api.max
+            ),
+            fix: "runs will stop early until usage falls; lower salesforce.max_api_share or find what else is using the API".into(),
+        });
+    }
 }
 
 fn missing_object_fix(object: SObject) -> String {
@@ -286,16 +332,8 @@ fn field_fix(requirement: &Requirement) -> String {
 }
 
 fn check_field(describe: &ObjectDescribe, requirement: &Requirement, problems: &mut Vec<Problem>) {
-    // A relationship path (RecordType.DeveloperName) is checked through its lookup field.
-    let lookup = requirement.api.split('.').next().unwrap_or_default();
     let subject = format!("{}.{}", describe.name, requirement.api);
-    let field_name = if requirement.api.contains('.') {
-        // `RecordType.DeveloperName` is readable when `RecordTypeId` is.
-        format!("{lookup}Id")
-    } else {
-        requirement.api.clone()
-    };
-    let Some(field) = describe.field(&field_name) else {
+    let Some(field) = describe.field(&described_field_name(requirement)) else {
         problems.push(Problem {
             severity: Severity::Error,
             subject,
@@ -331,6 +369,31 @@ fn check_field(describe: &ObjectDescribe, requirement: &Requirement, problems: &
         return;
     }
     check_size(field, requirement, &mut push);
+    check_field_access(field, requirement, &mut push);
+    if requirement.access == Access::UpsertKey {
+        check_upsert_key(field, requirement, &subject, problems);
+    }
+    check_picklist_values(field, requirement, &subject, problems);
+}
+
+/// The field describe names for a requirement. A relationship path
+/// (`RecordType.DeveloperName`) is checked through its lookup field: it is readable when
+/// `RecordTypeId` is.
+fn described_field_name(requirement: &Requirement) -> String {
+    let lookup = requirement.api.split('.').next().unwrap_or_default();
+    if requirement.api.contains('.') {
+        format!("{lookup}Id")
+    } else {
+        requirement.api.clone()
+    }
+}
+
+/// Create and edit access as Vitals uses the field.
+fn check_field_access(
+    field: &DescribeField,
+    requirement: &Requirement,
+    push: &mut impl FnMut(String, String),
+) {
     let needs_create = match requirement.access {
         Access::Create | Access::UpsertKey => true,
         Access::Write => vitals_creates(requirement.object),
@@ -349,17 +412,26 @@ fn check_field(describe: &ObjectDescribe, requirement: &Requirement, problems: &
             field_fix(requirement),
         );
     }
-    if requirement.access == Access::UpsertKey && field.external_id && !field.unique {
+}
+
+/// An upsert key must be an External ID, and should be Unique.
+fn check_upsert_key(
+    field: &DescribeField,
+    requirement: &Requirement,
+    subject: &str,
+    problems: &mut Vec<Problem>,
+) {
+    if field.external_id && !field.unique {
         // Upserting on a non-unique External ID needs View All Data, and two records with
         // one key make an upsert fail with 300 (salesforce-api.md 4.1).
         problems.push(Problem {
             severity: Severity::Warning,
-            subject: subject.clone(),
+            subject: subject.to_owned(),
             problem: "the External ID is not Unique, so two records could share a key and upserts by it would fail".into(),
             fix: "mark the field Unique as salesforce-metadata/ defines it".into(),
         });
     }
-    if requirement.access == Access::UpsertKey && !field.external_id {
+    if !field.external_id {
         let (severity, problem) = match requirement.object {
             // Activity External IDs are not documented everywhere (salesforce-api.md 4.4):
             // Vitals can fall back to query-then-create for tasks.
@@ -374,12 +446,21 @@ fn check_field(describe: &ObjectDescribe, requirement: &Requirement, problems: &
         };
         problems.push(Problem {
             severity,
-            subject: subject.clone(),
+            subject: subject.to_owned(),
             problem: problem.into(),
             fix: "mark the field External ID (and Unique) as salesforce-metadata/ defines it"
                 .into(),
         });
     }
+}
+
+/// Every picklist value Vitals writes is there and active.
+fn check_picklist_values(
+    field: &DescribeField,
+    requirement: &Requirement,
+    subject: &str,
+    problems: &mut Vec<Problem>,
+) {
     for value in &requirement.values {
         let active = field
             .picklist_values
@@ -388,7 +469,7 @@ fn check_field(describe: &ObjectDescribe, requirement: &Requirement, problems: &
         if !active && field.field_type == "picklist" {
             problems.push(Problem {
                 severity: Severity::Error,
-                subject: subject.clone(),
+                subject: subject.to_owned(),
                 problem: format!(
                     "the picklist value {value:?}, which Vitals writes, is missing or inactive"
                 ),

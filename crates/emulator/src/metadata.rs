@@ -188,58 +188,7 @@ pub fn parse_xml(text: &str) -> Result<Element, String> {
         if let Some(top) = stack.last_mut() {
             top.text.push_str(&unescape(&rest[..open]));
         }
-        rest = &rest[open..];
-        if let Some(after) = rest.strip_prefix("<?") {
-            let end = after
-                .find("?>")
-                .ok_or("unterminated processing instruction")?;
-            rest = &after[end + 2..];
-        } else if let Some(after) = rest.strip_prefix("<!--") {
-            let end = after.find("-->").ok_or("unterminated comment")?;
-            rest = &after[end + 3..];
-        } else if let Some(after) = rest.strip_prefix("<![CDATA[") {
-            let end = after.find("]]>").ok_or("unterminated CDATA")?;
-            if let Some(top) = stack.last_mut() {
-                top.text.push_str(&after[..end]);
-            }
-            rest = &after[end + 3..];
-        } else if let Some(after) = rest.strip_prefix("</") {
-            let end = after.find('>').ok_or("unterminated closing tag")?;
-            let name = local(after[..end].trim());
-            let done = stack.pop().ok_or("unbalanced closing tag")?;
-            if done.name != name {
-                return Err(format!("</{name}> closes <{}>", done.name));
-            }
-            stack
-                .last_mut()
-                .ok_or("closing tag without parent")?
-                .children
-                .push(done);
-            rest = &after[end + 1..];
-        } else {
-            let end = rest.find('>').ok_or("unterminated tag")?;
-            let inner = &rest[1..end];
-            let self_closing = inner.ends_with('/');
-            let inner = inner.trim_end_matches('/');
-            let name = local(inner.split_whitespace().next().unwrap_or_default());
-            if name.is_empty() {
-                return Err("empty tag name".into());
-            }
-            let element = Element {
-                name: name.to_owned(),
-                ..Element::default()
-            };
-            if self_closing {
-                stack
-                    .last_mut()
-                    .ok_or("tag without parent")?
-                    .children
-                    .push(element);
-            } else {
-                stack.push(element);
-            }
-            rest = &rest[end + 1..];
-        }
+        rest = markup(&mut stack, &rest[open..])?;
     }
     if stack.len() != 1 {
         return Err("unclosed element".into());
@@ -250,26 +199,111 @@ pub fn parse_xml(text: &str) -> Result<Element, String> {
         .ok_or_else(|| "no root element".into())
 }
 
+/// Reads the markup `rest` starts with (its `<`) into the open elements; gives what
+/// follows it.
+fn markup<'t>(stack: &mut Vec<Element>, rest: &'t str) -> Result<&'t str, String> {
+    if let Some(after) = rest.strip_prefix("<?") {
+        let end = after
+            .find("?>")
+            .ok_or("unterminated processing instruction")?;
+        Ok(&after[end + 2..])
+    } else if let Some(after) = rest.strip_prefix("<!--") {
+        let end = after.find("-->").ok_or("unterminated comment")?;
+        Ok(&after[end + 3..])
+    } else if let Some(after) = rest.strip_prefix("<![CDATA[") {
+        let end = after.find("]]>").ok_or("unterminated CDATA")?;
+        if let Some(top) = stack.last_mut() {
+            top.text.push_str(&after[..end]);
+        }
+        Ok(&after[end + 3..])
+    } else if let Some(after) = rest.strip_prefix("</") {
+        let end = after.find('>').ok_or("unterminated closing tag")?;
+        let name = local(after[..end].trim());
+        let done = stack.pop().ok_or("unbalanced closing tag")?;
+        if done.name != name {
+            return Err(format!("</{name}> closes <{}>", done.name));
+        }
+        stack
+            .last_mut()
+            .ok_or("closing tag without parent")?
+            .children
+            .push(done);
+        Ok(&after[end + 1..])
+    } else {
+        open_tag(stack, rest)
+    }
+}
+
+/// An opening or self-closing tag: the element is opened, or added to its parent whole.
+fn open_tag<'t>(stack: &mut Vec<Element>, rest: &'t str) -> Result<&'t str, String> {
+    let end = rest.find('>').ok_or("unterminated tag")?;
+    let inner = &rest[1..end];
+    let self_closing = inner.ends_with('/');
+    let inner = inner.trim_end_matches('/');
+    let name = local(inner.split_whitespace().next().unwrap_or_default());
+    if name.is_empty() {
+        return Err("empty tag name".into());
+    }
+    let element = Element {
+        name: name.to_owned(),
+        ..Element::default()
+    };
+    if self_closing {
+        stack
+            .last_mut()
+            .ok_or("tag without parent")?
+            .children
+            .push(element);
+    } else {
+        stack.push(element);
+    }
+    Ok(&rest[end + 1..])
+}
+
 fn local(name: &str) -> &str {
     name.rsplit(':').next().unwrap_or(name)
 }
 
 /// Adds the custom objects, fields, record types and stages of `files` to `schema`.
 ///
+/// The phases run in this order because each may name what an earlier one added: value
+/// sets fill standard picklists, then custom objects get their key prefixes, then fields,
+/// record types (with their sales processes) and last the validation rules.
+///
 /// # Errors
 /// [`MetadataError::Invalid`] naming the first unreadable file.
 pub fn apply(schema: &mut Schema, files: &[(String, String)]) -> Result<(), MetadataError> {
-    let mut parsed: BTreeMap<&str, Element> = BTreeMap::new();
+    let parsed = parse_files(files)?;
+    apply_standard_value_sets(schema, &parsed);
+    add_custom_objects(schema, &parsed);
+    add_custom_fields(schema, &parsed)?;
+    add_record_types(schema, &parsed);
+    add_validation_rules(schema, &parsed)
+}
+
+/// Every file's root element, by relative path.
+type Parsed<'a> = BTreeMap<&'a str, Element>;
+
+fn invalid(path: &str, message: String) -> MetadataError {
+    MetadataError::Invalid {
+        path: path.to_owned(),
+        message,
+    }
+}
+
+fn parse_files(files: &[(String, String)]) -> Result<Parsed<'_>, MetadataError> {
+    let mut parsed = Parsed::new();
     for (path, text) in files {
-        let root = parse_xml(text).map_err(|message| MetadataError::Invalid {
-            path: path.clone(),
-            message,
-        })?;
+        let root = parse_xml(text).map_err(|message| invalid(path, message))?;
         parsed.insert(path.as_str(), root);
     }
-    // 1. Standard value sets replace a standard picklist's values, as deploying one does;
-    // OpportunityStage also carries each stage's closed/won/probability/forecast category.
-    for (path, root) in &parsed {
+    Ok(parsed)
+}
+
+/// Standard value sets replace a standard picklist's values, as deploying one does;
+/// OpportunityStage also carries each stage's closed/won/probability/forecast category.
+fn apply_standard_value_sets(schema: &mut Schema, parsed: &Parsed<'_>) {
+    for (path, root) in parsed {
         let Some(name) = path
             .strip_prefix("standardValueSets/")
             .and_then(|f| f.strip_suffix(".standardValueSet-meta.xml"))
@@ -291,45 +325,56 @@ pub fn apply(schema: &mut Schema, files: &[(String, String)]) -> Result<(), Meta
                 default: value.flag("default"),
             });
             if name == "OpportunityStage" {
-                let known = stage_info_for(api);
-                let forecast = match value.text_of("forecastCategory") {
-                    Some("Omitted") => "Omitted",
-                    Some("BestCase") | Some("Best Case") => "Best Case",
-                    Some("Forecast") | Some("Commit") => "Commit",
-                    Some("Closed") => "Closed",
-                    Some("Pipeline") => "Pipeline",
-                    _ => known.forecast_category,
-                };
-                let info = StageInfo {
-                    closed: value
-                        .text_of("closed")
-                        .map_or(known.closed, |t| t == "true"),
-                    won: value.text_of("won").map_or(known.won, |t| t == "true"),
-                    probability: value
-                        .text_of("probability")
-                        .and_then(|p| p.parse().ok())
-                        .unwrap_or(known.probability),
-                    forecast_category: forecast,
-                };
-                schema.stages.insert(api.to_owned(), info);
+                schema.stages.insert(api.to_owned(), stage_info(api, value));
             }
         }
         if let Some(def) = schema.object_mut(object).and_then(|o| o.field_mut(field))
             && !values.is_empty()
         {
-            // A set that marks no default keeps the org's old default when it still exists.
-            let old_default = def.default_picklist_value().map(str::to_owned);
-            if !values.iter().any(|v| v.default) {
-                for value in &mut values {
-                    value.default = Some(&value.value) == old_default.as_ref();
-                }
-            }
-            def.picklist_values = values;
+            replace_picklist_values(def, values);
         }
     }
-    // 2. Custom objects, in name order so key prefixes are stable.
+}
+
+/// A stage's semantics from its `<standardValue>`, falling back to the known stage's.
+fn stage_info(api: &str, value: &Element) -> StageInfo {
+    let known = stage_info_for(api);
+    let forecast = match value.text_of("forecastCategory") {
+        Some("Omitted") => "Omitted",
+        Some("BestCase") | Some("Best Case") => "Best Case",
+        Some("Forecast") | Some("Commit") => "Commit",
+        Some("Closed") => "Closed",
+        Some("Pipeline") => "Pipeline",
+        _ => known.forecast_category,
+    };
+    StageInfo {
+        closed: value
+            .text_of("closed")
+            .map_or(known.closed, |t| t == "true"),
+        won: value.text_of("won").map_or(known.won, |t| t == "true"),
+        probability: value
+            .text_of("probability")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(known.probability),
+        forecast_category: forecast,
+    }
+}
+
+fn replace_picklist_values(def: &mut FieldDef, mut values: Vec<PicklistValue>) {
+    // A set that marks no default keeps the org's old default when it still exists.
+    let old_default = def.default_picklist_value().map(str::to_owned);
+    if !values.iter().any(|v| v.default) {
+        for value in &mut values {
+            value.default = Some(&value.value) == old_default.as_ref();
+        }
+    }
+    def.picklist_values = values;
+}
+
+/// Custom objects, in name order so key prefixes are stable.
+fn add_custom_objects(schema: &mut Schema, parsed: &Parsed<'_>) {
     let mut next_prefix = 0usize;
-    for (path, root) in &parsed {
+    for (path, root) in parsed {
         let parts: Vec<&str> = path.split('/').collect();
         if let ["objects", object, file] = parts.as_slice()
             && file.ends_with(".object-meta.xml")
@@ -340,14 +385,13 @@ pub fn apply(schema: &mut Schema, files: &[(String, String)]) -> Result<(), Meta
             schema.add(custom_object(object, root, &prefix));
         }
     }
-    // 3. Fields.
-    for (path, root) in &parsed {
+}
+
+fn add_custom_fields(schema: &mut Schema, parsed: &Parsed<'_>) -> Result<(), MetadataError> {
+    for (path, root) in parsed {
         let parts: Vec<&str> = path.split('/').collect();
         if let ["objects", object, "fields", _] = parts.as_slice() {
-            let field = custom_field(root).map_err(|message| MetadataError::Invalid {
-                path: (*path).to_owned(),
-                message,
-            })?;
+            let field = custom_field(root).map_err(|message| invalid(path, message))?;
             let targets: Vec<&str> = if *object == "Activity" {
                 vec!["Task", "Event"]
             } else {
@@ -365,8 +409,12 @@ pub fn apply(schema: &mut Schema, files: &[(String, String)]) -> Result<(), Meta
             }
         }
     }
-    // 4. Record types with their sales processes.
-    for (path, root) in &parsed {
+    Ok(())
+}
+
+/// Record types with their sales processes.
+fn add_record_types(schema: &mut Schema, parsed: &Parsed<'_>) {
+    for (path, root) in parsed {
         let parts: Vec<&str> = path.split('/').collect();
         if let ["objects", object, "recordTypes", _] = parts.as_slice() {
             let developer_name = root.text_of("fullName").unwrap_or_default().to_owned();
@@ -378,56 +426,68 @@ pub fn apply(schema: &mut Schema, files: &[(String, String)]) -> Result<(), Meta
             } else {
                 developer_name
             };
-            let stages = root.text_of("businessProcess").and_then(|process| {
-                let key = format!(
-                    "objects/{object}/businessProcesses/{process}.businessProcess-meta.xml"
-                );
-                parsed.get(key.as_str()).map(|bp| {
-                    bp.all("values")
-                        .filter_map(|v| v.text_of("fullName").map(str::to_owned))
-                        .collect::<Vec<_>>()
-                })
-            });
+            let stages = sales_process_stages(parsed, object, root);
             for stage in stages.iter().flatten() {
                 if !schema.stages.contains_key(stage) {
                     add_stage(schema, stage, stage_info_for(stage));
                 }
             }
             if let Some(def) = schema.object_mut(object) {
-                let serial = u64::try_from(def.record_types.len()).unwrap_or(0) + 100;
-                def.record_types.push(RecordTypeDef {
-                    id: SfId::from_parts("012", serial),
-                    label: root
-                        .text_of("label")
-                        .unwrap_or(developer_name.as_str())
-                        .to_owned(),
-                    developer_name,
-                    default: false,
-                    master: false,
-                    stages,
-                });
-                if def.field("RecordTypeId").is_none() {
-                    def.push(reference(
-                        "RecordTypeId",
-                        "Record Type ID",
-                        &["RecordType"],
-                        "RecordType",
-                        None,
-                    ));
-                }
+                add_record_type(def, root, developer_name, stages);
             }
         }
     }
-    // 5. Validation rules, once every field they may name is in.
-    for (path, root) in &parsed {
+}
+
+/// The stages of the sales process a record type names, if it names one that exists.
+fn sales_process_stages(parsed: &Parsed<'_>, object: &str, root: &Element) -> Option<Vec<String>> {
+    root.text_of("businessProcess").and_then(|process| {
+        let key = format!("objects/{object}/businessProcesses/{process}.businessProcess-meta.xml");
+        parsed.get(key.as_str()).map(|bp| {
+            bp.all("values")
+                .filter_map(|v| v.text_of("fullName").map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+    })
+}
+
+fn add_record_type(
+    def: &mut ObjectDef,
+    root: &Element,
+    developer_name: String,
+    stages: Option<Vec<String>>,
+) {
+    let serial = u64::try_from(def.record_types.len()).unwrap_or(0) + 100;
+    def.record_types.push(RecordTypeDef {
+        id: SfId::from_parts("012", serial),
+        label: root
+            .text_of("label")
+            .unwrap_or(developer_name.as_str())
+            .to_owned(),
+        developer_name,
+        default: false,
+        master: false,
+        stages,
+    });
+    if def.field("RecordTypeId").is_none() {
+        def.push(reference(
+            "RecordTypeId",
+            "Record Type ID",
+            &["RecordType"],
+            "RecordType",
+            None,
+        ));
+    }
+}
+
+/// Validation rules, once every field they may name is in.
+fn add_validation_rules(schema: &mut Schema, parsed: &Parsed<'_>) -> Result<(), MetadataError> {
+    for (path, root) in parsed {
         let parts: Vec<&str> = path.split('/').collect();
         if let ["objects", object, "validationRules", _] = parts.as_slice()
             && let Some(def) = schema.object_mut(object)
             && let Some(rule) =
-                validation_rule(def, root).map_err(|message| MetadataError::Invalid {
-                    path: (*path).to_owned(),
-                    message,
-                })?
+                validation_rule(def, root).map_err(|message| invalid(path, message))?
         {
             def.validation_rules.push(rule);
         }
@@ -536,25 +596,7 @@ fn custom_field(root: &Element) -> Result<FieldDef, String> {
     let name = root.text_of("fullName").ok_or("no <fullName>")?;
     let label = root.text_of("label").unwrap_or(name);
     let kind = root.text_of("type").unwrap_or("Text");
-    let field_type = match kind {
-        "Text" => FieldType::String,
-        "TextArea" | "LongTextArea" | "Html" => FieldType::TextArea,
-        // Custom Number fields always describe as `double`, whatever their scale.
-        "Number" => FieldType::Double,
-        "Currency" => FieldType::Currency,
-        "Percent" => FieldType::Percent,
-        "Checkbox" => FieldType::Boolean,
-        "Date" => FieldType::Date,
-        "DateTime" => FieldType::DateTime,
-        "Picklist" => FieldType::Picklist,
-        "MultiselectPicklist" => FieldType::MultiPicklist,
-        "Lookup" | "MasterDetail" => FieldType::Reference,
-        "Email" => FieldType::Email,
-        "Phone" => FieldType::Phone,
-        "Url" => FieldType::Url,
-        "AutoNumber" => FieldType::String,
-        other => return Err(format!("unsupported field type {other}")),
-    };
+    let field_type = field_type_of(kind)?;
     let mut field = FieldDef::new(name, label, field_type);
     field.custom = true;
     if let Some(length) = root.number("length") {
@@ -587,38 +629,71 @@ fn custom_field(root: &Element) -> Result<FieldDef, String> {
         field.defaulted_on_create = true;
     }
     if field_type == FieldType::Reference {
-        let target = root
-            .text_of("referenceTo")
-            .ok_or("lookup without <referenceTo>")?;
-        field.reference_to = vec![target.to_owned()];
-        let base = name.trim_end_matches("__c");
-        field.relationship_name = Some(format!("{base}__r"));
-        field.child_relationship = root.text_of("relationshipName").map(|r| format!("{r}__r"));
-        if kind == "MasterDetail" {
-            field.cascade_delete = true;
-            field.updateable = root.flag("reparentableMasterDetail");
-        }
+        add_relationship(&mut field, root, kind)?;
     }
     if let Some(value_set) = root.child("valueSet") {
-        field.restricted_picklist = value_set.flag("restricted");
-        if let Some(definition) = value_set.child("valueSetDefinition") {
-            for value in definition.all("value") {
-                let Some(api) = value.text_of("fullName") else {
-                    continue;
-                };
-                field.picklist_values.push(PicklistValue {
-                    value: api.to_owned(),
-                    label: value.text_of("label").unwrap_or(api).to_owned(),
-                    active: value.text_of("isActive") != Some("false"),
-                    default: value.flag("default"),
-                });
-            }
-        }
-        if field.picklist_values.iter().any(|v| v.default) {
-            field.defaulted_on_create = true;
-        }
+        add_value_set(&mut field, value_set);
     }
     Ok(field)
+}
+
+/// The API type a Metadata API field `<type>` describes as.
+fn field_type_of(kind: &str) -> Result<FieldType, String> {
+    Ok(match kind {
+        "Text" => FieldType::String,
+        "TextArea" | "LongTextArea" | "Html" => FieldType::TextArea,
+        // Custom Number fields always describe as `double`, whatever their scale.
+        "Number" => FieldType::Double,
+        "Currency" => FieldType::Currency,
+        "Percent" => FieldType::Percent,
+        "Checkbox" => FieldType::Boolean,
+        "Date" => FieldType::Date,
+        "DateTime" => FieldType::DateTime,
+        "Picklist" => FieldType::Picklist,
+        "MultiselectPicklist" => FieldType::MultiPicklist,
+        "Lookup" | "MasterDetail" => FieldType::Reference,
+        "Email" => FieldType::Email,
+        "Phone" => FieldType::Phone,
+        "Url" => FieldType::Url,
+        "AutoNumber" => FieldType::String,
+        other => return Err(format!("unsupported field type {other}")),
+    })
+}
+
+/// A lookup's or master-detail's target and relationship names.
+fn add_relationship(field: &mut FieldDef, root: &Element, kind: &str) -> Result<(), String> {
+    let target = root
+        .text_of("referenceTo")
+        .ok_or("lookup without <referenceTo>")?;
+    field.reference_to = vec![target.to_owned()];
+    let base = field.name.trim_end_matches("__c");
+    field.relationship_name = Some(format!("{base}__r"));
+    field.child_relationship = root.text_of("relationshipName").map(|r| format!("{r}__r"));
+    if kind == "MasterDetail" {
+        field.cascade_delete = true;
+        field.updateable = root.flag("reparentableMasterDetail");
+    }
+    Ok(())
+}
+
+fn add_value_set(field: &mut FieldDef, value_set: &Element) {
+    field.restricted_picklist = value_set.flag("restricted");
+    if let Some(definition) = value_set.child("valueSetDefinition") {
+        for value in definition.all("value") {
+            let Some(api) = value.text_of("fullName") else {
+                continue;
+            };
+            field.picklist_values.push(PicklistValue {
+                value: api.to_owned(),
+                label: value.text_of("label").unwrap_or(api).to_owned(),
+                active: value.text_of("isActive") != Some("false"),
+                default: value.flag("default"),
+            });
+        }
+    }
+    if field.picklist_values.iter().any(|v| v.default) {
+        field.defaulted_on_create = true;
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -72,44 +73,13 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let too_long = request.uri().to_string().len() > MAX_URI_BYTES;
-    let upload = is_bulk_upload(request.method(), &path);
-    let body_cap = if upload {
-        MAX_UPLOAD_BYTES
-    } else {
-        MAX_BODY_BYTES
-    };
     let logged = path.starts_with("/services");
     // REST bodies are logged so tests can assert exactly what was written; the token
     // endpoint's body (secrets, assertions) never is.
     let (request, body, body_bytes) = if logged && path.starts_with("/services/data/") {
-        let (parts, body) = request.into_parts();
-        match axum::body::to_bytes(body, body_cap).await {
-            Ok(bytes) => {
-                let logged_body = if bytes.is_empty() {
-                    None
-                } else if upload || bytes.len() > MAX_LOGGED_BODY_BYTES {
-                    // Bulk job data (up to 150 MB of CSV) and other huge bodies are logged
-                    // by size only: the log must stay small whatever the traffic.
-                    Some(json!({"bytes": bytes.len()}))
-                } else {
-                    Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                        serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
-                    }))
-                };
-                let size = if upload { 0 } else { bytes.len() };
-                (
-                    Request::from_parts(parts, Body::from(bytes)),
-                    logged_body,
-                    size,
-                )
-            }
-            Err(_) => {
-                return (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
-                )
-                    .into_response();
-            }
+        match read_body(request, &path).await {
+            Ok(read) => read,
+            Err(too_large) => return too_large,
         }
     } else {
         (request, None, 0)
@@ -138,16 +108,48 @@ async fn outer_layer(State(state): State<EmulatorState>, request: Request, next:
     response
 }
 
-/// The per-call API layer.
-async fn api_layer(
-    State(state): State<EmulatorState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let cutter = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<ConnectionCutter>>()
-        .map(|info| info.0.clone());
+/// Reads a REST request's body up to its cap: the request rebuilt around it, the body as
+/// the log keeps it, and the size the log counts. A body over the cap is a 413.
+async fn read_body(
+    request: Request,
+    path: &str,
+) -> Result<(Request, Option<serde_json::Value>, usize), Response> {
+    let upload = is_bulk_upload(request.method(), path);
+    let body_cap = if upload {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, body_cap).await else {
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
+        )
+            .into_response());
+    };
+    let logged_body = if bytes.is_empty() {
+        None
+    } else if upload || bytes.len() > MAX_LOGGED_BODY_BYTES {
+        // Bulk job data (up to 150 MB of CSV) and other huge bodies are logged by size
+        // only: the log must stay small whatever the traffic.
+        Some(json!({"bytes": bytes.len()}))
+    } else {
+        Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        }))
+    };
+    let size = if upload { 0 } else { bytes.len() };
+    Ok((
+        Request::from_parts(parts, Body::from(bytes)),
+        logged_body,
+        size,
+    ))
+}
+
+/// The per-call API layer: the version in the path, then the call itself, and on every
+/// answer the `Sforce-Limit-Info` header.
+async fn api_layer(State(state): State<EmulatorState>, request: Request, next: Next) -> Response {
     // Nested routers see the path without its prefix; the version lives in the original.
     let original = request
         .extensions()
@@ -170,73 +172,89 @@ async fn api_layer(
         )
         .into_response(),
         Some(v) if v > MAX_VERSION => ApiError::not_found().into_response(),
-        Some(_) => {
-            let writes = matches!(
-                *request.method(),
-                Method::POST | Method::PATCH | Method::PUT | Method::DELETE
-            );
-            let (decision, latency, expire_after) = {
-                let mut faults = state.faults.lock().unwrap_or_else(|e| e.into_inner());
-                (
-                    faults.on_call(writes),
-                    faults.spec().latency,
-                    faults.spec().expire_after,
-                )
-            };
-            match decision.reject {
-                Some(kind) => fault_response(kind),
-                None => match auth::check_session(&state, request.headers(), expire_after) {
-                    Err(reason) => {
-                        if reason == auth::InvalidSession::Fault {
-                            state
-                                .faults
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .count_named("expire-after");
-                        }
-                        ApiError::invalid_session().into_response()
-                    }
-                    Ok(user) => match admit(&state) {
-                        Err(error) => error.into_response(),
-                        Ok(_in_flight) => {
-                            // The delay runs while the call is in flight, so it can make the
-                            // call a long-running one for the concurrency cap. It is measured
-                            // on the emulator clock, as that cap is: a stopped clock holds the
-                            // call until a test advances it.
-                            if let Some(latency) = latency {
-                                state
-                                    .faults
-                                    .lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .count_named("latency");
-                                let delay = i64::try_from(latency.as_millis()).unwrap_or(i64::MAX);
-                                let deadline = state.clock.now_ms().saturating_add(delay);
-                                state.clock.wait_until(deadline).await;
-                            }
-                            request.extensions_mut().insert(CallContext {
-                                user,
-                                lock_all: decision.lock_all,
-                                version: segment.clone(),
-                            });
-                            // `_in_flight` leaves the in-flight table when this call ends,
-                            // and also when the client goes away first and the server drops
-                            // this future mid-call (a timeout during `latency=`).
-                            let response = org_shaped(next.run(request).await);
-                            if decision.drop {
-                                drop_connection(cutter.as_ref(), response)
-                            } else {
-                                response
-                            }
-                        }
-                    },
-                },
-            }
-        }
+        Some(_) => serve_call(&state, request, next, segment).await,
     };
     if let Ok(value) = HeaderValue::from_str(&limit_info(&state)) {
         response.headers_mut().insert("Sforce-Limit-Info", value);
     }
     response
+}
+
+/// Serves a call to a supported version: injected faults first, then the session, the
+/// concurrency cap and any injected latency, then the route.
+async fn serve_call(
+    state: &EmulatorState,
+    mut request: Request,
+    next: Next,
+    version: String,
+) -> Response {
+    let cutter = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<ConnectionCutter>>()
+        .map(|info| info.0.clone());
+    let writes = matches!(
+        *request.method(),
+        Method::POST | Method::PATCH | Method::PUT | Method::DELETE
+    );
+    let (decision, latency, expire_after) = {
+        let mut faults = state.faults.lock().unwrap_or_else(|e| e.into_inner());
+        (
+            faults.on_call(writes),
+            faults.spec().latency,
+            faults.spec().expire_after,
+        )
+    };
+    if let Some(kind) = decision.reject {
+        return fault_response(kind);
+    }
+    let user = match auth::check_session(state, request.headers(), expire_after) {
+        Ok(user) => user,
+        Err(reason) => {
+            if reason == auth::InvalidSession::Fault {
+                count_fault(state, "expire-after");
+            }
+            return ApiError::invalid_session().into_response();
+        }
+    };
+    // `_in_flight` leaves the in-flight table when this call ends, and also when the client
+    // goes away first and the server drops this future mid-call (a timeout during
+    // `latency=`).
+    let _in_flight = match admit(state) {
+        Ok(in_flight) => in_flight,
+        Err(error) => return error.into_response(),
+    };
+    if let Some(latency) = latency {
+        delay(state, latency).await;
+    }
+    request.extensions_mut().insert(CallContext {
+        user,
+        lock_all: decision.lock_all,
+        version,
+    });
+    let response = org_shaped(next.run(request).await);
+    if decision.drop {
+        drop_connection(cutter.as_ref(), response)
+    } else {
+        response
+    }
+}
+
+fn count_fault(state: &EmulatorState, name: &'static str) {
+    state
+        .faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .count_named(name);
+}
+
+/// The injected latency. It runs while the call is in flight, so it can make the call a
+/// long-running one for the concurrency cap. It is measured on the emulator clock, as that
+/// cap is: a stopped clock holds the call until a test advances it.
+async fn delay(state: &EmulatorState, latency: Duration) {
+    count_fault(state, "latency");
+    let delay = i64::try_from(latency.as_millis()).unwrap_or(i64::MAX);
+    let deadline = state.clock.now_ms().saturating_add(delay);
+    state.clock.wait_until(deadline).await;
 }
 
 /// `Sforce-Limit-Info`: `api-usage=N/M` for the org's rolling 24 hours, then, when the

@@ -5,7 +5,7 @@
 //! across an `.await`. The store is a `RwLock` so queries run side by side.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -18,7 +18,7 @@ use crate::id::SfId;
 use super::clock::{Clock, whole_second};
 use super::faults::{FaultSpec, Faults};
 use super::fls::Fls;
-use super::generate::{GenValue, GenerateSpec, generate};
+use super::generate::{GenRecord, GenValue, GenerateSpec, generate};
 use super::jobs::BulkState;
 use super::metadata::{self, MetadataError};
 use super::schema::Schema;
@@ -559,90 +559,9 @@ fn load_org(
         locked: &[],
     };
     let mut rejected: Vec<String> = Vec::new();
-    for (n, user) in config.users.iter().enumerate() {
-        let mut body = Map::new();
-        body.insert("Id".into(), Json::String(user_id(n).as_str().to_owned()));
-        body.insert("Username".into(), Json::String(user.username.clone()));
-        body.insert("LastName".into(), Json::String(user.last_name.clone()));
-        body.insert("Email".into(), Json::String(user.username.clone()));
-        body.insert("IsActive".into(), Json::Bool(user.active));
-        seed(&mut store, &ctx, "User", &body, &mut rejected);
-    }
-    // RecordType rows mirror the schema's record types so queries and lookups see them.
-    if let Some(rt_index) = schema.object_index("RecordType") {
-        for object in schema.objects() {
-            for rt in &object.record_types {
-                let mut record = Record::new(rt.id);
-                let def = schema.object_at(rt_index);
-                for (name, value) in [
-                    ("Name", rt.label.as_str()),
-                    ("DeveloperName", rt.developer_name.as_str()),
-                    ("SobjectType", object.name.as_str()),
-                ] {
-                    if let Some(at) = def.and_then(|d| d.field_index(name)) {
-                        record.set(at, Some(Value::Text(Arc::from(value))));
-                    }
-                }
-                for (name, value) in [
-                    ("IsActive", Value::Bool(true)),
-                    ("CreatedDate", Value::DateTime(whole_second(ctx.now_ms))),
-                    (
-                        "LastModifiedDate",
-                        Value::DateTime(whole_second(ctx.now_ms)),
-                    ),
-                    ("SystemModstamp", Value::DateTime(whole_second(ctx.now_ms))),
-                    ("CreatedById", Value::Id(ctx.user)),
-                    ("LastModifiedById", Value::Id(ctx.user)),
-                ] {
-                    if let Some(at) = def.and_then(|d| d.field_index(name)) {
-                        record.set(at, Some(value));
-                    }
-                }
-                store.insert(rt_index, record);
-            }
-        }
-    }
-    match &config.data {
-        DataSource::Empty => {}
-        DataSource::Generated { accounts, seed: s } => {
-            load_generated(
-                &config.users,
-                &mut store,
-                &ctx,
-                schema,
-                GenerateSpec {
-                    accounts: *accounts,
-                    seed: *s,
-                    now,
-                },
-                &mut rejected,
-            );
-        }
-        DataSource::Fixtures(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| BuildError::Fixtures {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
-            let json: Json = serde_json::from_str(&text).map_err(|e| BuildError::Fixtures {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
-            load_fixtures(&mut store, &ctx, &json, &mut rejected).map_err(|message| {
-                BuildError::Fixtures {
-                    path: path.display().to_string(),
-                    message,
-                }
-            })?;
-        }
-        DataSource::FixtureJson(json) => {
-            load_fixtures(&mut store, &ctx, json, &mut rejected).map_err(|message| {
-                BuildError::Fixtures {
-                    path: "(inline)".into(),
-                    message,
-                }
-            })?;
-        }
-    }
+    seed_users(&config.users, &mut store, &ctx, &mut rejected);
+    seed_record_types(schema, &mut store, &ctx);
+    load_data(config, schema, now, &mut store, &ctx, &mut rejected)?;
     super::derive::refresh_all_last_activity(&mut store, ctx.now_ms);
     // Records the caller wrote (fixtures) must all load; a generated org keeps what the org
     // accepts and reports the rest, since the emulator is as strict as an org and the
@@ -659,6 +578,115 @@ fn load_org(
     }
     store.shrink();
     Ok((store, rejected))
+}
+
+/// The configured users, the n-th with Id [`user_id`]`(n)`.
+fn seed_users(
+    users: &[OrgUser],
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    rejected: &mut Vec<String>,
+) {
+    for (n, user) in users.iter().enumerate() {
+        let mut body = Map::new();
+        body.insert("Id".into(), Json::String(user_id(n).as_str().to_owned()));
+        body.insert("Username".into(), Json::String(user.username.clone()));
+        body.insert("LastName".into(), Json::String(user.last_name.clone()));
+        body.insert("Email".into(), Json::String(user.username.clone()));
+        body.insert("IsActive".into(), Json::Bool(user.active));
+        seed(store, ctx, "User", &body, rejected);
+    }
+}
+
+/// RecordType rows mirror the schema's record types so queries and lookups see them.
+fn seed_record_types(schema: &Schema, store: &mut Store, ctx: &WriteContext<'_>) {
+    let Some(rt_index) = schema.object_index("RecordType") else {
+        return;
+    };
+    let def = schema.object_at(rt_index);
+    let set = |record: &mut Record, name: &str, value: Value| {
+        if let Some(at) = def.and_then(|d| d.field_index(name)) {
+            record.set(at, Some(value));
+        }
+    };
+    for object in schema.objects() {
+        for rt in &object.record_types {
+            let mut record = Record::new(rt.id);
+            for (name, value) in [
+                ("Name", rt.label.as_str()),
+                ("DeveloperName", rt.developer_name.as_str()),
+                ("SobjectType", object.name.as_str()),
+            ] {
+                set(&mut record, name, Value::Text(Arc::from(value)));
+            }
+            for (name, value) in [
+                ("IsActive", Value::Bool(true)),
+                ("CreatedDate", Value::DateTime(whole_second(ctx.now_ms))),
+                (
+                    "LastModifiedDate",
+                    Value::DateTime(whole_second(ctx.now_ms)),
+                ),
+                ("SystemModstamp", Value::DateTime(whole_second(ctx.now_ms))),
+                ("CreatedById", Value::Id(ctx.user)),
+                ("LastModifiedById", Value::Id(ctx.user)),
+            ] {
+                set(&mut record, name, value);
+            }
+            store.insert(rt_index, record);
+        }
+    }
+}
+
+/// The org's records: none, generated, or fixtures from a file or inline JSON.
+fn load_data(
+    config: &EmulatorConfig,
+    schema: &Arc<Schema>,
+    now: DateTime<Utc>,
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    rejected: &mut Vec<String>,
+) -> Result<(), BuildError> {
+    match &config.data {
+        DataSource::Empty => {}
+        DataSource::Generated { accounts, seed: s } => {
+            load_generated(
+                &config.users,
+                store,
+                ctx,
+                schema,
+                GenerateSpec {
+                    accounts: *accounts,
+                    seed: *s,
+                    now,
+                },
+                rejected,
+            );
+        }
+        DataSource::Fixtures(path) => load_fixture_file(path, store, ctx, rejected)?,
+        DataSource::FixtureJson(json) => {
+            load_fixtures(store, ctx, json, rejected).map_err(|message| BuildError::Fixtures {
+                path: "(inline)".into(),
+                message,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn load_fixture_file(
+    path: &Path,
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    rejected: &mut Vec<String>,
+) -> Result<(), BuildError> {
+    let fixtures = |message: String| BuildError::Fixtures {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fixtures(e.to_string()))?;
+    let json: Json = serde_json::from_str(&text).map_err(|e| fixtures(e.to_string()))?;
+    load_fixtures(store, ctx, &json, rejected).map_err(fixtures)?;
+    Ok(())
 }
 
 fn seed(
@@ -746,45 +774,18 @@ fn load_generated(
     generate(&spec, |record| {
         // The generator's integration user is the org's own: reuse it rather than clash on
         // its unique Username.
-        if record.object == "User" {
-            let username = record.fields.iter().find_map(|(f, v)| match (f, v) {
-                (&"Username", GenValue::Text(name)) => Some(name.as_str()),
-                _ => None,
-            });
-            if let Some(at) = username.and_then(|name| {
-                config_users
-                    .iter()
-                    .position(|u| u.username.eq_ignore_ascii_case(name))
-            }) {
-                ids.entry(record.object)
-                    .or_default()
-                    .push(Some(user_id(at)));
-                return;
-            }
+        if let Some(at) = configured_user(config_users, &record) {
+            ids.entry(record.object)
+                .or_default()
+                .push(Some(user_id(at)));
+            return;
         }
         // Values go in typed, skipping a JSON round trip, through the same checks.
         let entries: Vec<(&str, Input<'_>)> = record
             .fields
             .iter()
             .map(|(field, value)| {
-                let incoming = match value {
-                    GenValue::Null => Incoming::Null,
-                    GenValue::Text(t) => Incoming::Value(Value::Text(Arc::from(t.as_str()))),
-                    GenValue::Number(n) => Incoming::Value(Value::Number(*n)),
-                    GenValue::Bool(b) => Incoming::Value(Value::Bool(*b)),
-                    GenValue::Date(d) => Incoming::Value(Value::Date(*d)),
-                    GenValue::DateTime(t) => Incoming::Value(Value::DateTime(t.timestamp_millis())),
-                    GenValue::Ref(r) => ids
-                        .get(r.object)
-                        .and_then(|list| list.get(usize::try_from(r.ordinal).unwrap_or(usize::MAX)))
-                        .copied()
-                        .flatten()
-                        .map_or(Incoming::Null, Incoming::Id),
-                    GenValue::RecordType(developer) => schema
-                        .object(record.object)
-                        .and_then(|o| o.record_type(developer))
-                        .map_or(Incoming::Null, |rt| Incoming::Id(rt.id)),
-                };
+                let incoming = typed(value, record.object, &ids, schema);
                 // A record type arrives by developer name under the relationship's name;
                 // the org stores it as RecordTypeId.
                 let name = if matches!(value, GenValue::RecordType(_)) {
@@ -808,4 +809,46 @@ fn load_generated(
         };
         ids.entry(record.object).or_default().push(id);
     });
+}
+
+/// The index of the configured user a generated User record is, by username.
+fn configured_user(config_users: &[OrgUser], record: &GenRecord) -> Option<usize> {
+    if record.object != "User" {
+        return None;
+    }
+    let name = record.fields.iter().find_map(|(f, v)| match (f, v) {
+        (&"Username", GenValue::Text(name)) => Some(name.as_str()),
+        _ => None,
+    })?;
+    config_users
+        .iter()
+        .position(|u| u.username.eq_ignore_ascii_case(name))
+}
+
+/// A generated value as the write path takes it: references by the Ids their records got
+/// (null when a record was rejected), record types by developer name.
+fn typed(
+    value: &GenValue,
+    object: &str,
+    ids: &HashMap<&'static str, Vec<Option<SfId>>>,
+    schema: &Schema,
+) -> Incoming {
+    match value {
+        GenValue::Null => Incoming::Null,
+        GenValue::Text(t) => Incoming::Value(Value::Text(Arc::from(t.as_str()))),
+        GenValue::Number(n) => Incoming::Value(Value::Number(*n)),
+        GenValue::Bool(b) => Incoming::Value(Value::Bool(*b)),
+        GenValue::Date(d) => Incoming::Value(Value::Date(*d)),
+        GenValue::DateTime(t) => Incoming::Value(Value::DateTime(t.timestamp_millis())),
+        GenValue::Ref(r) => ids
+            .get(r.object)
+            .and_then(|list| list.get(usize::try_from(r.ordinal).unwrap_or(usize::MAX)))
+            .copied()
+            .flatten()
+            .map_or(Incoming::Null, Incoming::Id),
+        GenValue::RecordType(developer) => schema
+            .object(object)
+            .and_then(|o| o.record_type(developer))
+            .map_or(Incoming::Null, |rt| Incoming::Id(rt.id)),
+    }
 }

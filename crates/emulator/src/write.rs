@@ -890,28 +890,42 @@ fn check_account_deletable(
 /// `INSUFFICIENT_ACCESS_OR_READONLY` for objects that cannot be deleted, `DELETE_FAILED`
 /// for an account with cases or activated contracts.
 pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(), RecordError> {
-    let (object_index, at) = store.locate(&id).ok_or_else(|| {
+    let unknown = || {
         err(
             "INVALID_CROSS_REFERENCE_KEY",
             "invalid cross reference id",
             &[],
         )
-    })?;
-    let schema = Arc::clone(store.schema());
-    let object = schema.object_at(object_index).ok_or_else(|| {
-        err(
-            "INVALID_CROSS_REFERENCE_KEY",
-            "invalid cross reference id",
-            &[],
-        )
-    })?;
-    let Some(mut record) = store.table(object_index).and_then(|t| t.row(at)).cloned() else {
-        return Err(err(
-            "INVALID_CROSS_REFERENCE_KEY",
-            "invalid cross reference id",
-            &[],
-        ));
     };
+    let (object_index, at) = store.locate(&id).ok_or_else(unknown)?;
+    let schema = Arc::clone(store.schema());
+    let object = schema.object_at(object_index).ok_or_else(unknown)?;
+    let mut record = store
+        .table(object_index)
+        .and_then(|t| t.row(at))
+        .cloned()
+        .ok_or_else(unknown)?;
+    check_deletable(store, ctx, &schema, object, &record)?;
+    let account = account_of(object, &record);
+    record.deleted_ms = Some(ctx.now_ms);
+    if let Some(stamp) = object.field_index("SystemModstamp") {
+        record.set(stamp, Some(Value::DateTime(whole_second(ctx.now_ms))));
+    }
+    store.replace(object_index, at, record);
+    delete_dependents(store, ctx, &schema, object, id)?;
+    refresh_last_activity(store, object, account, None, ctx.now_ms);
+    Ok(())
+}
+
+/// Whether `record` may be deleted: live, of a deletable object, not locked, not refused
+/// by an injected rule, and for an account, without what keeps an account.
+fn check_deletable(
+    store: &Store,
+    ctx: &WriteContext<'_>,
+    schema: &Schema,
+    object: &ObjectDef,
+    record: &Record,
+) -> Result<(), RecordError> {
     if record.deleted_ms.is_some() {
         return Err(err("ENTITY_IS_DELETED", "entity is deleted", &[]));
     }
@@ -922,9 +936,9 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
             &[],
         ));
     }
-    check_locked(ctx, object, &record)?;
+    check_locked(ctx, object, record)?;
     for rule in ctx.rules {
-        if rule.on_delete && rule.matches(object, &record) {
+        if rule.on_delete && rule.matches(object, record) {
             return Err(err(
                 "FIELD_CUSTOM_VALIDATION_EXCEPTION",
                 rule.message.clone(),
@@ -933,14 +947,20 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
         }
     }
     if object.name == "Account" {
-        check_account_deletable(store, &schema, &record, object)?;
+        check_account_deletable(store, schema, record, object)?;
     }
-    let account = account_of(object, &record);
-    record.deleted_ms = Some(ctx.now_ms);
-    if let Some(stamp) = object.field_index("SystemModstamp") {
-        record.set(stamp, Some(Value::DateTime(whole_second(ctx.now_ms))));
-    }
-    store.replace(object_index, at, record);
+    Ok(())
+}
+
+/// The deleted record's live children: deleted with it, cleared, or kept, per
+/// [`on_parent_delete`].
+fn delete_dependents(
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    schema: &Schema,
+    object: &ObjectDef,
+    id: SfId,
+) -> Result<(), RecordError> {
     for child in schema.child_relationships(&object.name) {
         let Some(child_index) = schema.object_index(&child.child_object) else {
             continue;
@@ -978,7 +998,6 @@ pub fn delete(store: &mut Store, ctx: &WriteContext<'_>, id: SfId) -> Result<(),
             }
         }
     }
-    refresh_last_activity(store, object, account, None, ctx.now_ms);
     Ok(())
 }
 

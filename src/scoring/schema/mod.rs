@@ -45,33 +45,9 @@ pub(super) fn read_model(table: &Table, source: &str) -> Result<Model, Vec<Model
         .string("description", &mut issues)
         .unwrap_or_default()
         .to_owned();
-    let min_coverage = score_in_range(
-        root.number("min_coverage", &mut issues),
-        &mut issues,
-        "min_coverage".into(),
-    )
-    .unwrap_or(50.0);
-    let hysteresis = root.number("hysteresis", &mut issues).unwrap_or(3.0);
-    check(
-        hysteresis >= 0.0,
-        &mut issues,
-        "hysteresis",
-        "must not be negative",
-    );
-    let trend_threshold = root.number("trend_threshold", &mut issues).unwrap_or(5.0);
-    check(
-        trend_threshold >= 0.0,
-        &mut issues,
-        "trend_threshold",
-        "must not be negative",
-    );
-    let flag_below = score_in_range(
-        root.number("flag_below", &mut issues),
-        &mut issues,
-        "flag_below".into(),
-    );
+    let settings = read_settings(&mut root, &mut issues);
     let overall_flags = read_overall_flags(&mut root, &mut issues);
-    let bands = read_bands(&mut root, hysteresis, &mut issues);
+    let bands = read_bands(&mut root, settings.hysteresis, &mut issues);
     let (categories, keys) = read_categories(&mut root, &mut issues);
     let profiles = read_profiles(&mut root, &categories, &keys, &mut issues);
     root.finish(&mut issues);
@@ -82,15 +58,57 @@ pub(super) fn read_model(table: &Table, source: &str) -> Result<Model, Vec<Model
             description,
             source: source.to_owned(),
             bands,
-            hysteresis,
-            min_coverage,
-            trend_threshold,
-            flag_below,
+            hysteresis: settings.hysteresis,
+            min_coverage: settings.min_coverage,
+            trend_threshold: settings.trend_threshold,
+            flag_below: settings.flag_below,
             overall_flags,
             categories,
             profiles,
         }),
         _ => Err(issues.0),
+    }
+}
+
+/// The model's top-level numbers, with their defaults.
+struct Settings {
+    min_coverage: f64,
+    hysteresis: f64,
+    trend_threshold: f64,
+    flag_below: Option<f64>,
+}
+
+fn read_settings(root: &mut Obj<'_>, issues: &mut Issues) -> Settings {
+    let min_coverage = score_in_range(
+        root.number("min_coverage", issues),
+        issues,
+        "min_coverage".into(),
+    )
+    .unwrap_or(50.0);
+    let hysteresis = root.number("hysteresis", issues).unwrap_or(3.0);
+    check(
+        hysteresis >= 0.0,
+        issues,
+        "hysteresis",
+        "must not be negative",
+    );
+    let trend_threshold = root.number("trend_threshold", issues).unwrap_or(5.0);
+    check(
+        trend_threshold >= 0.0,
+        issues,
+        "trend_threshold",
+        "must not be negative",
+    );
+    let flag_below = score_in_range(
+        root.number("flag_below", issues),
+        issues,
+        "flag_below".into(),
+    );
+    Settings {
+        min_coverage,
+        hysteresis,
+        trend_threshold,
+        flag_below,
     }
 }
 
@@ -161,53 +179,77 @@ fn read_categories(root: &mut Obj<'_>, issues: &mut Issues) -> (Vec<Category>, V
     let mut categories = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("categories[{i}]");
-        let Some(mut obj) = Obj::of(item, path.clone(), issues) else {
-            continue;
-        };
-        let key = obj.req_string("key", issues);
-        if let Some(key) = key {
-            keys.push(key.to_owned());
-            if !is_key(key) || key.len() > 30 {
-                issues.add(
-                    obj.at("key"),
-                    "must be 1 to 30 characters of lower-case letters, digits and single underscores, starting with a letter (it names Salesforce fields)",
-                );
-            } else if !seen.insert(key) {
-                issues.add(obj.at("key"), format!("duplicate category key {key:?}"));
-            }
-        }
-        let label = obj.req_string("label", issues);
-        if let Some(label) = label {
-            check(
-                !label.trim().is_empty(),
-                issues,
-                obj.at("label"),
-                "must not be empty",
-            );
-        }
-        let weight = read_weight(obj.req_number("weight", issues), issues, obj.at("weight"));
-        let flag_below = score_in_range(
-            obj.number("flag_below", issues),
-            issues,
-            obj.at("flag_below"),
-        );
-        let default_label = label.unwrap_or_default().to_lowercase();
-        let measure = obj
-            .required("measure", issues)
-            .and_then(|value| read_measure(value, obj.at("measure"), &default_label, issues));
-        obj.finish(issues);
-        if let (Some(key), Some(label), Some(weight), Some(measure)) = (key, label, weight, measure)
-        {
-            categories.push(Category {
-                key: key.to_owned(),
-                label: label.to_owned(),
-                weight,
-                measure,
-                flag_below,
-            });
+        if let Some(category) = read_category(item, path, (&mut keys, &mut seen), issues) {
+            categories.push(category);
         }
     }
     (categories, keys)
+}
+
+/// One `[[categories]]` entry. Its key goes into `keys` whatever else is wrong with it.
+fn read_category<'a>(
+    item: &'a Value,
+    path: String,
+    (keys, seen): (&mut Vec<String>, &mut BTreeSet<&'a str>),
+    issues: &mut Issues,
+) -> Option<Category> {
+    let mut obj = Obj::of(item, path, issues)?;
+    let key = obj.req_string("key", issues);
+    if let Some(key) = key {
+        keys.push(key.to_owned());
+        let rule = "must be 1 to 30 characters of lower-case letters, digits and single underscores, starting with a letter (it names Salesforce fields)";
+        let valid = is_key(key) && key.len() <= 30;
+        check_unique(
+            key,
+            valid,
+            (obj.at("key"), rule),
+            (seen, "category key"),
+            issues,
+        );
+    }
+    let label = obj.req_string("label", issues);
+    if let Some(label) = label {
+        check(
+            !label.trim().is_empty(),
+            issues,
+            obj.at("label"),
+            "must not be empty",
+        );
+    }
+    let weight = read_weight(obj.req_number("weight", issues), issues, obj.at("weight"));
+    let flag_below = score_in_range(
+        obj.number("flag_below", issues),
+        issues,
+        obj.at("flag_below"),
+    );
+    let default_label = label.unwrap_or_default().to_lowercase();
+    let measure = obj
+        .required("measure", issues)
+        .and_then(|value| read_measure(value, obj.at("measure"), &default_label, issues));
+    obj.finish(issues);
+    Some(Category {
+        key: key?.to_owned(),
+        label: label?.to_owned(),
+        weight: weight?,
+        measure: measure?,
+        flag_below,
+    })
+}
+
+/// Reports a key or name that breaks its rule (`at`, `rule`), or else repeats one in
+/// `seen`.
+fn check_unique<'a>(
+    value: &'a str,
+    valid: bool,
+    (at, rule): (String, &str),
+    (seen, what): (&mut BTreeSet<&'a str>, &str),
+    issues: &mut Issues,
+) {
+    if !valid {
+        issues.add(at, rule);
+    } else if !seen.insert(value) {
+        issues.add(at, format!("duplicate {what} {value:?}"));
+    }
 }
 
 /// The largest weight a model may give. Weights are relative, so 1000 leaves room for any
@@ -246,77 +288,29 @@ fn read_profiles(
         };
         let name = p.req_string("name", issues);
         if let Some(name) = name {
-            if !is_key(&name.replace('-', "_")) || name == "default" {
-                issues.add(
-                    p.at("name"),
-                    "must be lower-case letters, digits, '-' or '_' and not \"default\"",
-                );
-            } else if !names.insert(name) {
-                issues.add(p.at("name"), format!("duplicate profile {name:?}"));
-            }
+            let rule = "must be lower-case letters, digits, '-' or '_' and not \"default\"";
+            let valid = is_key(&name.replace('-', "_")) && name != "default";
+            check_unique(
+                name,
+                valid,
+                (p.at("name"), rule),
+                (&mut names, "profile"),
+                issues,
+            );
         }
         let label = p.string("label", issues);
         let when = p
             .required("when", issues)
             .and_then(|value| read_profile_rule(value, p.at("when"), issues));
-        let check_key = |key: &str, path: String, issues: &mut Issues| -> bool {
-            let known = keys.contains(&key);
-            if !known {
-                issues.add(
-                    path,
-                    format!(
-                        "no category {key:?} in this model; categories are: {}",
-                        keys.join(", ")
-                    ),
-                );
-            }
-            known
+        let drop = read_profile_drop(&mut p, &keys, issues);
+        let named = ProfileCategories {
+            keys: &keys,
+            drop: &drop,
         };
-        let drop = p.strings("drop", issues).unwrap_or_default();
-        let drop_path = p.at("drop");
-        for (j, key) in drop.iter().enumerate() {
-            check_key(key, format!("{drop_path}[{j}]"), issues);
-        }
-        if !keys.is_empty() && keys.iter().all(|k| drop.iter().any(|d| d == k)) {
-            issues.add(drop_path, "must leave at least one category");
-        }
-        let mut weights = Vec::new();
-        if let Some(obj) = p.table("weights", issues) {
-            for (key, value) in obj.table {
-                let path = format!("{}.{key}", obj.path);
-                if !check_key(key, path.clone(), issues) {
-                    continue;
-                }
-                if drop.contains(key) {
-                    issues.add(path.clone(), "sets the weight of a dropped category");
-                }
-                if let Some(weight) =
-                    read_weight(as_number(value, path.clone(), issues), issues, path)
-                {
-                    weights.push((key.clone(), weight));
-                }
-            }
-        }
-        let mut measures = Vec::new();
-        if let Some(obj) = p.table("measures", issues) {
-            for (key, value) in obj.table {
-                let path = format!("{}.{key}", obj.path);
-                if !check_key(key, path.clone(), issues) {
-                    continue;
-                }
-                if drop.contains(key) {
-                    issues.add(path.clone(), "replaces the measure of a dropped category");
-                }
-                let default_label = categories
-                    .iter()
-                    .find(|c| &c.key == key)
-                    .map(|c| c.label.to_lowercase())
-                    .unwrap_or_default();
-                if let Some(measure) = read_measure(value, path, &default_label, issues) {
-                    measures.push((key.clone(), measure));
-                }
-            }
-        }
+        let weights = named.read(&mut p, WEIGHTS, issues, read_weight_entry);
+        let measures = named.read(&mut p, MEASURES, issues, |key, value, path, issues| {
+            read_measure(value, path, &default_label(categories, key), issues)
+        });
         p.finish(issues);
         if let (Some(name), Some(when)) = (name, when) {
             profiles.push(Profile {
@@ -330,6 +324,86 @@ fn read_profiles(
         }
     }
     profiles
+}
+
+/// Whether `key` names one of the model's categories; an issue at `path` when not.
+fn known_category(keys: &[&str], key: &str, path: String, issues: &mut Issues) -> bool {
+    let known = keys.contains(&key);
+    if !known {
+        issues.add(
+            path,
+            format!(
+                "no category {key:?} in this model; categories are: {}",
+                keys.join(", ")
+            ),
+        );
+    }
+    known
+}
+
+/// A profile's `drop`: known categories, and not all of them.
+fn read_profile_drop(p: &mut Obj<'_>, keys: &[&str], issues: &mut Issues) -> Vec<String> {
+    let drop = p.strings("drop", issues).unwrap_or_default();
+    let drop_path = p.at("drop");
+    for (j, key) in drop.iter().enumerate() {
+        known_category(keys, key, format!("{drop_path}[{j}]"), issues);
+    }
+    if !keys.is_empty() && keys.iter().all(|k| drop.iter().any(|d| d == k)) {
+        issues.add(drop_path, "must leave at least one category");
+    }
+    drop
+}
+
+/// A profile table keyed by category, and the issue for an entry of a dropped category.
+const WEIGHTS: (&str, &str) = ("weights", "sets the weight of a dropped category");
+const MEASURES: (&str, &str) = ("measures", "replaces the measure of a dropped category");
+
+/// The categories a profile may name, and those it drops.
+struct ProfileCategories<'a> {
+    keys: &'a [&'a str],
+    drop: &'a [String],
+}
+
+impl ProfileCategories<'_> {
+    /// A profile table keyed by category (`[weights]`, `[measures]`): each entry of a
+    /// known category, read by `read`.
+    fn read<T>(
+        &self,
+        p: &mut Obj<'_>,
+        (table, dropped): (&'static str, &str),
+        issues: &mut Issues,
+        mut read: impl FnMut(&str, &Value, String, &mut Issues) -> Option<T>,
+    ) -> Vec<(String, T)> {
+        let mut entries = Vec::new();
+        if let Some(obj) = p.table(table, issues) {
+            for (key, value) in obj.table {
+                let path = format!("{}.{key}", obj.path);
+                if !known_category(self.keys, key, path.clone(), issues) {
+                    continue;
+                }
+                if self.drop.contains(key) {
+                    issues.add(path.clone(), dropped);
+                }
+                if let Some(entry) = read(key.as_str(), value, path, issues) {
+                    entries.push((key.clone(), entry));
+                }
+            }
+        }
+        entries
+    }
+}
+
+fn read_weight_entry(_: &str, value: &Value, path: String, issues: &mut Issues) -> Option<f64> {
+    read_weight(as_number(value, path.clone(), issues), issues, path)
+}
+
+/// A category's label in lower case, the label a replacement measure gets by default.
+fn default_label(categories: &[Category], key: &str) -> String {
+    categories
+        .iter()
+        .find(|c| c.key == key)
+        .map(|c| c.label.to_lowercase())
+        .unwrap_or_default()
 }
 
 fn read_profile_rule(value: &Value, path: String, issues: &mut Issues) -> Option<ProfileRule> {
@@ -444,6 +518,28 @@ mod tests {
         for (got, want) in got.iter().zip(expect) {
             assert!(got.starts_with(want), "got {got:?}, want {want:?}");
         }
+    }
+
+    #[test]
+    fn profile_names_must_be_well_formed_and_unique() {
+        check(
+            r#"
+name = "names"
+bands = { healthy = 80, monitor = 50 }
+categories = [{ key = "csat", label = "CSAT", weight = 2, measure = { kind = "picklist", field = "account.csm_sentiment", scores = { Green = 100, Red = 0 } } }]
+profiles = [
+    { name = "small-biz", when = { arr_below = 1000 } },
+    { name = "small-biz", when = { arr_below = 2000 } },
+    { name = "default", when = { arr_below = 3000 } },
+    { name = "Big", when = { arr_at_least = 3000 } },
+]
+"#,
+            &[
+                "profiles[1].name: duplicate profile \"small-biz\"",
+                "profiles[2].name: must be lower-case letters, digits, '-' or '_' and not \"default\"",
+                "profiles[3].name: must be lower-case letters, digits, '-' or '_' and not \"default\"",
+            ],
+        );
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! account's own fields and contacts. The values that move scores come from the plan; this
 //! module only dresses them.
 
+use chrono::{DateTime, Utc};
+
 use super::dice::{Dice, at, office_minutes, shift};
 use super::names::{self, CONTACT_TITLES, FIRST_NAMES, INDUSTRIES, LAST_NAMES};
-use super::plan::{Archetype, Context, Tier};
+use super::plan::{Archetype, Context, Inputs, Tier};
 use super::stream::{Emitter, GenRecord, RecordRef, Scene};
 use super::values::{ACCOUNT, CONTACT, INTEGRATION_USERNAME, USER};
 
@@ -103,7 +105,6 @@ pub(super) fn emit_account<F: FnMut(GenRecord)>(
     dice: &mut Dice,
 ) {
     let plan = scene.plan;
-    let inputs = &plan.inputs;
     let yesterday = shift(scene.today, -1);
     let created = at(plan.created, office_minutes(dice));
     let mut r = GenRecord::new(ACCOUNT, 20);
@@ -116,6 +117,21 @@ pub(super) fn emit_account<F: FnMut(GenRecord)>(
         (plan.arr * dice.between(80.0, 400.0) / 1000.0).round() * 1000.0,
     );
     r.number("ARR__c", plan.arr);
+    add_plan_inputs(&mut r, &plan.inputs, dice);
+    // Usage fields are refreshed nightly by an integration, so a live account was modified
+    // yesterday; a sparse one has not been touched since it was created.
+    let modified = if plan.archetype == Archetype::Sparse {
+        created
+    } else {
+        at(yesterday, 2 * 60)
+    };
+    r.audit(created, modified);
+    scene.account = out.emit(r);
+    emit_contacts(out, scene, dice, created);
+}
+
+/// The account fields the plan's score inputs live in, each only when the plan has it.
+fn add_plan_inputs(r: &mut GenRecord, inputs: &Inputs, dice: &mut Dice) {
     if let Some(seats) = inputs.seats {
         r.number("License_Seats__c", f64::from(seats));
         r.number(
@@ -153,16 +169,17 @@ pub(super) fn emit_account<F: FnMut(GenRecord)>(
     if let Some(days) = inputs.overdue_days {
         r.number("Invoice_Overdue_Days__c", f64::from(days));
     }
-    // Usage fields are refreshed nightly by an integration, so a live account was modified
-    // yesterday; a sparse one has not been touched since it was created.
-    let modified = if plan.archetype == Archetype::Sparse {
-        created
-    } else {
-        at(yesterday, 2 * 60)
-    };
-    r.audit(created, modified);
-    scene.account = out.emit(r);
+}
 
+/// The account's contacts, more for bigger accounts, none created before the account.
+fn emit_contacts<F: FnMut(GenRecord)>(
+    out: &mut Emitter<F>,
+    scene: &mut Scene<'_>,
+    dice: &mut Dice,
+    account_created: DateTime<Utc>,
+) {
+    let plan = scene.plan;
+    let yesterday = shift(scene.today, -1);
     let count = match (plan.archetype, plan.tier) {
         (Archetype::Sparse, _) => dice.count(1, 2),
         (_, Tier::Strategic) => dice.count(8, 14),
@@ -190,7 +207,7 @@ pub(super) fn emit_account<F: FnMut(GenRecord)>(
         );
         c.reference("OwnerId", scene.owner);
         let day = shift(plan.won, dice.range(-30, 30)).min(yesterday);
-        let contact_created = at(day, office_minutes(dice)).max(created);
+        let contact_created = at(day, office_minutes(dice)).max(account_created);
         c.audit(contact_created, contact_created);
         out.emit(c);
     }

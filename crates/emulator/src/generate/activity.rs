@@ -40,58 +40,16 @@ fn day_in(dice: &mut Dice, from: NaiveDate, to: NaiveDate) -> NaiveDate {
     shift(to, -dice.range(0, days_between(from, to)))
 }
 
-fn emit_event<F: FnMut(GenRecord)>(
-    out: &mut Emitter<F>,
-    scene: &Scene<'_>,
-    dice: &mut Dice,
-    kind: &'static str,
-    subject: String,
-    timing: Timing,
-    completed_on: Option<NaiveDate>,
-) {
-    let today = scene.today;
-    let yesterday = shift(today, -1);
-    let day = timing.day();
-    let mut r = GenRecord::new(EVENT, 14);
-    r.reference("WhatId", scene.account);
-    r.maybe_reference("WhoId", scene.contact(dice));
-    r.reference("OwnerId", scene.owner);
-    r.text("Subject", subject);
-    r.text("Type", kind);
-    match timing {
-        Timing::Timed { start, minutes } => {
-            r.instant("StartDateTime", start);
-            r.instant(
-                "EndDateTime",
-                start + TimeDelta::minutes(i64::from(minutes)),
-            );
-            r.number("DurationInMinutes", f64::from(minutes));
-            r.date("ActivityDate", day);
-            r.flag("IsAllDayEvent", false);
-        }
-        Timing::AllDay(day) => {
-            r.date("ActivityDate", day);
-            r.flag("IsAllDayEvent", true);
-        }
-    }
-    if let Some(done) = completed_on {
-        r.date("Milestone_Completed_On__c", done);
-    }
-    let created_day = if day < today {
-        shift(day, -dice.range(3, 30))
-    } else {
-        shift(today, -dice.range(1, 20))
-    }
-    .max(scene.plan.created)
-    .min(yesterday);
-    let created = at(created_day, office_minutes(dice));
-    let modified_day = completed_on.unwrap_or(day).min(yesterday);
-    r.audit(created, at(modified_day, 23 * 60));
-    out.emit(r);
-}
-
 fn quarter_subject(day: NaiveDate) -> String {
     format!("Q{} {} Business Review", day.month0() / 3 + 1, day.year())
+}
+
+/// The day of the account's last touch and the start of the past year it is kept within.
+fn last_touch_and_year_ago(scene: &Scene<'_>) -> (NaiveDate, NaiveDate) {
+    let plan = scene.plan;
+    let last_touch = shift(scene.today, -plan.gap);
+    let year_ago = shift(scene.today, -365).max(plan.history_start);
+    (last_touch, year_ago)
 }
 
 /// Emits QBRs, milestones, meetings and all-day events.
@@ -100,29 +58,120 @@ pub(super) fn emit_events<F: FnMut(GenRecord)>(
     scene: &Scene<'_>,
     dice: &mut Dice,
 ) {
-    let plan = scene.plan;
-    if plan.archetype == Archetype::Sparse {
+    if scene.plan.archetype == Archetype::Sparse {
         return;
     }
-    let today = scene.today;
-    let last_touch = shift(today, -plan.gap);
-    let year_ago = shift(today, -365).max(plan.history_start);
-    let top = plan.tier.is_top();
+    let (last_touch, year_ago) = last_touch_and_year_ago(scene);
+    let mut events = Events {
+        out,
+        scene,
+        dice,
+        today: scene.today,
+        last_touch,
+        year_ago,
+    };
+    events.qbrs();
+    events.planned_milestones();
+    events.other_milestones();
+    events.planned_meetings();
+    events.other_meetings();
+}
 
-    // QBRs: a quarterly cadence for healthy big accounts, twice a year otherwise.
-    if let Some(days) = plan.qbr_last {
+/// An account's events as they are emitted, with the days their timing is read against.
+struct Events<'e, 's, F: FnMut(GenRecord)> {
+    out: &'e mut Emitter<F>,
+    scene: &'e Scene<'s>,
+    dice: &'e mut Dice,
+    today: NaiveDate,
+    last_touch: NaiveDate,
+    year_ago: NaiveDate,
+}
+
+impl<F: FnMut(GenRecord)> Events<'_, '_, F> {
+    fn emit(
+        &mut self,
+        kind: &'static str,
+        subject: String,
+        timing: Timing,
+        completed_on: Option<NaiveDate>,
+    ) {
+        let (scene, dice) = (self.scene, &mut *self.dice);
+        let today = self.today;
+        let yesterday = shift(today, -1);
+        let day = timing.day();
+        let mut r = GenRecord::new(EVENT, 14);
+        r.reference("WhatId", scene.account);
+        r.maybe_reference("WhoId", scene.contact(dice));
+        r.reference("OwnerId", scene.owner);
+        r.text("Subject", subject);
+        r.text("Type", kind);
+        match timing {
+            Timing::Timed { start, minutes } => {
+                r.instant("StartDateTime", start);
+                r.instant(
+                    "EndDateTime",
+                    start + TimeDelta::minutes(i64::from(minutes)),
+                );
+                r.number("DurationInMinutes", f64::from(minutes));
+                r.date("ActivityDate", day);
+                r.flag("IsAllDayEvent", false);
+            }
+            Timing::AllDay(day) => {
+                r.date("ActivityDate", day);
+                r.flag("IsAllDayEvent", true);
+            }
+        }
+        if let Some(done) = completed_on {
+            r.date("Milestone_Completed_On__c", done);
+        }
+        let created_day = if day < today {
+            shift(day, -dice.range(3, 30))
+        } else {
+            shift(today, -dice.range(1, 20))
+        }
+        .max(scene.plan.created)
+        .min(yesterday);
+        let created = at(created_day, office_minutes(dice));
+        let modified_day = completed_on.unwrap_or(day).min(yesterday);
+        r.audit(created, at(modified_day, 23 * 60));
+        self.out.emit(r);
+    }
+
+    fn milestone(&mut self, subject: String, due: NaiveDate, done: Option<NaiveDate>) {
+        self.emit("Milestone", subject, Timing::AllDay(due), done);
+    }
+
+    fn meeting(&mut self, day: NaiveDate, minutes: u32) {
+        let timing = timed(self.dice, day, minutes);
+        let subject = self.dice.pick(MEETING_SUBJECTS).to_owned();
+        self.emit("Meeting", subject, timing, None);
+    }
+
+    fn all_day(&mut self, day: NaiveDate) {
+        let subject = self.dice.pick(ALL_DAY_SUBJECTS).to_owned();
+        self.emit("Other", subject, Timing::AllDay(day), None);
+    }
+
+    /// QBRs: a quarterly cadence for healthy big accounts, twice a year otherwise.
+    fn qbrs(&mut self) {
+        let plan = self.scene.plan;
+        let today = self.today;
+        let top = plan.tier.is_top();
+        let Some(days) = plan.qbr_last else {
+            return;
+        };
         let last = shift(today, -days);
         let step = if top && plan.archetype == Archetype::Healthy {
-            dice.range(84, 98)
+            self.dice.range(84, 98)
         } else {
-            dice.range(150, 200)
+            self.dice.range(150, 200)
         };
         let mut day = last;
         let mut held = 0;
-        while day >= year_ago && held < 4 {
-            let minutes = dice.pick(&[60, 90]);
-            let timing = timed(dice, day, minutes);
-            emit_event(out, scene, dice, "QBR", quarter_subject(day), timing, None);
+        while day >= self.year_ago && held < 4 {
+            let minutes = self.dice.pick(&[60, 90]);
+            let timing = timed(self.dice, day, minutes);
+            self.emit("QBR", quarter_subject(day), timing, None);
             held += 1;
             day = shift(day, -step);
         }
@@ -132,124 +181,96 @@ pub(super) fn emit_events<F: FnMut(GenRecord)>(
         );
         if plan.future_ok() && top && engaged {
             let next = shift(last, step).max(shift(today, 7));
-            let timing = timed(dice, next, 60);
-            emit_event(out, scene, dice, "QBR", quarter_subject(next), timing, None);
+            let timing = timed(self.dice, next, 60);
+            self.emit("QBR", quarter_subject(next), timing, None);
         }
     }
 
-    // Milestones due in the last 180 days, met or missed as planned.
-    let window_start = shift(today, -179).max(plan.history_start);
-    let yesterday = shift(today, -1);
-    for (i, on_time) in plan.milestones.iter().enumerate() {
-        let due = day_in(dice, window_start, last_touch);
-        let done = if *on_time {
-            Some(shift(due, -dice.range(0, 7)).max(plan.history_start.min(due)))
-        } else if shift(due, 1) <= yesterday && dice.chance(0.6) {
-            Some(shift(due, dice.range(1, 30)).min(yesterday))
-        } else {
-            None
-        };
-        let name = MILESTONES
-            .get(i % MILESTONES.len())
-            .copied()
-            .unwrap_or("Milestone");
-        emit_event(
-            out,
-            scene,
-            dice,
-            "Milestone",
-            format!("Milestone: {name}"),
-            Timing::AllDay(due),
-            done,
-        );
-    }
-    // Older milestones (met) and upcoming ones (open).
-    let older_end = shift(today, -181).min(last_touch);
-    if older_end >= year_ago && plan.volume > 0.0 {
-        for _ in 0..dice.count(0, 2) {
-            let due = day_in(dice, year_ago, older_end);
-            let done = shift(due, -dice.range(-5, 5)).max(year_ago).min(older_end);
-            let subject = format!("Milestone: {}", dice.pick(MILESTONES));
-            emit_event(
-                out,
-                scene,
-                dice,
-                "Milestone",
-                subject,
-                Timing::AllDay(due),
-                Some(done),
-            );
-        }
-    }
-    if plan.future_ok() {
-        for _ in 0..dice.count(0, 2) {
-            let due = shift(today, dice.range(5, 120));
-            let subject = format!("Milestone: {}", dice.pick(MILESTONES));
-            emit_event(
-                out,
-                scene,
-                dice,
-                "Milestone",
-                subject,
-                Timing::AllDay(due),
-                None,
-            );
+    /// Milestones due in the last 180 days, met or missed as planned.
+    fn planned_milestones(&mut self) {
+        let plan = self.scene.plan;
+        let window_start = shift(self.today, -179).max(plan.history_start);
+        let yesterday = shift(self.today, -1);
+        for (i, on_time) in plan.milestones.iter().enumerate() {
+            let due = day_in(self.dice, window_start, self.last_touch);
+            let done = if *on_time {
+                Some(shift(due, -self.dice.range(0, 7)).max(plan.history_start.min(due)))
+            } else if shift(due, 1) <= yesterday && self.dice.chance(0.6) {
+                Some(shift(due, self.dice.range(1, 30)).min(yesterday))
+            } else {
+                None
+            };
+            let name = MILESTONES
+                .get(i % MILESTONES.len())
+                .copied()
+                .unwrap_or("Milestone");
+            self.milestone(format!("Milestone: {name}"), due, done);
         }
     }
 
-    // Meetings in the last 90 days: exactly the planned ones.
-    let recent_start = shift(today, -89).max(plan.history_start);
-    for minutes in &plan.meetings {
-        let day = day_in(dice, recent_start, last_touch);
-        let timing = timed(dice, day, *minutes);
-        let subject = dice.pick(MEETING_SUBJECTS).to_owned();
-        emit_event(out, scene, dice, "Meeting", subject, timing, None);
-    }
-    // Older meetings, all-day events outside the 90-day window, and scheduled ones.
-    let older_end = shift(today, -91).min(last_touch);
-    if older_end >= year_ago {
-        let count = whole(f64::from(dice.count(5, 11)) * plan.volume);
-        for _ in 0..count {
-            let day = day_in(dice, year_ago, older_end);
-            let minutes = dice.weighted(&[(15, 1), (30, 4), (45, 3), (60, 3), (90, 1)]);
-            let timing = timed(dice, day, minutes);
-            let subject = dice.pick(MEETING_SUBJECTS).to_owned();
-            emit_event(out, scene, dice, "Meeting", subject, timing, None);
+    /// Older milestones (met) and upcoming ones (open).
+    fn other_milestones(&mut self) {
+        let plan = self.scene.plan;
+        let year_ago = self.year_ago;
+        let older_end = shift(self.today, -181).min(self.last_touch);
+        if older_end >= year_ago && plan.volume > 0.0 {
+            for _ in 0..self.dice.count(0, 2) {
+                let due = day_in(self.dice, year_ago, older_end);
+                let done = shift(due, -self.dice.range(-5, 5))
+                    .max(year_ago)
+                    .min(older_end);
+                let subject = format!("Milestone: {}", self.dice.pick(MILESTONES));
+                self.milestone(subject, due, Some(done));
+            }
         }
-        if plan.tier != Tier::TechTouch && dice.chance(0.3) {
-            let day = day_in(dice, year_ago, older_end);
-            let subject = dice.pick(ALL_DAY_SUBJECTS).to_owned();
-            emit_event(
-                out,
-                scene,
-                dice,
-                "Other",
-                subject,
-                Timing::AllDay(day),
-                None,
-            );
+        if plan.future_ok() {
+            for _ in 0..self.dice.count(0, 2) {
+                let due = shift(self.today, self.dice.range(5, 120));
+                let subject = format!("Milestone: {}", self.dice.pick(MILESTONES));
+                self.milestone(subject, due, None);
+            }
         }
     }
-    if plan.future_ok() {
-        for _ in 0..dice.count(0, 3) {
-            let day = shift(today, dice.range(1, 30));
-            let minutes = dice.pick(&[30, 45, 60]);
-            let timing = timed(dice, day, minutes);
-            let subject = dice.pick(MEETING_SUBJECTS).to_owned();
-            emit_event(out, scene, dice, "Meeting", subject, timing, None);
+
+    /// Meetings in the last 90 days: exactly the planned ones.
+    fn planned_meetings(&mut self) {
+        let plan = self.scene.plan;
+        let recent_start = shift(self.today, -89).max(plan.history_start);
+        for minutes in &plan.meetings {
+            let day = day_in(self.dice, recent_start, self.last_touch);
+            self.meeting(day, *minutes);
         }
-        if plan.tier != Tier::TechTouch && dice.chance(0.2) {
-            let day = shift(today, dice.range(10, 90));
-            let subject = dice.pick(ALL_DAY_SUBJECTS).to_owned();
-            emit_event(
-                out,
-                scene,
-                dice,
-                "Other",
-                subject,
-                Timing::AllDay(day),
-                None,
-            );
+    }
+
+    /// Older meetings, all-day events outside the 90-day window, and scheduled ones.
+    fn other_meetings(&mut self) {
+        let plan = self.scene.plan;
+        let year_ago = self.year_ago;
+        let older_end = shift(self.today, -91).min(self.last_touch);
+        if older_end >= year_ago {
+            let count = whole(f64::from(self.dice.count(5, 11)) * plan.volume);
+            for _ in 0..count {
+                let day = day_in(self.dice, year_ago, older_end);
+                let minutes = self
+                    .dice
+                    .weighted(&[(15, 1), (30, 4), (45, 3), (60, 3), (90, 1)]);
+                self.meeting(day, minutes);
+            }
+            if plan.tier != Tier::TechTouch && self.dice.chance(0.3) {
+                let day = day_in(self.dice, year_ago, older_end);
+                self.all_day(day);
+            }
+        }
+        if plan.future_ok() {
+            for _ in 0..self.dice.count(0, 3) {
+                let day = shift(self.today, self.dice.range(1, 30));
+                let minutes = self.dice.pick(&[30, 45, 60]);
+                self.meeting(day, minutes);
+            }
+            if plan.tier != Tier::TechTouch && self.dice.chance(0.2) {
+                let day = shift(self.today, self.dice.range(10, 90));
+                self.all_day(day);
+            }
         }
     }
 }
@@ -266,10 +287,15 @@ pub(super) fn emit_tasks<F: FnMut(GenRecord)>(
     scene: &Scene<'_>,
     dice: &mut Dice,
 ) {
+    for draft in task_drafts(scene, dice) {
+        emit_task(out, scene, dice, draft);
+    }
+}
+
+fn task_drafts(scene: &Scene<'_>, dice: &mut Dice) -> Vec<TaskDraft> {
     let plan = scene.plan;
     let today = scene.today;
-    let last_touch = shift(today, -plan.gap);
-    let year_ago = shift(today, -365).max(plan.history_start);
+    let (last_touch, year_ago) = last_touch_and_year_ago(scene);
     let mut drafts = vec![TaskDraft {
         day: last_touch,
         status: "Completed",
@@ -309,55 +335,62 @@ pub(super) fn emit_tasks<F: FnMut(GenRecord)>(
             });
         }
     }
+    drafts
+}
 
+fn emit_task<F: FnMut(GenRecord)>(
+    out: &mut Emitter<F>,
+    scene: &Scene<'_>,
+    dice: &mut Dice,
+    draft: TaskDraft,
+) {
+    let today = scene.today;
     let yesterday = shift(today, -1);
-    let high_share = if plan.archetype == Archetype::AtRisk {
+    let high_share = if scene.plan.archetype == Archetype::AtRisk {
         0.35
     } else {
         0.15
     };
-    for draft in drafts {
-        let call = dice.chance(0.55);
-        let mut r = GenRecord::new(TASK, 13);
-        r.reference("WhatId", scene.account);
-        r.maybe_reference("WhoId", scene.contact(dice));
-        r.reference("OwnerId", scene.owner);
+    let call = dice.chance(0.55);
+    let mut r = GenRecord::new(TASK, 13);
+    r.reference("WhatId", scene.account);
+    r.maybe_reference("WhoId", scene.contact(dice));
+    r.reference("OwnerId", scene.owner);
+    r.text(
+        "Subject",
+        dice.pick(if call { CALL_SUBJECTS } else { EMAIL_SUBJECTS }),
+    );
+    r.text("Type", if call { "Call" } else { "Email" });
+    r.text("Status", draft.status);
+    let priority = if dice.chance(high_share) {
+        "High"
+    } else {
+        dice.weighted(&[("Normal", 4), ("Low", 1)])
+    };
+    r.text("Priority", priority);
+    r.date("ActivityDate", draft.day);
+    if dice.chance(0.3) {
         r.text(
-            "Subject",
-            dice.pick(if call { CALL_SUBJECTS } else { EMAIL_SUBJECTS }),
+            "Description",
+            "Notes from the conversation are in the shared account plan.",
         );
-        r.text("Type", if call { "Call" } else { "Email" });
-        r.text("Status", draft.status);
-        let priority = if dice.chance(high_share) {
-            "High"
-        } else {
-            dice.weighted(&[("Normal", 4), ("Low", 1)])
-        };
-        r.text("Priority", priority);
-        r.date("ActivityDate", draft.day);
-        if dice.chance(0.3) {
-            r.text(
-                "Description",
-                "Notes from the conversation are in the shared account plan.",
-            );
-        }
-        let created_day = if draft.day < today {
-            shift(draft.day, -dice.range(0, 10))
-        } else {
-            shift(today, -dice.range(1, 10))
-        }
-        .max(plan.created)
-        .min(yesterday);
-        let mut created = at(created_day, office_minutes(dice));
-        let modified = if draft.status == "Completed" {
-            let done = at(draft.day, office_minutes(dice));
-            created = created.min(done);
-            r.instant("CompletedDateTime", done);
-            done
-        } else {
-            created
-        };
-        r.audit(created, modified);
-        out.emit(r);
     }
+    let created_day = if draft.day < today {
+        shift(draft.day, -dice.range(0, 10))
+    } else {
+        shift(today, -dice.range(1, 10))
+    }
+    .max(scene.plan.created)
+    .min(yesterday);
+    let mut created = at(created_day, office_minutes(dice));
+    let modified = if draft.status == "Completed" {
+        let done = at(draft.day, office_minutes(dice));
+        created = created.min(done);
+        r.instant("CompletedDateTime", done);
+        done
+    } else {
+        created
+    };
+    r.audit(created, modified);
+    out.emit(r);
 }

@@ -111,11 +111,23 @@ pub(super) fn emit_opportunities<F: FnMut(GenRecord)>(
     contracts: &[(ContractPlan, RecordRef)],
     dice: &mut Dice,
 ) {
+    emit_new_business(out, scene, contracts.first().map(|(_, r)| *r), dice);
+    for (contract, reference) in contracts {
+        emit_renewal(out, scene, contract, *reference, dice);
+    }
+    emit_open_expansion(out, scene, dice);
+    emit_past_expansions(out, scene, dice);
+}
+
+/// The closed-won deal that started the relationship, on the first contract.
+fn emit_new_business<F: FnMut(GenRecord)>(
+    out: &mut Emitter<F>,
+    scene: &Scene<'_>,
+    first_contract: Option<RecordRef>,
+    dice: &mut Dice,
+) {
     let plan = scene.plan;
-    let today = scene.today;
-    let yesterday = shift(today, -1);
     let name = &scene.account_name;
-    let first_contract = contracts.first().map(|(_, r)| *r);
     let grown = if plan.lifecycle == Lifecycle::Mature {
         dice.between(0.6, 1.0)
     } else {
@@ -137,56 +149,77 @@ pub(super) fn emit_opportunities<F: FnMut(GenRecord)>(
         },
         dice,
     );
+}
 
-    for (contract, reference) in contracts {
-        let end = contract.end();
-        let renewal = |stage, close, churn_reason, created| Opportunity {
-            name: format!("{name} Renewal {end}"),
-            kind: "Renewal",
-            stage,
-            renewal: true,
-            close,
-            amount: plan.arr,
-            contract: Some(*reference),
-            churn_reason,
-            created,
-        };
-        match (contract.kind, plan.lifecycle) {
-            (ContractKind::Previous, _) => {
-                let close = shift(end, -dice.range(0, 30)).min(yesterday);
-                let created = shift(end, -dice.range(110, 150));
-                let mut won = renewal("Closed Won", close, None, created);
-                won.amount = amount(plan.arr * dice.between(0.85, 1.0));
-                emit_opportunity(out, scene, won, dice);
-            }
-            (ContractKind::Current, Lifecycle::Churned) => {
-                let close = shift(end, -dice.range(0, 20)).min(yesterday);
-                let created = shift(end, -dice.range(100, 125));
-                let reason = Some(dice.pick(CHURN_REASONS));
-                emit_opportunity(
-                    out,
-                    scene,
-                    renewal("Closed Lost", close, reason, created),
-                    dice,
-                );
-            }
-            (ContractKind::Current, _) => {
-                if let Some(Some(stage)) = plan.renewal_stage {
-                    let created = shift(end, -dice.range(100, 125));
-                    // A renewal won ahead of the contract end closed in the last days.
-                    let close = if stage == "Closed Won" {
-                        shift(today, -dice.range(1, 10)).max(created)
-                    } else {
-                        end
-                    };
-                    emit_opportunity(out, scene, renewal(stage, close, None, created), dice);
-                }
-            }
-            (ContractKind::Amendment, _) => {}
+/// A contract's renewal: won for a previous term, lost for a churned account's current
+/// one, and at the planned stage for any other current term.
+fn emit_renewal<F: FnMut(GenRecord)>(
+    out: &mut Emitter<F>,
+    scene: &Scene<'_>,
+    contract: &ContractPlan,
+    reference: RecordRef,
+    dice: &mut Dice,
+) {
+    let plan = scene.plan;
+    let today = scene.today;
+    let yesterday = shift(today, -1);
+    let name = &scene.account_name;
+    let end = contract.end();
+    let renewal = |stage, close, churn_reason, created| Opportunity {
+        name: format!("{name} Renewal {end}"),
+        kind: "Renewal",
+        stage,
+        renewal: true,
+        close,
+        amount: plan.arr,
+        contract: Some(reference),
+        churn_reason,
+        created,
+    };
+    match (contract.kind, plan.lifecycle) {
+        (ContractKind::Previous, _) => {
+            let close = shift(end, -dice.range(0, 30)).min(yesterday);
+            let created = shift(end, -dice.range(110, 150));
+            let mut won = renewal("Closed Won", close, None, created);
+            won.amount = amount(plan.arr * dice.between(0.85, 1.0));
+            emit_opportunity(out, scene, won, dice);
         }
+        (ContractKind::Current, Lifecycle::Churned) => {
+            let close = shift(end, -dice.range(0, 20)).min(yesterday);
+            let created = shift(end, -dice.range(100, 125));
+            let reason = Some(dice.pick(CHURN_REASONS));
+            emit_opportunity(
+                out,
+                scene,
+                renewal("Closed Lost", close, reason, created),
+                dice,
+            );
+        }
+        (ContractKind::Current, _) => {
+            if let Some(Some(stage)) = plan.renewal_stage {
+                let created = shift(end, -dice.range(100, 125));
+                // A renewal won ahead of the contract end closed in the last days.
+                let close = if stage == "Closed Won" {
+                    shift(today, -dice.range(1, 10)).max(created)
+                } else {
+                    end
+                };
+                emit_opportunity(out, scene, renewal(stage, close, None, created), dice);
+            }
+        }
+        (ContractKind::Amendment, _) => {}
     }
+}
 
-    // Expansions: open ones where the account is doing well, closed ones in the history.
+/// An open expansion, likelier where the account is doing well.
+fn emit_open_expansion<F: FnMut(GenRecord)>(
+    out: &mut Emitter<F>,
+    scene: &Scene<'_>,
+    dice: &mut Dice,
+) {
+    let plan = scene.plan;
+    let today = scene.today;
+    let name = &scene.account_name;
     let expanding = matches!((plan.inputs.seats, plan.inputs.active), (Some(s), Some(a)) if a > s);
     let open_share = match plan.archetype {
         Archetype::Healthy => 0.45 + if expanding { 0.4 } else { 0.0 },
@@ -221,6 +254,17 @@ pub(super) fn emit_opportunities<F: FnMut(GenRecord)>(
             dice,
         );
     }
+}
+
+/// Closed expansions in the history, more for bigger accounts.
+fn emit_past_expansions<F: FnMut(GenRecord)>(
+    out: &mut Emitter<F>,
+    scene: &Scene<'_>,
+    dice: &mut Dice,
+) {
+    let plan = scene.plan;
+    let yesterday = shift(scene.today, -1);
+    let name = &scene.account_name;
     let past = match (plan.lifecycle, plan.tier) {
         (Lifecycle::Onboarding | Lifecycle::Pending, _) => 0,
         (_, Tier::Strategic) => dice.count(1, 3),

@@ -57,13 +57,20 @@ pub(super) fn emit_cases<F: FnMut(GenRecord)>(
     scene: &Scene<'_>,
     dice: &mut Dice,
 ) {
-    let plan = scene.plan;
-    let today = scene.today;
-    let floor = plan.history_start;
-    let signals = plan.cases;
-    let mut drafts: Vec<CaseDraft> = Vec::new();
+    let mut drafts = signal_cases(scene, dice);
+    add_survey_answers(scene, dice, &mut drafts);
+    add_background_cases(scene, dice, &mut drafts);
+    for draft in drafts {
+        emit_case(out, scene, dice, draft);
+    }
+}
 
-    // Signal cases: the worst carries every flag (an open critical, escalated and breached).
+/// Signal cases: the worst carries every flag (an open critical, escalated and breached).
+fn signal_cases(scene: &Scene<'_>, dice: &mut Dice) -> Vec<CaseDraft> {
+    let today = scene.today;
+    let floor = scene.plan.history_start;
+    let signals = scene.plan.cases;
+    let mut drafts: Vec<CaseDraft> = Vec::new();
     let signal_count = signals
         .open_high
         .max(signals.breaches)
@@ -104,9 +111,14 @@ pub(super) fn emit_cases<F: FnMut(GenRecord)>(
             }
         });
     }
+    drafts
+}
 
-    // Survey answers in the last 180 days: closed signal cases first, then quiet cases.
-    let mut answers = plan.csat.iter().copied();
+/// Survey answers in the last 180 days: closed signal cases first, then quiet cases.
+fn add_survey_answers(scene: &Scene<'_>, dice: &mut Dice, drafts: &mut Vec<CaseDraft>) {
+    let today = scene.today;
+    let floor = scene.plan.history_start;
+    let mut answers = scene.plan.csat.iter().copied();
     for draft in drafts.iter_mut().filter(|d| d.closed.is_some()) {
         draft.csat = answers.next();
     }
@@ -123,35 +135,16 @@ pub(super) fn emit_cases<F: FnMut(GenRecord)>(
             csat: Some(score),
         });
     }
+}
 
-    // Background: older closed cases (flags allowed, long outside every window), recent
-    // closed cases whose survey went unanswered, and a few open low-priority ones.
-    let (older, flag_rate, csat_range): (u32, f64, (i64, i64)) = match plan.archetype {
-        Archetype::Sparse => (0, 0.0, (3, 5)),
-        Archetype::Healthy => (dice.count(3, 6), 0.05, (4, 5)),
-        Archetype::AtRisk => (dice.count(3, 6), 0.25, (1, 4)),
-        _ => (dice.count(3, 6), 0.12, (2, 5)),
-    };
-    let scaled = |n: u32| whole(f64::from(n) * plan.volume);
-    if shift(today, -200) >= floor {
-        for _ in 0..scaled(older) {
-            let day = day_between(dice, today, 365, 200, floor);
-            let created = at(day, office_minutes(dice));
-            drafts.push(CaseDraft {
-                priority: closed_priority(dice),
-                status: "Closed",
-                escalated: dice.chance(flag_rate),
-                breached: dice.chance(flag_rate),
-                created,
-                closed: Some(closing(dice, created, shift(day, 11), 10)),
-                csat: dice
-                    .chance(0.7)
-                    .then(|| u8::try_from(dice.range(csat_range.0, csat_range.1)).unwrap_or(3)),
-            });
-        }
-    }
+/// Background: older closed cases (flags allowed, long outside every window), recent
+/// closed cases whose survey went unanswered, and a few open low-priority ones.
+fn add_background_cases(scene: &Scene<'_>, dice: &mut Dice, drafts: &mut Vec<CaseDraft>) {
+    add_older_cases(scene, dice, drafts);
+    let plan = scene.plan;
+    let (today, floor) = (scene.today, plan.history_start);
     if shift(today, -3) >= floor {
-        for _ in 0..scaled(dice.count(1, 3)) {
+        for _ in 0..whole(f64::from(dice.count(1, 3)) * plan.volume) {
             let day = day_between(dice, today, 170, 3, floor);
             let created = at(day, office_minutes(dice));
             drafts.push(CaseDraft {
@@ -165,6 +158,43 @@ pub(super) fn emit_cases<F: FnMut(GenRecord)>(
             });
         }
     }
+    add_open_cases(scene, dice, drafts);
+}
+
+/// Closed cases 200 to 365 days old: flags and survey scores as the archetype has them.
+fn add_older_cases(scene: &Scene<'_>, dice: &mut Dice, drafts: &mut Vec<CaseDraft>) {
+    let plan = scene.plan;
+    let (today, floor) = (scene.today, plan.history_start);
+    let (older, flag_rate, csat_range): (u32, f64, (i64, i64)) = match plan.archetype {
+        Archetype::Sparse => (0, 0.0, (3, 5)),
+        Archetype::Healthy => (dice.count(3, 6), 0.05, (4, 5)),
+        Archetype::AtRisk => (dice.count(3, 6), 0.25, (1, 4)),
+        _ => (dice.count(3, 6), 0.12, (2, 5)),
+    };
+    if shift(today, -200) < floor {
+        return;
+    }
+    for _ in 0..whole(f64::from(older) * plan.volume) {
+        let day = day_between(dice, today, 365, 200, floor);
+        let created = at(day, office_minutes(dice));
+        drafts.push(CaseDraft {
+            priority: closed_priority(dice),
+            status: "Closed",
+            escalated: dice.chance(flag_rate),
+            breached: dice.chance(flag_rate),
+            created,
+            closed: Some(closing(dice, created, shift(day, 11), 10)),
+            csat: dice
+                .chance(0.7)
+                .then(|| u8::try_from(dice.range(csat_range.0, csat_range.1)).unwrap_or(3)),
+        });
+    }
+}
+
+/// A few open low-priority cases, more for an account at risk.
+fn add_open_cases(scene: &Scene<'_>, dice: &mut Dice, drafts: &mut Vec<CaseDraft>) {
+    let plan = scene.plan;
+    let (today, floor) = (scene.today, plan.history_start);
     let open = match plan.archetype {
         Archetype::AtRisk => dice.count(1, 3),
         Archetype::Sparse => dice.count(0, 2),
@@ -184,35 +214,40 @@ pub(super) fn emit_cases<F: FnMut(GenRecord)>(
             });
         }
     }
+}
 
-    for draft in drafts {
-        let mut r = GenRecord::new(CASE, 15);
-        r.reference("AccountId", scene.account);
-        r.maybe_reference("ContactId", scene.contact(dice));
-        r.text("Subject", dice.pick(CASE_SUBJECTS));
-        r.text("Priority", draft.priority);
-        r.text("Status", draft.status);
-        r.text(
-            "Origin",
-            dice.weighted(&[("Email", 5), ("Web", 3), ("Phone", 2)]),
-        );
-        r.text(
-            "Type",
-            dice.weighted(&[("Problem", 5), ("Question", 3), ("Feature Request", 2)]),
-        );
-        r.flag("IsEscalated", draft.escalated);
-        r.flag("SLA_Breached__c", draft.breached);
-        if let Some(score) = draft.csat {
-            r.number("CSAT_Score__c", f64::from(score));
-        }
-        let modified = match draft.closed {
-            Some(closed) => {
-                r.instant("ClosedDate", closed);
-                closed
-            }
-            None => draft.created.max(at(shift(today, -1), 6 * 60)),
-        };
-        r.audit(draft.created, modified);
-        out.emit(r);
+fn emit_case<F: FnMut(GenRecord)>(
+    out: &mut Emitter<F>,
+    scene: &Scene<'_>,
+    dice: &mut Dice,
+    draft: CaseDraft,
+) {
+    let mut r = GenRecord::new(CASE, 15);
+    r.reference("AccountId", scene.account);
+    r.maybe_reference("ContactId", scene.contact(dice));
+    r.text("Subject", dice.pick(CASE_SUBJECTS));
+    r.text("Priority", draft.priority);
+    r.text("Status", draft.status);
+    r.text(
+        "Origin",
+        dice.weighted(&[("Email", 5), ("Web", 3), ("Phone", 2)]),
+    );
+    r.text(
+        "Type",
+        dice.weighted(&[("Problem", 5), ("Question", 3), ("Feature Request", 2)]),
+    );
+    r.flag("IsEscalated", draft.escalated);
+    r.flag("SLA_Breached__c", draft.breached);
+    if let Some(score) = draft.csat {
+        r.number("CSAT_Score__c", f64::from(score));
     }
+    let modified = match draft.closed {
+        Some(closed) => {
+            r.instant("ClosedDate", closed);
+            closed
+        }
+        None => draft.created.max(at(shift(scene.today, -1), 6 * 60)),
+    };
+    r.audit(draft.created, modified);
+    out.emit(r);
 }

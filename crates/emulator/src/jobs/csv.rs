@@ -190,88 +190,17 @@ pub fn parse(
     delimiter: Delimiter,
     ending: LineEnding,
 ) -> Result<Vec<CsvRecord>, CsvError> {
-    let bytes = text.as_bytes();
-    let delim = delimiter.byte();
+    let mut reader = Reader {
+        text,
+        bytes: text.as_bytes(),
+        delim: delimiter.byte(),
+        ending,
+        at: 0,
+    };
     let mut records = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let start = at;
-        let mut cells: Vec<Option<String>> = Vec::new();
-        let end_of_record;
-        loop {
-            // One cell starting at `at`.
-            let mut value: Option<String> = None;
-            if bytes.get(at) == Some(&b'"') {
-                at += 1;
-                let mut quoted = String::new();
-                let mut piece = at;
-                loop {
-                    match bytes.get(at) {
-                        None => return Err(CsvError::UnterminatedQuote),
-                        Some(b'"') if bytes.get(at + 1) == Some(&b'"') => {
-                            quoted.push_str(text_of(text, piece, at));
-                            quoted.push('"');
-                            at += 2;
-                            piece = at;
-                        }
-                        Some(b'"') => {
-                            quoted.push_str(text_of(text, piece, at));
-                            at += 1;
-                            break;
-                        }
-                        Some(_) => at += 1,
-                    }
-                }
-                if !quoted.is_empty() {
-                    value = Some(quoted);
-                }
-                let next = bytes.get(at);
-                if ending == LineEnding::Lf
-                    && next == Some(&b'\r')
-                    && bytes.get(at + 1) == Some(&b'\n')
-                {
-                    return Err(CsvError::LineEnding(LineEnding::Lf));
-                }
-                let closes = next.is_none()
-                    || next == Some(&delim)
-                    || line_end(bytes, at, ending)?.is_some();
-                if !closes {
-                    return Err(CsvError::TextAfterQuote);
-                }
-            } else {
-                let begin = at;
-                while let Some(byte) = bytes.get(at) {
-                    if *byte == delim || line_end(bytes, at, ending)?.is_some() {
-                        break;
-                    }
-                    if *byte == b'"' {
-                        return Err(CsvError::UnescapedQuote);
-                    }
-                    at += 1;
-                }
-                let cell = text_of(text, begin, at);
-                if !cell.is_empty() {
-                    value = Some(cell.to_owned());
-                }
-            }
-            cells.push(value);
-            match bytes.get(at) {
-                Some(byte) if *byte == delim => at += 1,
-                None => {
-                    end_of_record = (at, at);
-                    break;
-                }
-                Some(_) => match line_end(bytes, at, ending)? {
-                    Some(next) => {
-                        end_of_record = (at, next);
-                        break;
-                    }
-                    None => return Err(CsvError::LineEnding(ending)),
-                },
-            }
-        }
-        let (stop, next) = end_of_record;
-        at = next;
+    while reader.at < reader.bytes.len() {
+        let start = reader.at;
+        let (cells, stop) = reader.record()?;
         let raw = text_of(text, start, stop).to_owned();
         let blank = raw.is_empty();
         if !blank {
@@ -279,6 +208,100 @@ pub fn parse(
         }
     }
     Ok(records)
+}
+
+/// A position in a file being parsed, with the job's delimiter and line ending.
+struct Reader<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    delim: u8,
+    ending: LineEnding,
+    at: usize,
+}
+
+impl Reader<'_> {
+    /// The cells of the record at `at`, and where its text stops (before its line ending).
+    /// Leaves `at` after the line ending.
+    fn record(&mut self) -> Result<(Vec<Option<String>>, usize), CsvError> {
+        let mut cells: Vec<Option<String>> = Vec::new();
+        loop {
+            let value = if self.bytes.get(self.at) == Some(&b'"') {
+                self.quoted_cell()?
+            } else {
+                self.plain_cell()?
+            };
+            cells.push(value);
+            match self.bytes.get(self.at) {
+                Some(byte) if *byte == self.delim => self.at += 1,
+                None => return Ok((cells, self.at)),
+                Some(_) => match line_end(self.bytes, self.at, self.ending)? {
+                    Some(next) => {
+                        let stop = self.at;
+                        self.at = next;
+                        return Ok((cells, stop));
+                    }
+                    None => return Err(CsvError::LineEnding(self.ending)),
+                },
+            }
+        }
+    }
+
+    /// A cell in quotes, `at` on its opening quote; doubled quotes stand for one. Only a
+    /// delimiter, a line ending or the end of the file may follow the closing quote.
+    fn quoted_cell(&mut self) -> Result<Option<String>, CsvError> {
+        let bytes = self.bytes;
+        self.at += 1;
+        let mut quoted = String::new();
+        let mut piece = self.at;
+        loop {
+            match bytes.get(self.at) {
+                None => return Err(CsvError::UnterminatedQuote),
+                Some(b'"') if bytes.get(self.at + 1) == Some(&b'"') => {
+                    quoted.push_str(text_of(self.text, piece, self.at));
+                    quoted.push('"');
+                    self.at += 2;
+                    piece = self.at;
+                }
+                Some(b'"') => {
+                    quoted.push_str(text_of(self.text, piece, self.at));
+                    self.at += 1;
+                    break;
+                }
+                Some(_) => self.at += 1,
+            }
+        }
+        let next = bytes.get(self.at);
+        if self.ending == LineEnding::Lf
+            && next == Some(&b'\r')
+            && bytes.get(self.at + 1) == Some(&b'\n')
+        {
+            return Err(CsvError::LineEnding(LineEnding::Lf));
+        }
+        let closes = next.is_none()
+            || next == Some(&self.delim)
+            || line_end(bytes, self.at, self.ending)?.is_some();
+        if !closes {
+            return Err(CsvError::TextAfterQuote);
+        }
+        Ok(Some(quoted).filter(|q| !q.is_empty()))
+    }
+
+    /// A cell without quotes, up to the next delimiter or line ending; a quote in it is an
+    /// error.
+    fn plain_cell(&mut self) -> Result<Option<String>, CsvError> {
+        let begin = self.at;
+        while let Some(byte) = self.bytes.get(self.at) {
+            if *byte == self.delim || line_end(self.bytes, self.at, self.ending)?.is_some() {
+                break;
+            }
+            if *byte == b'"' {
+                return Err(CsvError::UnescapedQuote);
+            }
+            self.at += 1;
+        }
+        let cell = text_of(self.text, begin, self.at);
+        Ok(Some(cell.to_owned()).filter(|c| !c.is_empty()))
+    }
 }
 
 /// A slice of the file. Every index handed here sits next to an ASCII byte (a quote,

@@ -156,10 +156,45 @@ pub fn process_row(
     job: &RowJob<'_>,
     cells: &[Option<String>],
 ) -> Outcome {
-    let mut id_text: Option<&str> = None;
-    let mut key_value: Option<&str> = None;
-    let parents: Vec<Option<Json>> = job
-        .columns
+    let parents = parent_lookups(job, cells);
+    let Row { id, key, entries } = Row::read(job, cells, &parents);
+    match job.operation {
+        Operation::Insert => {
+            let result = write::write_entries(store, ctx, job.object, WriteOp::Create, entries);
+            written(job, key, result, None)
+        }
+        Operation::Update => match target_id(store, job, id) {
+            Ok(id) => {
+                let op = WriteOp::Update(id);
+                let result = write::write_entries(store, ctx, job.object, op, entries);
+                written(job, key, result, Some(id))
+            }
+            Err(failure) => failure,
+        },
+        Operation::Upsert => match upsert_op(job, id, key) {
+            Ok(op) => {
+                let result = write::write_entries(store, ctx, job.object, op, entries);
+                written(job, key, result, None)
+            }
+            Err(failure) => failure,
+        },
+        Operation::Delete | Operation::HardDelete => match target_id(store, job, id) {
+            Ok(id) => match write::delete(store, ctx, id) {
+                Ok(()) => Outcome::Success { id, created: false },
+                Err(error) => Outcome::Failure {
+                    id: Some(id),
+                    error,
+                },
+            },
+            Err(failure) => failure,
+        },
+    }
+}
+
+/// Each parent-lookup column's cell as the `{"Field": value}` object the write path
+/// resolves, `None` for other columns and for empty or `#N/A` cells.
+fn parent_lookups(job: &RowJob<'_>, cells: &[Option<String>]) -> Vec<Option<Json>> {
+    job.columns
         .iter()
         .enumerate()
         .map(
@@ -172,71 +207,127 @@ pub fn process_row(
                 _ => None,
             },
         )
-        .collect();
-    let mut entries: Vec<(&str, Input<'_>)> = Vec::with_capacity(job.columns.len());
-    for (at, column) in job.columns.iter().enumerate() {
-        let cell = cells.get(at).and_then(Option::as_deref);
-        match column {
-            Column::Field(name) => {
-                if name == "Id" {
-                    id_text = cell;
-                    // An insert passes the Id on, so the write path refuses it as the API does.
-                    if job.operation != Operation::Insert {
-                        continue;
+        .collect()
+}
+
+/// A row read against its header: the Id and upsert-key cells, and the entries to write.
+struct Row<'a> {
+    id: Option<&'a str>,
+    key: Option<&'a str>,
+    entries: Vec<(&'a str, Input<'a>)>,
+}
+
+impl<'a> Row<'a> {
+    fn read(job: &'a RowJob<'_>, cells: &'a [Option<String>], parents: &'a [Option<Json>]) -> Self {
+        let mut row = Row {
+            id: None,
+            key: None,
+            entries: Vec::with_capacity(job.columns.len()),
+        };
+        for (at, column) in job.columns.iter().enumerate() {
+            let cell = cells.get(at).and_then(Option::as_deref);
+            match column {
+                Column::Field(name) => {
+                    if name == "Id" {
+                        row.id = cell;
+                        // An insert passes the Id on, so the write path refuses it as the API
+                        // does.
+                        if job.operation != Operation::Insert {
+                            continue;
+                        }
+                    }
+                    if job.external_id == Some(name.as_str()) {
+                        row.key = cell;
+                    }
+                    match cell {
+                        None => {}
+                        Some("#N/A") => row.entries.push((name, Input::Typed(Incoming::Null))),
+                        Some(text) => row.entries.push((name, Input::Cell(text))),
                     }
                 }
-                if job.external_id == Some(name.as_str()) {
-                    key_value = cell;
-                }
-                match cell {
-                    None => {}
-                    Some("#N/A") => entries.push((name, Input::Typed(Incoming::Null))),
-                    Some(text) => entries.push((name, Input::Cell(text))),
-                }
+                Column::Parent {
+                    relationship,
+                    reference,
+                    ..
+                } => match (cell, parents.get(at).and_then(Option::as_ref)) {
+                    (Some("#N/A"), _) => {
+                        row.entries.push((reference, Input::Typed(Incoming::Null)));
+                    }
+                    (Some(_), Some(json)) => row.entries.push((relationship, Input::Json(json))),
+                    _ => {}
+                },
             }
-            Column::Parent {
-                relationship,
-                reference,
-                ..
-            } => match (cell, parents.get(at).and_then(Option::as_ref)) {
-                (Some("#N/A"), _) => entries.push((reference, Input::Typed(Incoming::Null))),
-                (Some(_), Some(json)) => entries.push((relationship, Input::Json(json))),
-                _ => {}
-            },
         }
+        row
     }
-    let target = |text: Option<&str>| -> Result<SfId, Outcome> {
-        let Some(text) = text else {
-            let message = match job.operation {
-                Operation::Update => "Id not specified in an update call",
-                _ => "Id not specified in a delete call",
-            };
-            return Err(Outcome::Failure {
-                id: None,
-                error: err("MISSING_ARGUMENT", message, &[]),
-            });
+}
+
+/// The record an update or delete row names in its Id cell, or the row's failure.
+fn target_id(store: &Store, job: &RowJob<'_>, text: Option<&str>) -> Result<SfId, Outcome> {
+    let Some(text) = text else {
+        let message = match job.operation {
+            Operation::Update => "Id not specified in an update call",
+            _ => "Id not specified in a delete call",
         };
-        let id = SfId::parse(text).map_err(|_| Outcome::Failure {
+        return Err(Outcome::Failure {
             id: None,
-            error: err("MALFORMED_ID", format!("malformed id {text}"), &[]),
-        })?;
-        let wrong_type = store
-            .schema()
-            .object(job.object)
-            .is_none_or(|o| o.key_prefix != id.key_prefix());
-        if wrong_type {
-            return Err(Outcome::Failure {
-                id: Some(id),
-                error: err(
-                    "MALFORMED_ID",
-                    format!("{} ID: id value of incorrect type: {text}", job.object),
-                    &["Id"],
-                ),
-            });
-        }
-        Ok(id)
+            error: err("MISSING_ARGUMENT", message, &[]),
+        });
     };
-    let written = |result: Result<Written, WriteFailure>, id: Option<SfId>| match result {
+    let id = SfId::parse(text).map_err(|_| Outcome::Failure {
+        id: None,
+        error: err("MALFORMED_ID", format!("malformed id {text}"), &[]),
+    })?;
+    let wrong_type = store
+        .schema()
+        .object(job.object)
+        .is_none_or(|o| o.key_prefix != id.key_prefix());
+    if wrong_type {
+        return Err(Outcome::Failure {
+            id: Some(id),
+            error: err(
+                "MALFORMED_ID",
+                format!("{} ID: id value of incorrect type: {text}", job.object),
+                &["Id"],
+            ),
+        });
+    }
+    Ok(id)
+}
+
+/// The upsert an upsert row asks for: by the job's external Id field, or by Id.
+fn upsert_op<'a>(
+    job: &RowJob<'a>,
+    id: Option<&'a str>,
+    key: Option<&'a str>,
+) -> Result<WriteOp<'a>, Outcome> {
+    let field = job.external_id.unwrap_or("Id");
+    let value = if field == "Id" { id } else { key };
+    let Some(value) = value.filter(|v| *v != "#N/A") else {
+        return Err(Outcome::Failure {
+            id: None,
+            error: err(
+                "MISSING_ARGUMENT",
+                format!("{field} not specified"),
+                &[field],
+            ),
+        });
+    };
+    Ok(WriteOp::Upsert {
+        field,
+        value,
+        update_only: false,
+    })
+}
+
+/// A write's result as the row's outcome; `key` is the row's upsert-key cell.
+fn written(
+    job: &RowJob<'_>,
+    key: Option<&str>,
+    result: Result<Written, WriteFailure>,
+    id: Option<SfId>,
+) -> Outcome {
+    match result {
         Ok(w) => Outcome::Success {
             id: w.id,
             created: w.created,
@@ -249,52 +340,10 @@ pub fn process_row(
                 format!(
                     "{}: more than one record found for external id field: {}",
                     job.external_id.unwrap_or_default(),
-                    key_value.unwrap_or_default()
+                    key.unwrap_or_default()
                 ),
                 &[job.external_id.unwrap_or_default()],
             ),
-        },
-    };
-    match job.operation {
-        Operation::Insert => written(
-            write::write_entries(store, ctx, job.object, WriteOp::Create, entries),
-            None,
-        ),
-        Operation::Update => match target(id_text) {
-            Ok(id) => written(
-                write::write_entries(store, ctx, job.object, WriteOp::Update(id), entries),
-                Some(id),
-            ),
-            Err(outcome) => outcome,
-        },
-        Operation::Upsert => {
-            let key = job.external_id.unwrap_or("Id");
-            let value = if key == "Id" { id_text } else { key_value };
-            let Some(value) = value.filter(|v| *v != "#N/A") else {
-                return Outcome::Failure {
-                    id: None,
-                    error: err("MISSING_ARGUMENT", format!("{key} not specified"), &[key]),
-                };
-            };
-            let op = WriteOp::Upsert {
-                field: key,
-                value,
-                update_only: false,
-            };
-            written(
-                write::write_entries(store, ctx, job.object, op, entries),
-                None,
-            )
-        }
-        Operation::Delete | Operation::HardDelete => match target(id_text) {
-            Ok(id) => match write::delete(store, ctx, id) {
-                Ok(()) => Outcome::Success { id, created: false },
-                Err(error) => Outcome::Failure {
-                    id: Some(id),
-                    error,
-                },
-            },
-            Err(outcome) => outcome,
         },
     }
 }

@@ -47,6 +47,18 @@ fn rolled_back() -> RecordError {
     )
 }
 
+/// The row of a record index the request does not have; the loop never asks for one.
+fn unexpected() -> Row {
+    Row::Failed(
+        None,
+        RecordError::new(
+            "UNKNOWN_EXCEPTION",
+            "An unexpected error occurred.",
+            Vec::new(),
+        ),
+    )
+}
+
 /// The request body `{"allOrNone":bool,"records":[...]}`.
 struct Batch {
     all_or_none: bool,
@@ -213,6 +225,29 @@ fn run(
     axum::Json(Json::Array(results)).into_response()
 }
 
+/// Runs `op` on each record of a create or update with the object `check_shapes` found.
+fn run_each(
+    state: &EmulatorState,
+    call: &CallContext,
+    batch: &Batch,
+    objects: &[String],
+    mut op: impl FnMut(&mut Store, &WriteContext<'_>, &str, &Map<String, Json>) -> Row,
+) -> Response {
+    run(
+        state,
+        call,
+        batch.all_or_none,
+        batch.records.len(),
+        false,
+        |store, ctx, i| {
+            let (Some(object), Some(record)) = (objects.get(i), batch.records.get(i)) else {
+                return unexpected();
+            };
+            op(store, ctx, object, record)
+        },
+    )
+}
+
 fn row_of(result: Result<Written, WriteFailure>, id: Option<SfId>) -> Row {
     match result {
         Ok(written) => Row::Done(written),
@@ -249,6 +284,25 @@ pub async fn create_or_override(
         Ok(objects) => objects,
         Err(error) => return error.into_response(),
     };
+    if let Err(error) = check_insert(&objects, &batch) {
+        return error.into_response();
+    }
+    run_each(
+        &state,
+        &call,
+        &batch,
+        &objects,
+        |store, ctx, object, record| {
+            row_of(
+                write::write(store, ctx, object, WriteOp::Create, record),
+                None,
+            )
+        },
+    )
+}
+
+/// What refuses a whole insert: more than ten runs of one type, or a record with an Id.
+fn check_insert(objects: &[String], batch: &Batch) -> Result<(), ApiError> {
     // Mixed types are written as runs ("chunks") of one type, at most ten
     // (salesforce-api.md 4.2; resources_composite_sobjects_collections_create.htm). The
     // message is the platform's own for the same limit in Apex DML (quoted in
@@ -260,49 +314,24 @@ pub async fn create_or_override(
         .count()
         + usize::from(!objects.is_empty());
     if chunks > MAX_CHUNKS {
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "LIMIT_EXCEEDED",
             "Cannot have more than 10 chunks in a single operation. Please rearrange the data to reduce chunking.",
-        )
-        .into_response();
+        ));
     }
-    if let Some(at) = batch
+    if batch
         .records
         .iter()
-        .position(|r| r.keys().any(|k| k.eq_ignore_ascii_case("id")))
+        .any(|r| r.keys().any(|k| k.eq_ignore_ascii_case("id")))
     {
-        let _ = at;
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "INVALID_FIELD",
             "Record ID: cannot specify Id in an insert call",
-        )
-        .into_response();
+        ));
     }
-    run(
-        &state,
-        &call,
-        batch.all_or_none,
-        batch.records.len(),
-        false,
-        |store, ctx, i| {
-            let (Some(object), Some(record)) = (objects.get(i), batch.records.get(i)) else {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "UNKNOWN_EXCEPTION",
-                        "An unexpected error occurred.",
-                        Vec::new(),
-                    ),
-                );
-            };
-            row_of(
-                write::write(store, ctx, object, WriteOp::Create, record),
-                None,
-            )
-        },
-    )
+    Ok(())
 }
 
 /// `PATCH /composite/sobjects`: update; each record carries its `id`.
@@ -319,66 +348,57 @@ pub async fn update(
         Ok(objects) => objects,
         Err(error) => return error.into_response(),
     };
-    run(
-        &state,
-        &call,
-        batch.all_or_none,
-        batch.records.len(),
-        false,
-        |store, ctx, i| {
-            let (Some(object), Some(record)) = (objects.get(i), batch.records.get(i)) else {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "UNKNOWN_EXCEPTION",
-                        "An unexpected error occurred.",
-                        Vec::new(),
-                    ),
-                );
-            };
-            let given = record
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("id"))
-                .and_then(|(_, v)| v.as_str());
-            let Some(text) = given else {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "MISSING_ARGUMENT",
-                        "Id not specified in an update call",
-                        Vec::new(),
-                    ),
-                );
-            };
-            let Ok(id) = SfId::parse(text) else {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "MALFORMED_ID",
-                        format!("malformed id {text}"),
-                        vec!["Id".into()],
-                    ),
-                );
-            };
-            let wrong_type = store
-                .schema()
-                .object(object)
-                .is_none_or(|o| o.key_prefix != id.key_prefix());
-            if wrong_type {
-                return Row::Failed(
-                    Some(id),
-                    RecordError::new(
-                        "MALFORMED_ID",
-                        format!("{object} ID: id value of incorrect type: {text}"),
-                        vec!["Id".into()],
-                    ),
-                );
-            }
-            row_of(
-                write::write(store, ctx, object, WriteOp::Update(id), record),
-                Some(id),
-            )
-        },
+    run_each(&state, &call, &batch, &objects, update_row)
+}
+
+/// Updates one record of the batch, by the `id` it carries.
+fn update_row(
+    store: &mut Store,
+    ctx: &WriteContext<'_>,
+    object: &str,
+    record: &Map<String, Json>,
+) -> Row {
+    let given = record
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("id"))
+        .and_then(|(_, v)| v.as_str());
+    let Some(text) = given else {
+        return Row::Failed(
+            None,
+            RecordError::new(
+                "MISSING_ARGUMENT",
+                "Id not specified in an update call",
+                Vec::new(),
+            ),
+        );
+    };
+    let Ok(id) = SfId::parse(text) else {
+        return Row::Failed(
+            None,
+            RecordError::new(
+                "MALFORMED_ID",
+                format!("malformed id {text}"),
+                vec!["Id".into()],
+            ),
+        );
+    };
+    let wrong_type = store
+        .schema()
+        .object(object)
+        .is_none_or(|o| o.key_prefix != id.key_prefix());
+    if wrong_type {
+        return Row::Failed(
+            Some(id),
+            RecordError::new(
+                "MALFORMED_ID",
+                format!("{object} ID: id value of incorrect type: {text}"),
+                vec!["Id".into()],
+            ),
+        );
+    }
+    row_of(
+        write::write(store, ctx, object, WriteOp::Update(id), record),
+        Some(id),
     )
 }
 
@@ -389,125 +409,139 @@ pub async fn upsert(
     Path((_, object, field)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let (_, def) = match object_def(&state.schema, &object) {
-        Ok(found) => found,
+    let (name, key) = match upsert_target(&state, &object, &field) {
+        Ok(target) => target,
         Err(error) => return error.into_response(),
-    };
-    let name = def.name.clone();
-    let Some(key) = def
-        .field(&field)
-        .filter(|f| f.external_id || f.name == "Id")
-        .map(|f| f.name.clone())
-    else {
-        return ApiError::not_found().into_response();
     };
     let batch = match parse_batch(&body) {
         Ok(batch) => batch,
         Err(error) => return error.into_response(),
     };
-    // Upsert takes one type, the URL's (salesforce-api.md 4.2: "one type = URL type"),
-    // checked before each record's fields are. [verify] the code and wording.
-    if let Some(other) = batch
-        .records
-        .iter()
-        .filter_map(|r| record_type(r))
-        .find(|t| state.schema.object(t).is_none_or(|o| o.name != name))
-    {
-        return ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "INVALID_TYPE",
-            format!(
-                "Records in an upsert must all be of the type in the URL, {name}; found {other}"
-            ),
-        )
-        .into_response();
+    if let Err(error) = check_one_type(&state, &batch, &name) {
+        return error.into_response();
     }
     if let Err(error) = check_shapes(&state, &batch, Some(&name)) {
         return error.into_response();
     }
-    // The same external ID twice in one request is refused for each such record.
-    let values: Vec<Option<String>> = batch
-        .records
-        .iter()
-        .map(|r| {
-            r.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(&key))
-                .and_then(|(_, v)| match v {
-                    Json::String(s) => Some(s.clone()),
-                    Json::Null => None,
-                    other => Some(other.to_string()),
-                })
-        })
-        .collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for value in values.iter().flatten() {
-        *seen.entry(value.to_lowercase()).or_insert(0) += 1;
-    }
+    let upsert = Upsert::new(&name, &key, &batch);
     run(
         &state,
         &call,
         batch.all_or_none,
         batch.records.len(),
         true,
-        |store, ctx, i| {
-            let (Some(record), Some(value)) = (batch.records.get(i), values.get(i)) else {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "UNKNOWN_EXCEPTION",
-                        "An unexpected error occurred.",
-                        Vec::new(),
-                    ),
-                );
-            };
-            let Some(value) = value else {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "MISSING_ARGUMENT",
-                        format!("{key} not specified"),
-                        vec![key.clone()],
-                    ),
-                );
-            };
-            if seen.get(&value.to_lowercase()).copied().unwrap_or(0) > 1 {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "DUPLICATE_EXTERNAL_ID",
-                        format!("Duplicate external id specified: {value}"),
-                        vec![key.clone()],
-                    ),
-                );
-            }
-            let mut body = record.clone();
-            if key == "Id" {
-                body.retain(|k, _| !k.eq_ignore_ascii_case("id"));
-            }
-            let result = write::write(
-                store,
-                ctx,
-                &name,
-                WriteOp::Upsert {
-                    field: &key,
-                    value,
-                    update_only: false,
-                },
-                &body,
-            );
-            match result {
-                Err(WriteFailure::MultipleMatches(_)) => Row::Failed(
-                    None,
-                    RecordError::new(
-                        "DUPLICATE_EXTERNAL_ID",
-                        format!("{key}: more than one record found for external id field: {value}"),
-                        vec![key.clone()],
-                    ),
-                ),
-                other => row_of(other, None),
-            }
-        },
+        |store, ctx, i| upsert.row(store, ctx, i),
     )
+}
+
+/// The URL's object and upsert field, as named in the schema: an external ID or `Id`.
+fn upsert_target(
+    state: &EmulatorState,
+    object: &str,
+    field: &str,
+) -> Result<(String, String), ApiError> {
+    let (_, def) = object_def(&state.schema, object)?;
+    let key = def
+        .field(field)
+        .filter(|f| f.external_id || f.name == "Id")
+        .map(|f| f.name.clone())
+        .ok_or_else(ApiError::not_found)?;
+    Ok((def.name.clone(), key))
+}
+
+/// Upsert takes one type, the URL's (salesforce-api.md 4.2: "one type = URL type"),
+/// checked before each record's fields are. [verify] the code and wording.
+fn check_one_type(state: &EmulatorState, batch: &Batch, name: &str) -> Result<(), ApiError> {
+    match batch
+        .records
+        .iter()
+        .filter_map(|r| record_type(r))
+        .find(|t| state.schema.object(t).is_none_or(|o| o.name != name))
+    {
+        Some(other) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_TYPE",
+            format!(
+                "Records in an upsert must all be of the type in the URL, {name}; found {other}"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// One upsert request: its records, each one's key value, and how often each value occurs.
+struct Upsert<'a> {
+    object: &'a str,
+    key: &'a str,
+    records: &'a [Map<String, Json>],
+    values: Vec<Option<String>>,
+    seen: HashMap<String, usize>,
+}
+
+impl<'a> Upsert<'a> {
+    fn new(object: &'a str, key: &'a str, batch: &'a Batch) -> Self {
+        let values: Vec<Option<String>> = batch
+            .records
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .and_then(|(_, v)| match v {
+                        Json::String(s) => Some(s.clone()),
+                        Json::Null => None,
+                        other => Some(other.to_string()),
+                    })
+            })
+            .collect();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for value in values.iter().flatten() {
+            *seen.entry(value.to_lowercase()).or_insert(0) += 1;
+        }
+        Self {
+            object,
+            key,
+            records: &batch.records,
+            values,
+            seen,
+        }
+    }
+
+    /// Upserts record `i`. The same external ID twice in one request is refused for each
+    /// such record.
+    fn row(&self, store: &mut Store, ctx: &WriteContext<'_>, i: usize) -> Row {
+        let key = self.key;
+        let fail = |code: &'static str, message: String| {
+            Row::Failed(None, RecordError::new(code, message, vec![key.to_owned()]))
+        };
+        let (Some(record), Some(value)) = (self.records.get(i), self.values.get(i)) else {
+            return unexpected();
+        };
+        let Some(value) = value else {
+            return fail("MISSING_ARGUMENT", format!("{key} not specified"));
+        };
+        if self.seen.get(&value.to_lowercase()).copied().unwrap_or(0) > 1 {
+            return fail(
+                "DUPLICATE_EXTERNAL_ID",
+                format!("Duplicate external id specified: {value}"),
+            );
+        }
+        let mut body = record.clone();
+        if key == "Id" {
+            body.retain(|k, _| !k.eq_ignore_ascii_case("id"));
+        }
+        let op = WriteOp::Upsert {
+            field: key,
+            value,
+            update_only: false,
+        };
+        match write::write(store, ctx, self.object, op, &body) {
+            Err(WriteFailure::MultipleMatches(_)) => fail(
+                "DUPLICATE_EXTERNAL_ID",
+                format!("{key}: more than one record found for external id field: {value}"),
+            ),
+            other => row_of(other, None),
+        }
+    }
 }
 
 /// `POST /composite/sobjects/{obj}/{field}?_HttpMethod=PATCH`.
@@ -566,14 +600,7 @@ pub async fn delete(
         false,
         |store, ctx, i| {
             let Some(text) = ids.get(i) else {
-                return Row::Failed(
-                    None,
-                    RecordError::new(
-                        "UNKNOWN_EXCEPTION",
-                        "An unexpected error occurred.",
-                        Vec::new(),
-                    ),
-                );
+                return unexpected();
             };
             let Ok(id) = SfId::parse(text) else {
                 return Row::Failed(

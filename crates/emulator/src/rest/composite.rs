@@ -191,23 +191,52 @@ pub async fn composite(
     let Some(subrequests) = map.get("compositeRequest").and_then(Json::as_array) else {
         return ApiError::json_parser("compositeRequest is required").into_response();
     };
+    if let Err(error) = check_subrequests(subrequests) {
+        return error.into_response();
+    }
+
+    let _serial = state.composite.lock().await;
+    let router = rest_router(&state);
+    if all_or_none {
+        state
+            .store
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .begin();
+    }
+    let (mut results, failed_at) = run_all(&router, &call, subrequests, all_or_none).await;
+    if all_or_none {
+        let mut store = state.store.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(failed) = failed_at {
+            store.rollback();
+            halt_before(&mut results, failed);
+        } else {
+            store.commit();
+        }
+    }
+    axum::Json(json!({"compositeResponse": results})).into_response()
+}
+
+/// Refuses the whole request before any subrequest runs: too many subrequests, too many
+/// collections or queries, an unsupported URL, a bad or repeated reference Id, or a
+/// header a subrequest may not set.
+fn check_subrequests(subrequests: &[Json]) -> Result<(), ApiError> {
     if subrequests.len() > MAX_SUBREQUESTS {
         // [verify] the exact code; the limit itself is documented.
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "LIMIT_EXCEEDED",
             format!(
                 "Limit exceeded: the composite request has more than {MAX_SUBREQUESTS} subrequests"
             ),
-        )
-        .into_response();
+        ));
     }
     let mut seen = Vec::new();
     let mut collection_or_query = 0usize;
     for sub in subrequests {
         let url = sub.get("url").and_then(Json::as_str).unwrap_or_default();
         match subrequest_kind(url) {
-            None => return unsupported_url(url).into_response(),
+            None => return Err(unsupported_url(url)),
             Some(SubrequestKind::SObject) => {}
             Some(SubrequestKind::Query | SubrequestKind::Collections) => {
                 collection_or_query += 1;
@@ -215,26 +244,24 @@ pub async fn composite(
         }
         if collection_or_query > MAX_COLLECTION_OR_QUERY {
             // [verify] the exact code; the limit of five is documented (same page).
-            return ApiError::new(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "LIMIT_EXCEEDED",
                 format!(
                     "Limit exceeded: at most {MAX_COLLECTION_OR_QUERY} subrequests of a composite request may be sObject Collections or query operations"
                 ),
-            )
-            .into_response();
+            ));
         }
         let id = sub
             .get("referenceId")
             .and_then(Json::as_str)
             .unwrap_or_default();
         if !valid_reference_id(id) || seen.contains(&id) {
-            return ApiError::new(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "JSON_PARSER_ERROR",
                 format!("Invalid referenceId: {id}"),
-            )
-            .into_response();
+            ));
         }
         seen.push(id);
         if let Some(headers) = sub.get("httpHeaders").and_then(Json::as_object)
@@ -243,31 +270,37 @@ pub async fn composite(
                 .any(|k| FORBIDDEN_HEADERS.contains(&k.to_ascii_lowercase().as_str()))
         {
             // [verify] the exact code; the rule is documented.
-            return ApiError::new(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "INVALID_API_INPUT",
                 "Subrequests may not set the Accept, Authorization or Content-Type header",
-            )
-            .into_response();
+            ));
         }
     }
+    Ok(())
+}
 
-    let _serial = state.composite.lock().await;
-    let router: Router = slash_tolerant(
+/// The REST routes subrequests are served by, as a standalone router.
+fn rest_router(state: &EmulatorState) -> Router {
+    slash_tolerant(
         Router::new()
             .nest(
                 "/services/data/{version}",
                 with_org_fallbacks(super::router()),
             )
             .with_state(state.clone()),
-    );
-    if all_or_none {
-        state
-            .store
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .begin();
-    }
+    )
+}
+
+/// Runs the subrequests in order, each able to reference the earlier ones' results. Gives
+/// every result and the index of the first failure; under all-or-none the ones after it
+/// are halted without running.
+async fn run_all(
+    router: &Router,
+    call: &CallContext,
+    subrequests: &[Json],
+    all_or_none: bool,
+) -> (Vec<Json>, Option<usize>) {
     let mut done: Vec<(String, Json)> = Vec::new();
     let mut results: Vec<Json> = Vec::new();
     let mut failed_at: Option<usize> = None;
@@ -281,19 +314,9 @@ pub async fn composite(
             results.push(json!({"body": halted(), "httpHeaders": {}, "httpStatusCode": 400, "referenceId": reference}));
             continue;
         }
-        let (status, headers, body) = match run_one(&router, &call, sub, &done).await {
+        let (status, headers, body) = match run_one(router, call, sub, &done).await {
             Ok(outcome) => outcome,
-            Err(missing) => {
-                let (id, path) = missing.split_once('.').unwrap_or((missing.as_str(), ""));
-                let message = format!(
-                    "Invalid reference specified. No value for {missing} found in {id}. Provided referenceId ('{id}') or field selector ('{path}') is invalid."
-                );
-                (
-                    400,
-                    Map::new(),
-                    json!([{"errorCode": "PROCESSING_HALTED", "message": message}]),
-                )
-            }
+            Err(missing) => unresolved_reference(&missing),
         };
         if status >= 400 && failed_at.is_none() {
             failed_at = Some(n);
@@ -301,24 +324,34 @@ pub async fn composite(
         done.push((reference.clone(), body.clone()));
         results.push(json!({"body": body, "httpHeaders": headers, "httpStatusCode": status, "referenceId": reference}));
     }
-    if all_or_none {
-        let mut store = state.store.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(failed) = failed_at {
-            store.rollback();
-            for (n, result) in results.iter_mut().enumerate() {
-                if n < failed
-                    && let Some(map) = result.as_object_mut()
-                {
-                    map.insert("body".into(), halted());
-                    map.insert("httpHeaders".into(), json!({}));
-                    map.insert("httpStatusCode".into(), json!(400));
-                }
-            }
-        } else {
-            store.commit();
+    (results, failed_at)
+}
+
+/// The result of a subrequest whose `@{...}` reference names nothing.
+fn unresolved_reference(missing: &str) -> (u16, Map<String, Json>, Json) {
+    let (id, path) = missing.split_once('.').unwrap_or((missing, ""));
+    let message = format!(
+        "Invalid reference specified. No value for {missing} found in {id}. Provided referenceId ('{id}') or field selector ('{path}') is invalid."
+    );
+    (
+        400,
+        Map::new(),
+        json!([{"errorCode": "PROCESSING_HALTED", "message": message}]),
+    )
+}
+
+/// Under all-or-none, the results before the first failure were rolled back: they report
+/// as halted.
+fn halt_before(results: &mut [Json], failed: usize) {
+    for (n, result) in results.iter_mut().enumerate() {
+        if n < failed
+            && let Some(map) = result.as_object_mut()
+        {
+            map.insert("body".into(), halted());
+            map.insert("httpHeaders".into(), json!({}));
+            map.insert("httpStatusCode".into(), json!(400));
         }
     }
-    axum::Json(json!({"compositeResponse": results})).into_response()
 }
 
 /// Serves one subrequest through the REST router.
@@ -328,38 +361,7 @@ async fn run_one(
     sub: &Json,
     done: &[(String, Json)],
 ) -> Result<(u16, Map<String, Json>, Json), String> {
-    let method = sub
-        .get("method")
-        .and_then(Json::as_str)
-        .unwrap_or("GET")
-        .to_ascii_uppercase();
-    let url = substitute(
-        sub.get("url").and_then(Json::as_str).unwrap_or_default(),
-        done,
-    )?;
-    // A reference may not turn a supported URL into another resource.
-    if subrequest_kind(&url).is_none() {
-        return Ok((
-            400,
-            Map::new(),
-            json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]),
-        ));
-    }
-    let body = match sub.get("body") {
-        Some(body) => Some(substitute_json(body, done)?),
-        None => None,
-    };
-    let mut builder = Request::builder().method(method.as_str()).uri(url);
-    if let Some(headers) = sub.get("httpHeaders").and_then(Json::as_object) {
-        for (name, value) in headers {
-            if let Some(value) = value.as_str() {
-                builder = builder.header(name.as_str(), value);
-            }
-        }
-    }
-    builder = builder.header(header::CONTENT_TYPE, "application/json");
-    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
-    let Ok(mut request) = builder.body(Body::from(bytes)) else {
+    let Some(mut request) = subrequest(sub, done)? else {
         return Ok((
             400,
             Map::new(),
@@ -389,6 +391,40 @@ async fn run_one(
         serde_json::from_slice(&bytes).unwrap_or(Json::Null)
     };
     Ok((status, headers, body))
+}
+
+/// The HTTP request a subrequest stands for, with the earlier results it references
+/// filled in; `None` when it names no resource the composite serves. A reference to
+/// nothing is the `Err`, naming it.
+fn subrequest(sub: &Json, done: &[(String, Json)]) -> Result<Option<Request<Body>>, String> {
+    let method = sub
+        .get("method")
+        .and_then(Json::as_str)
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
+    let url = substitute(
+        sub.get("url").and_then(Json::as_str).unwrap_or_default(),
+        done,
+    )?;
+    // A reference may not turn a supported URL into another resource.
+    if subrequest_kind(&url).is_none() {
+        return Ok(None);
+    }
+    let body = match sub.get("body") {
+        Some(body) => Some(substitute_json(body, done)?),
+        None => None,
+    };
+    let mut builder = Request::builder().method(method.as_str()).uri(url);
+    if let Some(headers) = sub.get("httpHeaders").and_then(Json::as_object) {
+        for (name, value) in headers {
+            if let Some(value) = value.as_str() {
+                builder = builder.header(name.as_str(), value);
+            }
+        }
+    }
+    builder = builder.header(header::CONTENT_TYPE, "application/json");
+    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+    Ok(builder.body(Body::from(bytes)).ok())
 }
 
 #[cfg(test)]

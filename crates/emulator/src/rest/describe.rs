@@ -14,7 +14,8 @@ use serde_json::{Value as Json, json};
 
 use crate::call::{CallContext, object_def};
 use crate::errors::ApiError;
-use crate::schema::{FieldType, ObjectDef};
+use crate::fls::Fls;
+use crate::schema::{FieldDef, FieldType, ObjectDef};
 use crate::state::EmulatorState;
 
 fn urls(version: &str, object: &str) -> Json {
@@ -87,65 +88,85 @@ pub async fn object(
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
-    // The schema is fixed when the org is built; describe has not changed since then.
-    if let Some(since) = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
-    {
-        let built = state.schema_built_ms();
-        if since.with_timezone(&Utc).timestamp_millis() >= built {
-            return ApiError::empty(StatusCode::NOT_MODIFIED).into_response();
-        }
+    if unchanged_since(&state, &headers) {
+        return ApiError::empty(StatusCode::NOT_MODIFIED).into_response();
     }
     let fls = state.fls.read().unwrap_or_else(|e| e.into_inner()).clone();
     let fields: Vec<Json> = def
         .fields
         .iter()
         .filter(|f| !fls.is_hidden(&def.name, &f.name))
-        .map(|f| {
-            let read_only = fls.is_read_only(&def.name, &f.name);
-            let picklist: Vec<Json> = f
-                .picklist_values
-                .iter()
-                .map(|p| json!({"active": p.active, "defaultValue": p.default, "label": p.label, "validFor": null, "value": p.value}))
-                .collect();
-            let name_field = f.name == "Name";
-            json!({
-                "name": f.name,
-                "label": f.label,
-                "type": f.field_type.api_name(),
-                "soapType": f.field_type.soap_type(),
-                "length": f.length,
-                "byteLength": f.length.saturating_mul(3),
-                "precision": f.precision,
-                "scale": f.scale,
-                "digits": f.digits,
-                "nillable": f.nillable,
-                "createable": f.createable && !read_only,
-                "updateable": f.updateable && !read_only,
-                "defaultedOnCreate": f.defaulted_on_create,
-                "calculated": f.calculated,
-                "externalId": f.external_id,
-                "unique": f.unique,
-                "idLookup": f.id_lookup,
-                "nameField": name_field,
-                "custom": f.custom,
-                "filterable": f.filterable,
-                "sortable": f.field_type != FieldType::TextArea,
-                "groupable": f.field_type != FieldType::TextArea,
-                "caseSensitive": f.case_sensitive,
-                "cascadeDelete": f.cascade_delete,
-                "referenceTo": f.reference_to,
-                "relationshipName": f.relationship_name,
-                "restrictedPicklist": f.restricted_picklist,
-                "picklistValues": picklist,
-                "defaultValue": f.default_boolean,
-                "polymorphicForeignKey": f.reference_to.len() > 1,
-            })
-        })
+        .map(|f| describe_field(f, fls.is_read_only(&def.name, &f.name)))
         .collect();
-    let children: Vec<Json> = state
+    let children = child_relationships(&state, def, &fls);
+    let record_types = record_type_infos(&call.version, def);
+    let mut body = summary(&call.version, def);
+    if let Some(map) = body.as_object_mut() {
+        map.insert("fields".into(), Json::Array(fields));
+        map.insert("childRelationships".into(), Json::Array(children));
+        map.insert("recordTypeInfos".into(), Json::Array(record_types));
+    }
+    axum::Json(body).into_response()
+}
+
+/// Whether `If-Modified-Since` is at or after the org was built: the schema is fixed when
+/// the org is built, so describe has not changed since then.
+fn unchanged_since(state: &EmulatorState, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+        .is_some_and(|since| {
+            since.with_timezone(&Utc).timestamp_millis() >= state.schema_built_ms()
+        })
+}
+
+/// One entry of `fields`; a field the user may only read is neither createable nor
+/// updateable.
+fn describe_field(f: &FieldDef, read_only: bool) -> Json {
+    let picklist: Vec<Json> = f
+        .picklist_values
+        .iter()
+        .map(|p| json!({"active": p.active, "defaultValue": p.default, "label": p.label, "validFor": null, "value": p.value}))
+        .collect();
+    let name_field = f.name == "Name";
+    json!({
+        "name": f.name,
+        "label": f.label,
+        "type": f.field_type.api_name(),
+        "soapType": f.field_type.soap_type(),
+        "length": f.length,
+        "byteLength": f.length.saturating_mul(3),
+        "precision": f.precision,
+        "scale": f.scale,
+        "digits": f.digits,
+        "nillable": f.nillable,
+        "createable": f.createable && !read_only,
+        "updateable": f.updateable && !read_only,
+        "defaultedOnCreate": f.defaulted_on_create,
+        "calculated": f.calculated,
+        "externalId": f.external_id,
+        "unique": f.unique,
+        "idLookup": f.id_lookup,
+        "nameField": name_field,
+        "custom": f.custom,
+        "filterable": f.filterable,
+        "sortable": f.field_type != FieldType::TextArea,
+        "groupable": f.field_type != FieldType::TextArea,
+        "caseSensitive": f.case_sensitive,
+        "cascadeDelete": f.cascade_delete,
+        "referenceTo": f.reference_to,
+        "relationshipName": f.relationship_name,
+        "restrictedPicklist": f.restricted_picklist,
+        "picklistValues": picklist,
+        "defaultValue": f.default_boolean,
+        "polymorphicForeignKey": f.reference_to.len() > 1,
+    })
+}
+
+/// `childRelationships`, without those through a field the user cannot see.
+fn child_relationships(state: &EmulatorState, def: &ObjectDef, fls: &Fls) -> Vec<Json> {
+    state
         .schema
         .child_relationships(&def.name)
         .into_iter()
@@ -159,7 +180,11 @@ pub async fn object(
                 "relationshipName": c.relationship_name,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// `recordTypeInfos`: the object's record types, or the Master one when it has none.
+fn record_type_infos(version: &str, def: &ObjectDef) -> Vec<Json> {
     let mut record_types: Vec<Json> = def
         .record_types
         .iter()
@@ -171,17 +196,11 @@ pub async fn object(
             "master": r.master,
             "name": r.label,
             "recordTypeId": r.id.as_str(),
-            "urls": {"layout": format!("/services/data/{}/sobjects/{}/describe/layouts/{}", call.version, def.name, r.id)},
+            "urls": {"layout": format!("/services/data/{}/sobjects/{}/describe/layouts/{}", version, def.name, r.id)},
         }))
         .collect();
     if record_types.is_empty() {
         record_types.push(json!({"active": true, "available": true, "defaultRecordTypeMapping": true, "developerName": "Master", "master": true, "name": "Master", "recordTypeId": "012000000000000AAA", "urls": {}}));
     }
-    let mut body = summary(&call.version, def);
-    if let Some(map) = body.as_object_mut() {
-        map.insert("fields".into(), Json::Array(fields));
-        map.insert("childRelationships".into(), Json::Array(children));
-        map.insert("recordTypeInfos".into(), Json::Array(record_types));
-    }
-    axum::Json(body).into_response()
+    record_types
 }
