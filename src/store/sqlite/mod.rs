@@ -104,6 +104,32 @@ impl Backend for SqliteStore {
         self.transaction(operation, TransactionBehavior::Immediate, f)
     }
 
+    /// `synchronous = NORMAL` for this transaction only: in WAL mode its commit is not
+    /// fsynced, and the next `FULL` commit syncs the log up to and including it. A power
+    /// cut may lose the page, never part of it or anything committed after it.
+    fn write_replica<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.lock();
+        let result = (|| {
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            let outcome: Result<T, Fault> = (|| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = f(&mut Lite(&tx))?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            // Back to FULL whatever happened: every other write relies on it.
+            let restored = conn.pragma_update(None, "synchronous", "FULL");
+            let value = outcome?;
+            restored?;
+            Ok(value)
+        })();
+        result.map_err(|fault: Fault| fault.into_error(&self.location, operation))
+    }
+
     fn read<T>(
         &self,
         operation: &'static str,
