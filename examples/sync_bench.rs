@@ -157,7 +157,11 @@ impl Emulator {
             )
             .await?;
         emulator
-            .admin("POST", "/clock", Some(json!({"now": CLOCK, "running": true})))
+            .admin(
+                "POST",
+                "/clock",
+                Some(json!({"now": CLOCK, "running": true})),
+            )
             .await?;
         Ok(emulator)
     }

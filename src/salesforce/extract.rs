@@ -214,7 +214,9 @@ impl Client {
         };
         let (reader, first, source) = if bulk {
             tracing::info!(object = select.api_object(), "Reading with Bulk API 2.0.");
-            let pager = self.bulk_query(&query(true).to_text(), all, bulk_rows).await?;
+            let pager = self
+                .bulk_query(&query(true).to_text(), all, bulk_rows)
+                .await?;
             let source = ReadSource::Bulk {
                 job_id: pager.job_id().to_owned(),
                 created: pager.created_date(),

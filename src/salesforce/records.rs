@@ -69,7 +69,7 @@ impl ApiRecord for Record {
                 match columns.get(api_name).and_then(|i| values.get(*i)) {
                     // Bulk query CSV writes null as an empty cell (salesforce-api.md 6).
                     None => Raw::Null,
-                    Some(cell) if cell.is_empty() => Raw::Null,
+                    Some("") => Raw::Null,
                     Some(cell) => Raw::Str(cell),
                 }
             }

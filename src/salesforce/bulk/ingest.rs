@@ -164,7 +164,12 @@ impl Client {
             )],
         };
         let (leftover, reading) = match self
-            .await_job(JobKind::Ingest, &job.id, object, u64::try_from(rows.len()).ok())
+            .await_job(
+                JobKind::Ingest,
+                &job.id,
+                object,
+                u64::try_from(rows.len()).ok(),
+            )
             .await
         {
             Ok(info) => (no_result, files_to_read(kind, &info, rows.len())),

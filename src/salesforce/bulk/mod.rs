@@ -388,7 +388,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_job_of_unknown_size_is_polled_on_the_growing_schedule_in_tokio_time() {
         let (polled, polls, elapsed) = run(3, Duration::from_secs(600)).await;
-        assert!(matches!(polled, Polled::Ended(ref j, at) if j.state == "JobComplete" && at == elapsed));
+        assert!(
+            matches!(polled, Polled::Ended(ref j, at) if j.state == "JobComplete" && at == elapsed)
+        );
         assert_eq!(polls, 4);
         // 250 + 375 + 562 + 843 ms before the four polls.
         assert_eq!(elapsed, Duration::from_millis(2_030));

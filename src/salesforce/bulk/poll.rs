@@ -10,13 +10,13 @@
 //!   start to the poll that saw it complete) says how long this one should take, but never
 //!   less than the shortest job of the kind took (a job also waits in a queue, whatever its
 //!   size);
-//! - with neither (the first job of a run, or a count that does not move), pauses start at
+//! - with neither (the first job of a run, or a job of unknown size), pauses start at
 //!   [`FIRST_POLL`] and grow by half each time ([`PollSchedule`]).
 //!
 //! Every pause is at most the ceiling (`bulk_poll_interval`), so a wrong estimate costs at
-//! most one ceiling of wall time, and a job that is late against its estimate falls back to
-//! the growing schedule. The first poll comes after a pause too: a job just created (query)
-//! or closed (ingest) has not finished.
+//! most one ceiling of wall time, and a job late against its estimate is polled again after
+//! half the time it has taken so far (within the ceiling). The first poll comes after a
+//! pause too: a job just created (query) or closed (ingest) has not finished.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -179,8 +179,15 @@ impl Poller {
             }
             self.last = Some((seen.at, count));
         }
-        self.estimate(seen.at, processed)
-            .unwrap_or_else(|| self.fallback.next_pause())
+        if let Some(pause) = self.estimate(seen.at, processed) {
+            return pause;
+        }
+        if self.rows.is_some() && (self.rate.is_some() || self.pace.is_some()) {
+            // Late against the estimate: wait half as long again as the job has taken, so
+            // a late job costs few polls and at most half its time more.
+            return (seen.at / 2).clamp(FIRST_POLL.min(self.ceiling), self.ceiling);
+        }
+        self.fallback.next_pause()
     }
 
     /// How long until the job should end, from its own rate or else the last job's pace;
@@ -253,12 +260,14 @@ mod tests {
         // A small one waits at least as long as the shortest job took.
         let mut small = Poller::new(Duration::from_secs(5), Some(100), pace(10_000.0, 1_500));
         assert_eq!(small.first_pause(), ms(1_500));
-        // Late against the estimate: back to the growing schedule.
-        let late = Seen {
-            at: Duration::from_secs(2),
+        // Late against the estimate: half the time the job has taken so far, within
+        // 250 ms and the ceiling.
+        let late = |secs| Seen {
+            at: Duration::from_secs(secs),
             processed: None,
         };
-        assert_eq!(poller.next_pause(late), ms(250));
+        assert_eq!(poller.next_pause(late(2)), ms(1_000));
+        assert_eq!(poller.next_pause(late(60)), Duration::from_secs(5));
     }
 
     #[test]

@@ -368,13 +368,19 @@ fn a_replica_page_commits_without_fsync_and_every_other_write_with_it() {
     assert_eq!(synchronous(&store), 2, "FULL again after a page");
     // A page that fails (an account in a page of cases) rolls back and restores FULL too.
     let refused = store.put_page(SyncedObject::Case, None, &accounts, &[], Some(at(2)));
-    assert!(matches!(refused, Err(StoreError::InvalidRequest { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::InvalidRequest { .. })),
+        "{refused:?}"
+    );
     assert_eq!(synchronous(&store), 2, "FULL again after a failed page");
     // The committed page is there, from another connection, with its watermark.
     drop(store);
     let reopened = SqliteStore::open(&path).unwrap();
     assert_eq!(reopened.counts().unwrap()[&SyncedObject::Account], 1);
-    let state = reopened.object_state(SyncedObject::Account).unwrap().unwrap();
+    let state = reopened
+        .object_state(SyncedObject::Account)
+        .unwrap()
+        .unwrap();
     assert_eq!(state.watermark, Some(at(1)));
     let case = reopened.object_state(SyncedObject::Case).unwrap();
     assert!(case.is_none_or(|s| s.watermark.is_none()));
