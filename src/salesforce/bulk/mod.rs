@@ -135,12 +135,12 @@ impl BulkQueryPager {
 
 impl Client {
     /// Runs a Bulk API 2.0 query job to completion and returns a pager over its results.
+    /// `expected` is the caller's idea of how many rows the query returns, which paces the
+    /// status polls.
     ///
     /// # Errors
     /// [`SalesforceError::BulkJob`] when the job fails, [`SalesforceError::BulkTimeout`]
     /// when it does not finish in time (it is aborted), or any request error.
-    /// `expected` is the caller's idea of how many rows the query returns, which paces the
-    /// status polls.
     pub async fn bulk_query(
         &self,
         soql: &str,
