@@ -31,8 +31,16 @@
 //! `ceil(rows / 200)` at or below the write threshold (2,000), or per Bulk ingest job
 //! (`ceil(rows / 50000)` jobs, the sync's chunk): create + upload + close + one status
 //! poll, plus the successful results for an upsert (its records' Ids) = 4 or 5 when every
-//! row succeeds; one Renewal record type query when renewals are created. The emulator moves a job one step per status poll (ingest writes 10,000
-//! rows a step), so its jobs need more polls than one; that difference is shown.
+//! row succeeds; one Renewal record type query when renewals are created.
+//!
+//! Bulk jobs and time: the emulator takes a job's processing steps on its clock, one step
+//! a second (a query job: queued, then run; an ingest job: read the file, then 10,000 rows
+//! a step), and by default one step per status poll too, which lets tests on a stopped
+//! clock drive jobs by polling. Here the clock runs from the fixed start instant and polls
+//! do not step jobs (`bulkPollSteps: false`), as in an org: a client that polls more
+//! often does not finish sooner, so its poll calls and its waiting are its own. A query
+//! job then takes about 2 s whatever its size, and an ingest job of 50,000 rows about 6 s:
+//! shorter than a real org's for millions of rows, so the wall times here are a floor.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -137,11 +145,22 @@ impl Emulator {
             base,
             http: reqwest::Client::new(),
         };
+        // Bulk jobs move with time alone, as in an org, where polling more often does not
+        // finish a job sooner: the clock runs from CLOCK (one job step a second), and a
+        // status poll does not step a job. The calls a client spends on polls and the wall
+        // time it loses to waiting are then its own.
         emulator
             .admin(
                 "POST",
                 "/settings",
-                Some(json!({"requestLogEntries": 1_000_000})),
+                Some(json!({"requestLogEntries": 1_000_000, "bulkPollSteps": false})),
+            )
+            .await?;
+        emulator
+            .admin(
+                "POST",
+                "/clock",
+                Some(json!({"now": CLOCK, "running": true})),
             )
             .await?;
         Ok(emulator)

@@ -13,7 +13,52 @@ pub struct CsvTable {
     /// Column names.
     pub header: Vec<String>,
     /// Data rows, each as long as the header.
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<CsvRow>,
+}
+
+/// One data row: its cells' text in one buffer and where each cell ends, so a row costs
+/// two allocations however many cells it has (a Bulk page holds up to 50,000 rows).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvRow {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl CsvRow {
+    /// A row of these cells.
+    pub fn new<S: AsRef<str>>(cells: &[S]) -> Self {
+        let mut row = Self::default();
+        for cell in cells {
+            row.text.push_str(cell.as_ref());
+            row.ends.push(row.text.len());
+        }
+        row
+    }
+
+    /// The cell at `index`, if the row has one there.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = match index {
+            0 => 0,
+            _ => *self.ends.get(index - 1)?,
+        };
+        self.text.get(start..end)
+    }
+
+    /// How many cells the row has.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the row has no cell.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The cells in order.
+    pub fn cells(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
 }
 
 impl CsvTable {
@@ -102,7 +147,7 @@ impl CsvStream {
 
     /// Takes the data rows parsed so far, so a caller can handle a body row by row while
     /// it downloads and keep none of them.
-    pub fn take_rows(&mut self) -> Vec<Vec<String>> {
+    pub fn take_rows(&mut self) -> Vec<CsvRow> {
         std::mem::take(&mut self.table.rows)
     }
 
@@ -147,30 +192,29 @@ impl CsvStream {
     fn take_record(&mut self) -> Result<(), CsvError> {
         self.rows_read += 1;
         let row_number = self.rows_read;
-        let mut cells = Vec::with_capacity(self.ends_len);
-        let mut start = 0;
-        for end in &self.ends[..self.ends_len] {
-            let bytes = &self.output[start..*end];
-            let text =
-                std::str::from_utf8(bytes).map_err(|_| CsvError::Utf8 { row: row_number })?;
-            cells.push(text.to_owned());
-            start = *end;
-        }
+        // One check of the whole row: a cell boundary never splits a UTF-8 sequence,
+        // because csv_core only cuts at ASCII delimiters and quotes.
+        let text = std::str::from_utf8(&self.output[..self.output_len])
+            .map_err(|_| CsvError::Utf8 { row: row_number })?;
+        let row = CsvRow {
+            text: text.to_owned(),
+            ends: self.ends[..self.ends_len].to_vec(),
+        };
         self.output_len = 0;
         self.ends_len = 0;
         if !self.seen_header {
             self.seen_header = true;
-            self.table.header = cells;
+            self.table.header = row.cells().map(str::to_owned).collect();
             return Ok(());
         }
-        if cells.len() != self.table.header.len() {
+        if row.len() != self.table.header.len() {
             return Err(CsvError::Width {
                 row: row_number,
                 expected: self.table.header.len(),
-                found: cells.len(),
+                found: row.len(),
             });
         }
-        self.table.rows.push(cells);
+        self.table.rows.push(row);
         Ok(())
     }
 }
@@ -194,9 +238,10 @@ mod tests {
             let table = parse_in_chunks(body, chunk).unwrap();
             assert_eq!(table.header, vec!["Id", "Subject", "Description"]);
             assert_eq!(table.rows.len(), 2, "chunk {chunk}");
-            assert_eq!(table.rows[0][1], "Call, then \"email\"");
-            assert_eq!(table.rows[0][2], "line one\r\nline two");
-            assert_eq!(table.rows[1][1], "");
+            assert_eq!(table.rows[0].get(1), Some("Call, then \"email\""));
+            assert_eq!(table.rows[0].get(2), Some("line one\r\nline two"));
+            assert_eq!(table.rows[1].get(1), Some(""));
+            assert_eq!(table.rows[1].get(3), None);
         }
     }
 
@@ -205,7 +250,7 @@ mod tests {
         let long = "x".repeat(20_000);
         let body = format!("A,B\n1,{long}");
         let table = parse_in_chunks(body.as_bytes(), 333).unwrap();
-        assert_eq!(table.rows, vec![vec!["1".to_owned(), long]]);
+        assert_eq!(table.rows, vec![CsvRow::new(&["1".to_owned(), long])]);
     }
 
     #[test]
@@ -229,7 +274,8 @@ mod tests {
         let mut stream = CsvStream::new(b'|');
         stream.feed(b"A|B\n1|2,3\n").unwrap();
         let table = stream.finish().unwrap();
-        assert_eq!(table.rows[0], vec!["1", "2,3"]);
+        assert_eq!(table.rows[0], CsvRow::new(&["1", "2,3"]));
+        assert_eq!(table.rows[0].cells().collect::<Vec<_>>(), ["1", "2,3"]);
         assert_eq!(table.column("B"), Some(1));
     }
 }

@@ -189,6 +189,7 @@ impl Client {
             (None, Some(_)) => None,
         };
         let mut first = None;
+        let mut bulk_rows = expected;
         let bulk = match expected {
             Some(n) => n > threshold,
             None => {
@@ -198,6 +199,7 @@ impl Client {
                 let page = pager.next_page().await?.unwrap_or_default();
                 let total = pager.total_size().unwrap_or(0);
                 if total > threshold {
+                    bulk_rows = Some(total);
                     tracing::info!(
                         object = select.api_object(),
                         total,
@@ -212,7 +214,9 @@ impl Client {
         };
         let (reader, first, source) = if bulk {
             tracing::info!(object = select.api_object(), "Reading with Bulk API 2.0.");
-            let pager = self.bulk_query(&query(true).to_text(), all).await?;
+            let pager = self
+                .bulk_query(&query(true).to_text(), all, bulk_rows)
+                .await?;
             let source = ReadSource::Bulk {
                 job_id: pager.job_id().to_owned(),
                 created: pager.created_date(),

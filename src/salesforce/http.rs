@@ -58,8 +58,8 @@ pub struct ClientSettings {
     pub bulk_read_threshold: u64,
     /// Records above which writes use Bulk API 2.0 ingest.
     pub bulk_write_threshold: usize,
-    /// The longest pause between two Bulk job status polls (pauses start at 250 ms and grow
-    /// by half up to it; see `bulk::PollSchedule`).
+    /// The longest pause between two Bulk job status polls (each poll goes where the job's
+    /// progress says it ends, at most this far; see `bulk::Poller`).
     pub bulk_poll_interval: Duration,
     /// How long to wait for a Bulk job before aborting it.
     pub bulk_timeout: Duration,
@@ -294,6 +294,8 @@ pub(crate) struct Inner {
     pub(crate) sleeper: Arc<dyn Sleeper>,
     /// The Renewal record type's Id, looked up once per client (one run).
     pub(crate) renewal_record_type: tokio::sync::OnceCell<Option<SfId>>,
+    /// How fast this client's last Bulk jobs went, to pace the next one's polls.
+    pub(crate) paces: super::bulk::Paces,
 }
 
 impl Client {
@@ -338,6 +340,7 @@ impl Client {
                 settings,
                 sleeper,
                 renewal_record_type: tokio::sync::OnceCell::new(),
+                paces: super::bulk::Paces::default(),
             }),
         })
     }

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::csv_stream::CsvRow;
 use super::error::ApiError;
 use super::wire::{ApiRecord, Raw, format_date};
 use crate::domain::SfId;
@@ -56,7 +57,7 @@ pub enum Record {
         /// Column name -> position.
         columns: Arc<ColumnIndex>,
         /// The cells.
-        values: Vec<String>,
+        values: CsvRow,
     },
 }
 
@@ -68,7 +69,7 @@ impl ApiRecord for Record {
                 match columns.get(api_name).and_then(|i| values.get(*i)) {
                     // Bulk query CSV writes null as an empty cell (salesforce-api.md 6).
                     None => Raw::Null,
-                    Some(cell) if cell.is_empty() => Raw::Null,
+                    Some("") => Raw::Null,
                     Some(cell) => Raw::Str(cell),
                 }
             }
@@ -383,7 +384,7 @@ mod tests {
             .collect();
         let record = Record::Csv {
             columns: Arc::new(columns),
-            values: vec!["001".into(), String::new()],
+            values: CsvRow::new(&["001", ""]),
         };
         assert_eq!(record.raw("Id"), Raw::Str("001"));
         assert_eq!(record.raw("Account.Name"), Raw::Null);

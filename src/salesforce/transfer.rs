@@ -74,7 +74,8 @@ impl Client {
             let mut unordered = query.clone();
             unordered.order_by.clear();
             Ok(RecordReader::Bulk(
-                self.bulk_query(&unordered.to_text(), all).await?,
+                self.bulk_query(&unordered.to_text(), all, Some(expected))
+                    .await?,
             ))
         } else {
             Ok(RecordReader::Rest(self.query(&query.to_text(), all)))

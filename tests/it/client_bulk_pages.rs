@@ -53,7 +53,11 @@ fn text(record: &impl ApiRecord, field: &str) -> String {
 /// of every record in the order read.
 async fn read_all(client: &Client) -> (Vec<usize>, Vec<(String, String)>) {
     let mut pager = client
-        .bulk_query("SELECT Name, Description FROM Account ORDER BY Name", false)
+        .bulk_query(
+            "SELECT Name, Description FROM Account ORDER BY Name",
+            false,
+            None,
+        )
         .await
         .unwrap();
     let mut sizes = Vec::new();

@@ -9,11 +9,11 @@
 //! | `DELETE /_emulator/requests` | clears the log |
 //! | `POST /_emulator/reset` | rebuilds the org; forgets tokens, usage, log, cursors, faults, FLS |
 //! | `GET/POST/DELETE /_emulator/faults` | read / set (`{"spec":"..."}`) / clear faults; GET shows `injected` counts; a SPEC that does not parse (or `next=N` above 1,000,000) is a 400 |
-//! | `GET /_emulator/clock`, `POST /_emulator/clock` `{"now":"..."}`, `POST /_emulator/clock/advance` `{"seconds":n}` | the emulator clock (`seconds` out of chrono's range: 400) |
+//! | `GET /_emulator/clock`, `POST /_emulator/clock` `{"now":"...","running":false}` (`running`: the clock goes on from there with the system clock), `POST /_emulator/clock/advance` `{"seconds":n}` | the emulator clock (`seconds` out of chrono's range: 400) |
 //! | `POST /_emulator/fls` `{"hidden":["Account.ARR__c"],"readOnly":["Account.Name"]}` | field-level security of the integration user |
 //! | `POST /_emulator/refresh-token` `{"username":"..."}` | `{"refresh_token":"..."}` |
 //! | `POST /_emulator/records` `{"Account":[{...}]}` | loads records through the seeding write path: `{"created":[{"object","id"}],"errors":[...]}` |
-//! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage","requestLogEntries","bulkResultPageBytes","perAppApiUsage"}` | run-time limits (`apiUsage` at most 10,000,000; `requestLogEntries` 1..=1,000,000, default 10,000; `bulkResultPageBytes` the size bound of a Bulk query results page; `perAppApiUsage` `{"appName","limit"}` or `null`) |
+//! | `POST /_emulator/settings` `{"apiLimit","tokenLifetimeSeconds","longRequestThresholdMs","longRequestCap","apiUsage","requestLogEntries","bulkResultPageBytes","bulkPollSteps","perAppApiUsage"}` | run-time limits (`bulkPollSteps` false: a Bulk job moves with the clock only, not with each job-info read; `apiUsage` at most 10,000,000; `requestLogEntries` 1..=1,000,000, default 10,000; `bulkResultPageBytes` the size bound of a Bulk query results page; `perAppApiUsage` `{"appName","limit"}` or `null`) |
 //! | `GET /_emulator/counts` | live records per object |
 //! | `POST /_emulator/recycle-bin/purge` | `{"purged":n}`: empties the recycle bin for good; getDeleted's `earliestDateAvailable` moves to now for the objects that lost records |
 //! | `GET /_emulator/load-report` | `{"rejected":[...]}` generated records the org refused at load |
@@ -121,9 +121,13 @@ async fn set_clock(State(state): State<EmulatorState>, body: Bytes) -> Response 
         .and_then(Json::as_str)
         .and_then(parse_datetime)
     else {
-        return bad("expected {\"now\": \"yyyy-MM-ddTHH:mm:ss.SSSZ\"}");
+        return bad("expected {\"now\": \"yyyy-MM-ddTHH:mm:ss.SSSZ\", \"running\": false}");
     };
-    state.clock.set(from_ms(at));
+    match json.get("running") {
+        None | Some(Json::Bool(false)) => state.clock.set(from_ms(at)),
+        Some(Json::Bool(true)) => state.clock.run_from(from_ms(at)),
+        Some(_) => return bad("running: true or false"),
+    }
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -69,6 +69,15 @@ impl Clock {
         self.moved.notify_waiters();
     }
 
+    /// Sets the clock to `at` and lets it run from there with the system clock.
+    pub fn run_from(&self, at: DateTime<Utc>) {
+        let offset_ms = at
+            .timestamp_millis()
+            .saturating_sub(Utc::now().timestamp_millis());
+        *self.mode.lock().unwrap_or_else(|e| e.into_inner()) = Mode::System { offset_ms };
+        self.moved.notify_waiters();
+    }
+
     /// Moves the clock forward (or back, for a negative duration).
     pub fn advance(&self, by: Duration) {
         let mut mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());

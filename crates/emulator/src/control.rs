@@ -137,8 +137,9 @@ impl EmulatorState {
     }
 
     /// Changes run-time limits from `{"apiLimit", "tokenLifetimeSeconds",
-    /// "longRequestThresholdMs", "longRequestCap", "requestLogEntries", "apiUsage"}`; keys
-    /// left out keep their value.
+    /// "longRequestThresholdMs", "longRequestCap", "requestLogEntries", "apiUsage",
+    /// "bulkResultPageBytes", "bulkPollSteps", "perAppApiUsage"}`; keys left out keep their
+    /// value.
     ///
     /// # Errors
     /// A message naming a value out of range (`requestLogEntries` outside
@@ -165,6 +166,11 @@ impl EmulatorState {
                     return Err("bulkResultPageBytes: 0 is not a page size".to_owned());
                 }
                 limits.bulk_result_page_bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+            }
+            match settings.get("bulkPollSteps") {
+                None => {}
+                Some(Json::Bool(steps)) => limits.bulk_poll_steps = *steps,
+                Some(_) => return Err("bulkPollSteps: true or false".to_owned()),
             }
         }
         if let Some(per_app) = settings.get("perAppApiUsage") {

@@ -308,6 +308,10 @@ pub struct Settings {
     /// Most bytes of CSV in one Bulk API 2.0 query results page
     /// ([`crate::jobs::query::DEFAULT_PAGE_BYTES`] unless set).
     pub bulk_result_page_bytes: usize,
+    /// Whether a job-info read moves a Bulk job one step (true unless set): tests drive
+    /// jobs by polling a stopped clock. False leaves progress to the clock alone, as in a
+    /// real org, where polling more often does not finish a job sooner (the benchmark).
+    pub bulk_poll_steps: bool,
 }
 
 /// A connected app's own API allocation (salesforce-api.md 2.4).
@@ -420,6 +424,7 @@ impl EmulatorState {
             long_request_threshold: config.long_request_threshold,
             long_request_cap: config.long_request_cap,
             bulk_result_page_bytes: crate::jobs::query::DEFAULT_PAGE_BYTES,
+            bulk_poll_steps: true,
             per_app: None,
         };
         Ok(Self(Arc::new(Shared {

@@ -14,7 +14,7 @@ use reqwest::Method;
 
 use super::results::{Joiner, ResultFile, outcome_unknown};
 use super::upload::{CsvUpload, JobRows, MAX_UPLOAD_BYTES, columns, plan_jobs};
-use super::{JobInfo, job_error};
+use super::{JobInfo, JobKind, job_error};
 use crate::salesforce::error::SalesforceError;
 use crate::salesforce::http::{ApiRequest, Body, Client, Expect, Target};
 use crate::salesforce::records::{
@@ -163,7 +163,15 @@ impl Client {
                 "Salesforce reported no result for this row",
             )],
         };
-        let (leftover, reading) = match self.await_job("ingest", &job.id, object).await {
+        let (leftover, reading) = match self
+            .await_job(
+                JobKind::Ingest,
+                &job.id,
+                object,
+                u64::try_from(rows.len()).ok(),
+            )
+            .await
+        {
             Ok(info) => (no_result, files_to_read(kind, &info, rows.len())),
             Err(error) => match ended(&job.id, error) {
                 Ok(leftover) => (leftover, Reading::every_file()),

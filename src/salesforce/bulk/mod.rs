@@ -9,13 +9,16 @@
 //! (`upload`), then the result files parsed as they download and joined back to the
 //! input rows on a key column (`results`), because result order is not input order.
 //!
-//! Polling ([`PollSchedule`]) starts at 250 ms and grows by half each time up to
-//! `bulk_poll_interval`, so a small job is seen complete in well under a second and a long
-//! one costs few calls; a job not finished by `bulk_timeout` is aborted. The deadline counts
-//! tokio time and the time asked of the sleeper, so it holds in production, under paused
-//! tokio time, and with a test sleeper that returns at once.
+//! Polling ([`Poller`]) goes by the job's progress: its own rate of
+//! `numberRecordsProcessed`, or the pace of the client's last job of the same kind, says
+//! when it should end, and the next poll goes there (at most `bulk_poll_interval` later);
+//! with neither, pauses start at 250 ms and grow by half. A job not finished by
+//! `bulk_timeout` is aborted. The deadline counts tokio time and the time asked of the
+//! sleeper, so it holds in production, under paused tokio time, and with a test sleeper
+//! that returns at once.
 
 mod ingest;
+mod poll;
 mod results;
 pub(crate) mod upload;
 
@@ -28,6 +31,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 pub use ingest::MIN_INGEST_CALLS;
+pub use poll::{FIRST_POLL, JobKind, Pace, Paces, PollSchedule, Poller, Seen};
 pub use results::parse_sf_error;
 pub use upload::CsvUpload;
 pub use upload::{CHUNK_BYTES, MAX_UPLOAD_BYTES};
@@ -38,43 +42,6 @@ use super::records::Record;
 use super::retrier::Sleeper;
 use super::retry::Idempotency;
 use super::wire::parse_datetime;
-
-/// The first pause between two status polls of a job.
-pub const FIRST_POLL: Duration = Duration::from_millis(250);
-
-/// Each pause is 3/2 of the one before, up to `bulk_poll_interval`.
-const POLL_GROWTH_NUMERATOR: u64 = 3;
-const POLL_GROWTH_DENOMINATOR: u64 = 2;
-
-/// The pauses between a job's status polls: [`FIRST_POLL`], then each 1.5 times the one
-/// before (in whole milliseconds), never above `ceiling`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PollSchedule {
-    next: Duration,
-    ceiling: Duration,
-}
-
-impl PollSchedule {
-    /// A schedule whose pauses grow to at most `ceiling` (a ceiling below [`FIRST_POLL`]
-    /// makes every pause the ceiling).
-    pub fn new(ceiling: Duration) -> Self {
-        Self {
-            next: FIRST_POLL.min(ceiling),
-            ceiling,
-        }
-    }
-
-    /// The next pause, in whole milliseconds (tokio's timer resolution).
-    pub fn next_pause(&mut self) -> Duration {
-        let pause = self.next;
-        let grown = u64::try_from(pause.as_millis())
-            .unwrap_or(u64::MAX)
-            .saturating_mul(POLL_GROWTH_NUMERATOR)
-            / POLL_GROWTH_DENOMINATOR;
-        self.next = Duration::from_millis(grown).min(self.ceiling);
-        pause
-    }
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -169,6 +136,8 @@ impl BulkQueryPager {
 
 impl Client {
     /// Runs a Bulk API 2.0 query job to completion and returns a pager over its results.
+    /// `expected` is the caller's idea of how many rows the query returns, which paces the
+    /// status polls.
     ///
     /// # Errors
     /// [`SalesforceError::BulkJob`] when the job fails, [`SalesforceError::BulkTimeout`]
@@ -177,6 +146,7 @@ impl Client {
         &self,
         soql: &str,
         all: bool,
+        expected: Option<u64>,
     ) -> Result<BulkQueryPager, SalesforceError> {
         let body = serde_json::json!({
             "operation": if all { "queryAll" } else { "query" },
@@ -194,7 +164,8 @@ impl Client {
             Idempotency::NonIdempotent,
         )?;
         let job: JobInfo = self.execute(&request).await?.json("a Bulk query job")?;
-        self.await_job("query", &job.id, &job.object).await?;
+        self.await_job(JobKind::Query, &job.id, &job.object, expected)
+            .await?;
         let created_date = job.created_date.as_deref().and_then(parse_datetime);
         Ok(BulkQueryPager {
             client: self.clone(),
@@ -205,33 +176,45 @@ impl Client {
         })
     }
 
-    /// Polls a job on the [`PollSchedule`] until it ends; aborts it at the deadline. A job
-    /// that completed is returned with its final counts.
+    /// Polls a job of `rows` rows (when known) until it ends, pausing as its [`Poller`]
+    /// says; aborts it at the deadline. A job that completed is returned with its final
+    /// counts, and its pace is kept for the next job of the kind.
     async fn await_job(
         &self,
-        kind: &str,
+        kind: JobKind,
         job_id: &str,
         object: &str,
+        rows: Option<u64>,
     ) -> Result<JobInfo, SalesforceError> {
         let settings = self.settings();
-        let status = ApiRequest::get(format!("jobs/{kind}/{job_id}"));
-        let polled = poll_job(
+        let path = kind.path();
+        let status = ApiRequest::get(format!("jobs/{path}/{job_id}"));
+        let poller = Poller::new(
             settings.bulk_poll_interval,
+            rows,
+            self.inner.paces.get(kind),
+        );
+        let polled = poll_job(
+            poller,
             settings.bulk_timeout,
             self.inner.sleeper.as_ref(),
             || async { self.execute(&status).await?.json("a Bulk job status") },
         )
         .await?;
         match polled {
-            Polled::Ended(job) if job.state == "JobComplete" => Ok(job),
-            Polled::Ended(job) => Err(SalesforceError::BulkJob {
+            Polled::Ended(job, at) if job.state == "JobComplete" => {
+                let processed = job.number_records_processed.or(rows).unwrap_or(0);
+                self.inner.paces.record(kind, at, processed);
+                Ok(job)
+            }
+            Polled::Ended(job, _) => Err(SalesforceError::BulkJob {
                 job_id: job_id.to_owned(),
                 object: object.to_owned(),
                 state: job.state,
                 message: job.error_message.unwrap_or_default(),
             }),
             Polled::TimedOut(waited) => {
-                self.abort_job(kind, job_id).await;
+                self.abort_job(path, job_id).await;
                 Err(SalesforceError::BulkTimeout {
                     job_id: job_id.to_owned(),
                     object: object.to_owned(),
@@ -258,22 +241,32 @@ impl Client {
     }
 }
 
+impl JobKind {
+    /// The kind's path segment under `jobs/`.
+    fn path(self) -> &'static str {
+        match self {
+            JobKind::Query => "query",
+            JobKind::Ingest => "ingest",
+        }
+    }
+}
+
 /// What polling a job came to.
 #[derive(Debug)]
 enum Polled {
-    /// The job reached a terminal state.
-    Ended(JobInfo),
+    /// The job reached a terminal state, seen this long after polling began.
+    Ended(JobInfo, Duration),
     /// The deadline passed first, after this long.
     TimedOut(Duration),
 }
 
-/// Calls `poll` until the job it reads is in a terminal state, pausing on a
-/// [`PollSchedule`] growing to `ceiling`, and gives up once `timeout` has passed. Time is
-/// the larger of tokio time and the pauses asked of `sleeper`, so the deadline holds in
-/// production, under paused tokio time, and with a sleeper that returns at once; the last
-/// pause is cut short to end at the deadline.
+/// Calls `poll` until the job it reads is in a terminal state, pausing as `poller` says
+/// (before the first poll too), and gives up once `timeout` has passed. Time is the larger
+/// of tokio time and the pauses asked of `sleeper`, so the deadline holds in production,
+/// under paused tokio time, and with a sleeper that returns at once; the last pause is
+/// cut short to end at the deadline.
 async fn poll_job<F, Fut>(
-    ceiling: Duration,
+    mut poller: Poller,
     timeout: Duration,
     sleeper: &dyn Sleeper,
     mut poll: F,
@@ -283,20 +276,25 @@ where
     Fut: Future<Output = Result<JobInfo, SalesforceError>>,
 {
     let started = tokio::time::Instant::now();
-    let mut schedule = PollSchedule::new(ceiling);
     let mut slept = Duration::ZERO;
+    let mut pause = poller.first_pause();
     loop {
-        let job = poll().await?;
-        if is_terminal(&job.state) {
-            return Ok(Polled::Ended(job));
-        }
         let waited = started.elapsed().max(slept);
         if waited >= timeout {
             return Ok(Polled::TimedOut(waited));
         }
-        let pause = schedule.next_pause().min(timeout - waited);
-        sleeper.sleep(pause).await;
-        slept += pause;
+        let pause_now = pause.min(timeout - waited);
+        sleeper.sleep(pause_now).await;
+        slept += pause_now;
+        let job = poll().await?;
+        let at = started.elapsed().max(slept);
+        if is_terminal(&job.state) {
+            return Ok(Polled::Ended(job, at));
+        }
+        pause = poller.next_pause(Seen {
+            at,
+            processed: job.number_records_processed,
+        });
     }
 }
 
@@ -368,12 +366,13 @@ mod tests {
         assert_eq!(read(&upsert, &done(None, None)).files.len(), 3);
     }
 
-    /// Polls a job that ends after `busy` polls saying InProgress; returns the outcome,
-    /// the polls made and the tokio time that passed.
+    /// Polls a job that ends after `busy` polls saying InProgress, without a size or a
+    /// pace; returns the outcome, the polls made and the tokio time that passed.
     async fn run(busy: usize, timeout: Duration) -> (Polled, usize, Duration) {
         let polls = Cell::new(0);
         let started = tokio::time::Instant::now();
-        let polled = poll_job(Duration::from_secs(2), timeout, &TokioSleeper, || {
+        let poller = Poller::new(Duration::from_secs(2), None, None);
+        let polled = poll_job(poller, timeout, &TokioSleeper, || {
             polls.set(polls.get() + 1);
             let state = if polls.get() > busy {
                 "JobComplete"
@@ -388,11 +387,13 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_job_is_polled_on_the_growing_schedule_in_tokio_time() {
-        let (polled, polls, elapsed) = run(4, Duration::from_secs(600)).await;
-        assert!(matches!(polled, Polled::Ended(ref j) if j.state == "JobComplete"));
-        assert_eq!(polls, 5);
-        // 250 + 375 + 562 + 843 ms between the five polls.
+    async fn a_job_of_unknown_size_is_polled_on_the_growing_schedule_in_tokio_time() {
+        let (polled, polls, elapsed) = run(3, Duration::from_secs(600)).await;
+        assert!(
+            matches!(polled, Polled::Ended(ref j, at) if j.state == "JobComplete" && at == elapsed)
+        );
+        assert_eq!(polls, 4);
+        // 250 + 375 + 562 + 843 ms before the four polls.
         assert_eq!(elapsed, Duration::from_millis(2_030));
     }
 
@@ -401,17 +402,52 @@ mod tests {
         let (polled, polls, elapsed) = run(usize::MAX, Duration::from_secs(10)).await;
         assert!(matches!(polled, Polled::TimedOut(waited) if waited == Duration::from_secs(10)));
         // 250, 375, 562, 843, 1264, 1896, 2000, 2000 ms, then the 810 ms left.
-        assert_eq!(polls, 10);
+        assert_eq!(polls, 9);
         assert_eq!(elapsed, Duration::from_secs(10));
     }
 
-    #[test]
-    fn polls_start_small_and_grow_by_half_to_the_ceiling() {
-        let mut schedule = PollSchedule::new(Duration::from_secs(2));
-        let pauses: Vec<u128> = (0..8).map(|_| schedule.next_pause().as_millis()).collect();
-        assert_eq!(pauses, [250, 375, 562, 843, 1264, 1896, 2000, 2000]);
-        let mut tiny = PollSchedule::new(Duration::from_millis(100));
-        assert_eq!(tiny.next_pause(), Duration::from_millis(100));
-        assert_eq!(tiny.next_pause(), Duration::from_millis(100));
+    /// Polls a job of 50,000 rows that starts processing 1 s in and then does 10,000 rows
+    /// a second (it ends at 6 s); returns the polls made and when the end was seen.
+    async fn run_progressing(pace: Option<Pace>) -> (usize, Duration) {
+        let polls = Cell::new(0);
+        let started = tokio::time::Instant::now();
+        let poller = Poller::new(Duration::from_secs(2), Some(50_000), pace);
+        let polled = poll_job(poller, Duration::from_secs(600), &TokioSleeper, || {
+            polls.set(polls.get() + 1);
+            let ms = started.elapsed().as_millis().saturating_sub(1_000);
+            let processed = u64::try_from(ms * 10).unwrap().min(50_000);
+            let state = if processed == 50_000 {
+                "JobComplete"
+            } else {
+                "InProgress"
+            };
+            let info = JobInfo {
+                number_records_processed: Some(processed),
+                ..job(state)
+            };
+            std::future::ready(Ok(info))
+        })
+        .await
+        .unwrap();
+        let Polled::Ended(_, at) = polled else {
+            panic!("the job ended");
+        };
+        (polls.get(), at)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_is_polled_where_its_progress_says_it_ends() {
+        // The first job of a run: the growing schedule until the count moves, then its
+        // rate: 0.25, 0.625, 1.187, 3.187, 5.187 and 6 s (the growing schedule alone
+        // would poll seven times and see the end at 7.19 s).
+        let (polls, at) = run_progressing(None).await;
+        assert_eq!(polls, 6);
+        assert_eq!(at, Duration::from_secs(6));
+        // The next job of the kind starts from that pace: 2, 4 and 6 s.
+        let paces = Paces::default();
+        paces.record(JobKind::Ingest, at, 50_000);
+        let (polls, at) = run_progressing(paces.get(JobKind::Ingest)).await;
+        assert_eq!(polls, 3);
+        assert_eq!(at, Duration::from_secs(6));
     }
 }

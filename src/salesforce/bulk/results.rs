@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 
 use super::job_error;
 use crate::domain::SfId;
-use crate::salesforce::csv_stream::CsvStream;
+use crate::salesforce::csv_stream::{CsvRow, CsvStream};
 use crate::salesforce::error::{ApiError, SalesforceError};
 use crate::salesforce::http::{ApiRequest, Client, Expect};
 use crate::salesforce::records::{RecordOutcome, WriteKind, WriteRecord, WriteResult, failed};
@@ -95,14 +95,14 @@ impl<'a> Joiner<'a> {
         &self,
         file: ResultFile,
         header: &[String],
-        rows: Vec<Vec<String>>,
+        rows: Vec<CsvRow>,
         matched: &mut Vec<(usize, WriteResult)>,
         taken: &mut HashSet<usize>,
     ) {
         let at = |name: &str| header.iter().position(|h| h == name);
         let (id_at, created_at, error_at) = (at("sf__Id"), at("sf__Created"), at("sf__Error"));
         for row in rows {
-            let cells = |name: &str| at(name).and_then(|i| row.get(i).cloned());
+            let cells = |name: &str| at(name).and_then(|i| row.get(i)).map(str::to_owned);
             let key = row_key(self.kind, &cells, self.columns);
             let Some(index) = self.by_key.get(&key).and_then(|candidates| {
                 candidates
@@ -112,7 +112,7 @@ impl<'a> Joiner<'a> {
             }) else {
                 continue;
             };
-            let cell = |at: Option<usize>| at.and_then(|i| row.get(i)).map(String::as_str);
+            let cell = |at: Option<usize>| at.and_then(|i| row.get(i));
             let result = match file {
                 ResultFile::Successful => delivered(self.kind, cell(id_at), cell(created_at)),
                 ResultFile::Failed => failed(vec![cell(error_at).map_or_else(
@@ -338,7 +338,7 @@ mod tests {
             joiner.match_rows(
                 *file,
                 &strings(header),
-                rows.iter().map(|r| strings(r)).collect(),
+                rows.iter().map(|r| CsvRow::new(r)).collect(),
                 &mut matched,
                 &mut taken,
             );

@@ -27,6 +27,18 @@ pub(in crate::store) trait Backend: Send + Sync {
         operation: &'static str,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
     ) -> Result<T, StoreError>;
+    /// [`Backend::write`] for a page of the replica, which may be lost in a power cut
+    /// after it returns (never half of it): the replica is a copy of the org, its rows and
+    /// watermark commit together, and a page lost is read again. SQLite skips the commit's
+    /// fsync here; the next write that syncs (every outbox and bookkeeping one) makes the
+    /// page durable with it, so nothing later can be durable while it is not.
+    fn write_replica<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
+    ) -> Result<T, StoreError> {
+        self.write(operation, f)
+    }
     /// Runs `f` in one transaction that only reads, so that its queries see one state.
     fn read<T>(
         &self,
@@ -74,7 +86,7 @@ impl<B: Backend> StateStore for B {
         deleted: &[SfId],
         advance_to: Option<DateTime<Utc>>,
     ) -> Result<PutStats, StoreError> {
-        self.write("put page", |tx| {
+        self.write_replica("put page", |tx| {
             replica::put_page(tx, object, load, rows, deleted, advance_to)
         })
     }

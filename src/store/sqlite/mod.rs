@@ -22,7 +22,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, ToSql, TransactionBehavior};
+use rusqlite::{Connection, ToSql, Transaction, TransactionBehavior};
 
 use super::sql::driver::classify_sqlite as classify;
 use super::sql::store::Backend;
@@ -104,6 +104,28 @@ impl Backend for SqliteStore {
         self.transaction(operation, TransactionBehavior::Immediate, f)
     }
 
+    /// `synchronous = NORMAL` for this transaction only: in WAL mode its commit is not
+    /// fsynced, and the next `FULL` commit syncs the log up to and including it. A power
+    /// cut may lose the page, never part of it or anything committed after it.
+    fn write_replica<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, Fault>,
+    ) -> Result<T, StoreError> {
+        let conn = self.lock();
+        let result = (|| {
+            // Declared before the transaction, so dropped after it: FULL comes back even
+            // when the transaction fails or `f` panics.
+            let relaxed = Relaxed::new(&conn)?;
+            let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)?;
+            let value = f(&mut Lite(&tx))?;
+            tx.commit()?;
+            relaxed.restore()?;
+            Ok(value)
+        })();
+        result.map_err(|fault: Fault| fault.into_error(&self.location, operation))
+    }
+
     fn read<T>(
         &self,
         operation: &'static str,
@@ -154,6 +176,38 @@ impl Backend for SqliteStore {
 
     fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
         self.write("release lease", |tx| outbox::release(tx, lease))
+    }
+}
+
+/// `synchronous = NORMAL` on the writer while it lives; `FULL` again when it is restored
+/// or dropped.
+struct Relaxed<'c> {
+    conn: &'c Connection,
+    restored: bool,
+}
+
+impl<'c> Relaxed<'c> {
+    fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(Self {
+            conn,
+            restored: false,
+        })
+    }
+
+    /// Back to FULL, reporting a failure (dropping cannot).
+    fn restore(mut self) -> rusqlite::Result<()> {
+        self.restored = true;
+        self.conn.pragma_update(None, "synchronous", "FULL")
+    }
+}
+
+impl Drop for Relaxed<'_> {
+    fn drop(&mut self) {
+        if !self.restored {
+            // Nothing to report to from here; the next write fails if the connection does.
+            let _ = self.conn.pragma_update(None, "synchronous", "FULL");
+        }
     }
 }
 

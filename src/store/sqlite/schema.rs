@@ -110,7 +110,8 @@ pub(super) fn companion(path: &Path, suffix: &str) -> std::path::PathBuf {
 /// - `synchronous = FULL`: a commit is on disk before the call returns. The outbox promise
 ///   is "persisted before the first write goes to the org"; with `NORMAL` a power cut could
 ///   roll back a committed enqueue or outcome after the org already saw the write. The cost
-///   is one fsync per transaction, small next to a network round trip per page or batch.
+///   is one fsync per transaction, small next to a network round trip per batch. Pages of
+///   the replica are the one exception (`write_replica`): a page lost is read again.
 fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // `journal_mode` answers with the mode set; the first read of the file happens here,

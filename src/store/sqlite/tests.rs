@@ -344,3 +344,44 @@ fn inspecting_a_missing_directory_or_a_foreign_file_says_so() {
         "{refused}"
     );
 }
+
+/// The writer connection's `synchronous` setting (2 is FULL, 1 NORMAL).
+fn synchronous(store: &SqliteStore) -> i64 {
+    store
+        .lock()
+        .pragma_query_value(None, "synchronous", |row| row.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_replica_page_commits_without_fsync_and_every_other_write_with_it() {
+    use crate::domain::SyncedObject;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(synchronous(&store), 2);
+    let accounts = suite::rows(vec![DomainRecord::Account(suite::account(1))], at(0));
+    let stats = store
+        .put_page(SyncedObject::Account, None, &accounts, &[], Some(at(1)))
+        .unwrap();
+    assert_eq!(stats.upserted, 1);
+    assert_eq!(synchronous(&store), 2, "FULL again after a page");
+    // A page that fails (an account in a page of cases) rolls back and restores FULL too.
+    let refused = store.put_page(SyncedObject::Case, None, &accounts, &[], Some(at(2)));
+    assert!(
+        matches!(refused, Err(StoreError::InvalidRequest { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(synchronous(&store), 2, "FULL again after a failed page");
+    // The committed page is there, from another connection, with its watermark.
+    drop(store);
+    let reopened = SqliteStore::open(&path).unwrap();
+    assert_eq!(reopened.counts().unwrap()[&SyncedObject::Account], 1);
+    let state = reopened
+        .object_state(SyncedObject::Account)
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.watermark, Some(at(1)));
+    let case = reopened.object_state(SyncedObject::Case).unwrap();
+    assert!(case.is_none_or(|s| s.watermark.is_none()));
+}

@@ -126,16 +126,22 @@ fn visit<K: Kind, T>(
     f: impl FnOnce(&mut Job<K>) -> T,
 ) -> Result<T, ApiError> {
     let now = state.clock.now_ms();
+    let poll_steps = state
+        .settings
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .bulk_poll_steps;
     let mut bulk = lock_jobs(state);
     let job = find::<K>(&mut bulk, id)?;
-    if poll && job.header.is_processing() {
+    if poll && poll_steps && job.header.is_processing() {
         job.header.progress.polls += 1;
     }
     advance(state, job, call.lock_all, now);
     Ok(f(job))
 }
 
-/// `GET /jobs/{kind}/{id}`: job info. Each call is one poll, so it moves the job on.
+/// `GET /jobs/{kind}/{id}`: job info. Each call is one poll, so it moves the job on
+/// (unless the `bulkPollSteps` setting is off: then only the clock does).
 pub async fn info<K: Kind>(
     State(state): State<EmulatorState>,
     Extension(call): Extension<CallContext>,

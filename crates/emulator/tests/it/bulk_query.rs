@@ -450,3 +450,63 @@ async fn results_pages_are_bounded_by_size_and_never_split_a_row() {
         pages.iter().map(|p| p.0.clone()).collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn without_poll_steps_a_job_moves_with_the_clock_alone() {
+    let org = org_with_contacts().await;
+    org.settings(json!({"bulkPollSteps": false})).await;
+    let id = query_job(
+        &org,
+        json!({"operation": "query", "query": "SELECT Id FROM Contact"}),
+    )
+    .await;
+    // Polling as often as it likes does not finish the job: a real org does not hurry.
+    for _ in 0..5 {
+        let info = org.get(&format!("/jobs/query/{id}")).await.json;
+        assert_eq!(info["state"], "UploadComplete");
+    }
+    org.advance(1).await;
+    assert_eq!(
+        org.get(&format!("/jobs/query/{id}")).await.json["state"],
+        "InProgress"
+    );
+    org.advance(1).await;
+    let done = org.get(&format!("/jobs/query/{id}")).await.json;
+    assert_eq!(done["state"], "JobComplete");
+    assert_eq!(done["numberRecordsProcessed"], 7);
+    let refused = org
+        .admin_raw(
+            Method::POST,
+            "/settings",
+            Some(json!({"bulkPollSteps": "no"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+}
+
+#[tokio::test]
+async fn a_running_clock_goes_on_from_the_instant_set() {
+    let org = org_with_contacts().await;
+    let at = "2026-05-01T08:00:00.000Z";
+    let r = org
+        .admin_raw(
+            Method::POST,
+            "/clock",
+            Some(json!({"now": at, "running": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let now = org.admin(Method::GET, "/clock", None).await.json["now"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Read back within the same minute, and never before the instant set.
+    assert!(now.starts_with("2026-05-01T08:0"), "{now}");
+    org.advance(60).await;
+    let later = org.admin(Method::GET, "/clock", None).await.json["now"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(later.starts_with("2026-05-01T08:0") || later.starts_with("2026-05-01T08:1"));
+    assert!(later > now, "{later} after {now}");
+}
