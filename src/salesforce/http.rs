@@ -295,7 +295,7 @@ pub(crate) struct Inner {
     /// The Renewal record type's Id, looked up once per client (one run).
     pub(crate) renewal_record_type: tokio::sync::OnceCell<Option<SfId>>,
     /// How fast this client's last Bulk jobs went, to pace the next one's polls.
-    pub(crate) paces: super::bulk::Paces,
+    pub(crate) paces: super::bulk::poll::Paces,
 }
 
 impl Client {
@@ -340,7 +340,7 @@ impl Client {
                 settings,
                 sleeper,
                 renewal_record_type: tokio::sync::OnceCell::new(),
-                paces: super::bulk::Paces::default(),
+                paces: super::bulk::poll::Paces::default(),
             }),
         })
     }

@@ -13,14 +13,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use chrono::{DateTime, Utc};
 
 use super::begin::at;
 use super::context::{CancelToken, Clock, SyncContext};
 use super::error::{Phase, SyncError};
 use super::plan::{Planned, key_record};
-use super::report::Limited;
+use super::report::{BackfillSummary, Limited};
 use crate::domain::{PeriodEnd, PlannedWrite, SyncedObject, WriteKind};
 use crate::playbooks::{KeyRecord, PlanningSettings, plan_backfill};
 use crate::progress::Progress;
@@ -30,20 +29,6 @@ use crate::store::{RunStamp, Store, StoreError, StreamReport};
 /// The most periods one backfill may ask for: ten years of months. It bounds the writes
 /// (accounts × periods) and the time a run takes.
 pub const MAX_BACKFILL_PERIODS: u32 = 120;
-
-/// What a backfill run found, besides the writes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct BackfillSummary {
-    /// The periods computed, by first day, oldest first.
-    pub periods: Vec<NaiveDate>,
-    /// Periods (account × period) whose record the org already held: left alone.
-    pub unchanged: u64,
-    /// Periods whose key the ledger holds but the org lacks (deleted by someone, or still
-    /// in the outbox): not created again.
-    pub kept_deleted: u64,
-    /// Periods that ended before their account was created: nothing to record.
-    pub before_account: u64,
-}
 
 /// Everything the blocking planner needs, owned.
 struct Planner {

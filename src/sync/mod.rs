@@ -42,12 +42,13 @@ mod usage;
 use chrono::Duration;
 use tracing::Instrument;
 
-pub use backfill::{BackfillSummary, MAX_BACKFILL_PERIODS};
+pub use backfill::MAX_BACKFILL_PERIODS;
 pub use context::{
     CancelToken, Clock, Extraction, FixedClock, LeaseSlot, Mode, PauseHook, PausePoint, SyncConfig,
     SyncContext, SyncSettings, SystemClock, Writes,
 };
 pub use error::{ErrorClass, Phase, SyncError};
+pub use report::BackfillSummary;
 pub use report::{
     ApiUsage, FullReason, InDoubt, Limited, ObjectRead, ReadHow, RunReport, SkippedRecord,
     SkippedTask, WriteFailure, outcome_words,

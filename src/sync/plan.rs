@@ -52,7 +52,7 @@ pub(super) struct Planned {
     /// Whether a cancellation stopped it before every account was planned.
     pub cancelled: bool,
     /// What a backfill run found besides the writes; `None` for a sync.
-    pub backfill: Option<super::backfill::BackfillSummary>,
+    pub backfill: Option<super::report::BackfillSummary>,
 }
 
 /// What the blocking planner needs, owned.

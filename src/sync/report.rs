@@ -325,7 +325,7 @@ pub struct RunReport {
     /// The plan, for a dry run.
     pub plan: Option<Plan>,
     /// What a backfill run found besides its writes; `None` for a sync.
-    pub backfill: Option<super::backfill::BackfillSummary>,
+    pub backfill: Option<BackfillSummary>,
 }
 
 impl RunReport {
@@ -542,7 +542,7 @@ impl RunReport {
 
     /// The backfill's own lines: the periods and what became of each account's periods.
     /// The failures follow in the writes' lines.
-    fn render_backfill(&self, backfill: &super::backfill::BackfillSummary, out: &mut String) {
+    fn render_backfill(&self, backfill: &BackfillSummary, out: &mut String) {
         let span = match (backfill.periods.first(), backfill.periods.last()) {
             (Some(first), Some(last)) => format!(" ({first} to {last}, by first day)"),
             _ => String::new(),
@@ -639,6 +639,20 @@ pub fn outcome_words(outcome: RunOutcome) -> &'static str {
         RunOutcome::Failed => "failed",
         RunOutcome::Stopped => "stopped early; the next run resumes",
     }
+}
+
+/// What a backfill run found, besides the writes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BackfillSummary {
+    /// The periods computed, by first day, oldest first.
+    pub periods: Vec<chrono::NaiveDate>,
+    /// Periods (account × period) whose record the org already held: left alone.
+    pub unchanged: u64,
+    /// Periods whose key the ledger holds but the org lacks (deleted by someone, or still
+    /// in the outbox): not created again.
+    pub kept_deleted: u64,
+    /// Periods that ended before their account was created: nothing to record.
+    pub before_account: u64,
 }
 
 #[cfg(test)]

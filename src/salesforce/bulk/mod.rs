@@ -18,7 +18,7 @@
 //! that returns at once.
 
 mod ingest;
-mod poll;
+pub(crate) mod poll;
 mod results;
 pub(crate) mod upload;
 
