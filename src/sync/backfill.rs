@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 
 use super::begin::at;
 use super::context::{CancelToken, Clock, SyncContext};
-use super::error::{Phase, SyncError};
-use super::plan::{Planned, key_record};
+use super::error::SyncError;
+use super::plan::{Planned, key_record, on_blocking_thread};
 use super::report::{BackfillSummary, Limited};
 use crate::domain::{PeriodEnd, PlannedWrite, SyncedObject, WriteKind};
 use crate::playbooks::{KeyRecord, PlanningSettings, plan_backfill};
@@ -66,14 +66,7 @@ pub(super) async fn plan(
         batch: ctx.settings.enqueue_batch.max(1),
     };
     let examples = ctx.settings.report_examples;
-    let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(|| planner.run(examples)))
-        .await
-        .map_err(|e| SyncError::Task {
-            phase: Phase::Plan,
-            message: e.to_string(),
-        })?
-        .map_err(SyncError::store(Phase::Plan))
+    on_blocking_thread(move || planner.run(examples)).await
 }
 
 impl Planner {

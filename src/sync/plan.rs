@@ -91,8 +91,16 @@ pub(super) async fn plan(
         batch: ctx.settings.enqueue_batch.max(1),
     };
     let examples = ctx.settings.report_examples;
+    on_blocking_thread(move || planner.run(examples)).await
+}
+
+/// Runs a planner on the blocking pool, inside the current span: it streams the store,
+/// whose calls are synchronous. Shared by the live plan phase and backfill's.
+pub(super) async fn on_blocking_thread(
+    work: impl FnOnce() -> Result<Planned, StoreError> + Send + 'static,
+) -> Result<Planned, SyncError> {
     let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(|| planner.run(examples)))
+    tokio::task::spawn_blocking(move || span.in_scope(work))
         .await
         .map_err(|e| SyncError::Task {
             phase: Phase::Plan,
