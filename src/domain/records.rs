@@ -26,8 +26,10 @@ pub struct Account {
     /// The account owner; playbook tasks and renewal opportunities go to this user.
     pub owner_id: Option<SfId>,
     /// The owner's name, read through the owner lookup at no extra cost, for people (the
-    /// console's owner column and filter); never used to decide anything.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// console's owner column and filter); never used to decide anything. Always
+    /// serialised: the state file's compact record format is positional, so no field may
+    /// be skipped.
+    #[serde(default)]
     pub owner_name: Option<String>,
     /// Standard `Type` picklist (Customer, Prospect, ...).
     pub account_type: Option<String>,

@@ -12,6 +12,10 @@
 //!   it starts a Bulk `queryAll` job instead, which costs that one call extra only when the
 //!   change is large.
 //!
+//! A Bulk read's job is started when the reader opens and awaited at its first page, so
+//! the sync opens every full load's reader before it reads the first: the jobs run in the
+//! org together, and each is polled about once.
+//!
 //! [`ReplicaReader::source`] says how to move a watermark: REST pages are ordered by
 //! `SystemModstamp, Id`, so each page's [`ReplicaPage::max_modstamp`] is safe once the page
 //! is committed; a Bulk job's pages come in no order, so the watermark moves only after the
@@ -214,8 +218,10 @@ impl Client {
         };
         let (reader, first, source) = if bulk {
             tracing::info!(object = select.api_object(), "Reading with Bulk API 2.0.");
+            // Started, not awaited: the first page waits, so a caller can start several
+            // objects' jobs before reading the first.
             let pager = self
-                .bulk_query(&query(true).to_text(), all, bulk_rows)
+                .start_bulk_query(&query(true).to_text(), all, bulk_rows)
                 .await?;
             let source = ReadSource::Bulk {
                 job_id: pager.job_id().to_owned(),

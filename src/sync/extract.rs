@@ -16,6 +16,10 @@
 //! the budget knows the allocation before any Bulk job starts). A no-change cycle costs one
 //! query per object plus that one call.
 //!
+//! Every full load's read is opened before the first object is read
+//! ([`start_full_loads`]): their Bulk jobs run in the org together, and each is usually
+//! found finished by its first status poll.
+//!
 //! Committing (store transactions): a full load tags its pages with a new generation and
 //! finishes by dropping older rows and setting the watermark in one transaction, so a crash
 //! mid-load leaves the old replica and the next run loads again. An incremental REST page
@@ -43,7 +47,7 @@ use crate::salesforce::SalesforceError;
 use crate::salesforce::extract::{ReadMode, ReadSource, ReplicaPage, ReplicaReader};
 use crate::salesforce::replication::{DeleteLog, SubrequestError};
 use crate::salesforce::wire::SelectList;
-use crate::store::{LoadId, ObjectState};
+use crate::store::{LoadId, ObjectState, PutStats, StoreError};
 
 /// How one object is read this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +160,7 @@ pub(super) async fn extract(
     }
     let mut decisions = decide(ctx.selects(), &states, extraction, ctx.settings.overlap);
     read_delete_log(ctx, now, &mut decisions).await?;
+    let mut started = start_full_loads(ctx, &decisions, &states).await?;
     for select in ctx.selects() {
         if ctx.cancel.is_cancelled() {
             return Ok(false);
@@ -164,12 +169,15 @@ pub(super) async fn extract(
         let Some(decision) = decisions.get(&object).copied() else {
             continue;
         };
-        let state = states.get(&object).and_then(Option::as_ref);
-        let read = match decision {
-            Decision::Full(reason) => full_load(ctx, select, state, reason, now, report).await?,
-            Decision::Since { since, covered, .. } => {
+        let read = match (decision, started.remove(&object)) {
+            (Decision::Full(reason), Some(load)) => {
+                full_load(ctx, select, load, reason, now, report).await?
+            }
+            (Decision::Since { since, covered, .. }, _) => {
                 incremental(ctx, select, since, covered, report).await?
             }
+            // start_full_loads started every full load or failed.
+            (Decision::Full(_), None) => continue,
         };
         tracing::info!(
             object = object.key(),
@@ -183,6 +191,46 @@ pub(super) async fn extract(
         report.reads.push(read);
     }
     Ok(true)
+}
+
+/// A full load begun in the store, its read open (a Bulk job running in the org).
+struct StartedLoad {
+    load: LoadId,
+    reader: ReplicaReader,
+}
+
+/// Begins every full load and opens its read before any is read, so that their Bulk jobs
+/// run in the org together instead of one after another: by the time an object's turn
+/// comes its job has usually finished, and one status poll finds it so. An incremental
+/// read opens in its turn instead: it may hold a REST query cursor, which expires when
+/// left idle while larger objects are read.
+async fn start_full_loads(
+    ctx: &SyncContext,
+    decisions: &BTreeMap<SyncedObject, Decision>,
+    states: &BTreeMap<SyncedObject, Option<ObjectState>>,
+) -> Result<BTreeMap<SyncedObject, StartedLoad>, SyncError> {
+    let mut started = BTreeMap::new();
+    for select in ctx.selects() {
+        let object = select.object();
+        if !matches!(decisions.get(&object), Some(Decision::Full(_))) {
+            continue;
+        }
+        let fingerprint = select.fingerprint();
+        // The rows of the last load stand in for a COUNT() call when the fields are the
+        // same.
+        let expected = states
+            .get(&object)
+            .and_then(Option::as_ref)
+            .filter(|s| s.fieldset.as_deref() == Some(&fingerprint))
+            .and_then(|s| s.loaded_rows);
+        let load = ctx
+            .store
+            .begin_full_load(object, &fingerprint)
+            .map_err(SyncError::store(Phase::Extract))?;
+        let reader = open(ctx, select, ReadMode::Full, expected).await?;
+        started.insert(object, StartedLoad { load, reader });
+    }
+    Ok(started)
 }
 
 /// The cycle's one extra call: every incremental object's delete log in one Composite
@@ -215,30 +263,19 @@ async fn read_delete_log(
     Ok(())
 }
 
-/// A full load of one object.
+/// Reads a started full load of one object to its end.
 async fn full_load(
     ctx: &SyncContext,
     select: &SelectList,
-    state: Option<&ObjectState>,
+    started: StartedLoad,
     reason: FullReason,
     now: DateTime<Utc>,
     report: &mut RunReport,
 ) -> Result<ObjectRead, SyncError> {
     let object = select.object();
-    let fingerprint = select.fingerprint();
-    // The rows of the last load stand in for a COUNT() call when the fields are the same.
-    let expected = state
-        .filter(|s| s.fieldset.as_deref() == Some(&fingerprint))
-        .and_then(|s| s.loaded_rows);
-    let load = ctx
-        .store
-        .begin_full_load(object, &fingerprint)
-        .map_err(SyncError::store(Phase::Extract))?;
-    let mut reader = open(ctx, select, ReadMode::Full, expected).await?;
+    let StartedLoad { load, mut reader } = started;
     let mut read = ObjectRead::new(object, ReadHow::Full { reason }, reader.is_bulk());
-    while let Some(page) = next_page(&mut reader, select).await? {
-        commit(ctx, object, Some(load), page, None, &mut read, report)?;
-    }
+    read_pages(ctx, select, &mut reader, Some(load), &mut read, report).await?;
     let watermark = match reader.source() {
         ReadSource::Bulk {
             created: Some(created),
@@ -264,16 +301,8 @@ async fn incremental(
 ) -> Result<ObjectRead, SyncError> {
     let object = select.object();
     let mut reader = open(ctx, select, ReadMode::Since(since), None).await?;
-    let ordered = !reader.is_bulk();
     let mut read = ObjectRead::new(object, ReadHow::Incremental, reader.is_bulk());
-    let mut reached: Option<DateTime<Utc>> = None;
-    while let Some(page) = next_page(&mut reader, select).await? {
-        reached = reached.max(page.max_modstamp);
-        // Ordered REST pages move the watermark as they commit; an unordered Bulk read
-        // moves it once every page is in.
-        let advance = if ordered { page.max_modstamp } else { None };
-        commit(ctx, object, None, page, advance, &mut read, report)?;
-    }
+    let reached = read_pages(ctx, select, &mut reader, None, &mut read, report).await?;
     if let Some(to) = reached.max(covered) {
         ctx.store
             .put_page(object, None, &[], &[], Some(to))
@@ -319,23 +348,64 @@ async fn next_page(
     reader.next_page().await.map_err(|e| read_error(select, e))
 }
 
-/// Commits one page and counts it.
-fn commit(
+/// Reads every page of `reader` into the replica and returns the largest
+/// `SystemModstamp` seen. Each page commits on the blocking pool while the next one
+/// downloads (the store's calls are synchronous), one commit at a time and in page order,
+/// so the watermark semantics are those of a plain loop: a full load's pages carry its
+/// generation; an incremental read's ordered REST pages move the watermark as they
+/// commit, and an unordered Bulk read moves it only after the last page (the caller).
+async fn read_pages(
     ctx: &SyncContext,
-    object: SyncedObject,
+    select: &SelectList,
+    reader: &mut ReplicaReader,
     load: Option<LoadId>,
-    page: ReplicaPage,
-    advance_to: Option<DateTime<Utc>>,
     read: &mut ObjectRead,
     report: &mut RunReport,
-) -> Result<(), SyncError> {
-    let stats = ctx
-        .store
-        .put_page(object, load, &page.rows, &page.deleted, advance_to)
-        .map_err(SyncError::store(Phase::Extract))?;
-    read.records += count(page.records);
+) -> Result<Option<DateTime<Utc>>, SyncError> {
+    let object = select.object();
+    let ordered = load.is_none() && !reader.is_bulk();
+    let mut reached: Option<DateTime<Utc>> = None;
+    let mut committing = None;
+    loop {
+        let next = next_page(reader, select).await;
+        if let Some(commit) = committing.take() {
+            count_commit(read, settle(commit).await?);
+        }
+        let Some(page) = next? else {
+            return Ok(reached);
+        };
+        reached = reached.max(page.max_modstamp);
+        let advance = if ordered { page.max_modstamp } else { None };
+        note_page(&page, read, report);
+        let store = ctx.store.clone();
+        let span = tracing::Span::current();
+        committing = Some(tokio::task::spawn_blocking(move || {
+            span.in_scope(|| store.put_page(object, load, &page.rows, &page.deleted, advance))
+        }));
+    }
+}
+
+/// The outcome of a page's commit on the blocking pool.
+async fn settle(
+    commit: tokio::task::JoinHandle<Result<PutStats, StoreError>>,
+) -> Result<PutStats, SyncError> {
+    commit
+        .await
+        .map_err(|e| SyncError::Task {
+            phase: Phase::Extract,
+            message: e.to_string(),
+        })?
+        .map_err(SyncError::store(Phase::Extract))
+}
+
+fn count_commit(read: &mut ObjectRead, stats: PutStats) {
     read.upserted += stats.upserted;
     read.deleted += stats.deleted;
+}
+
+/// Counts a page and reports what could not be decoded in it.
+fn note_page(page: &ReplicaPage, read: &mut ObjectRead, report: &mut RunReport) {
+    read.records += count(page.records);
     read.skipped += count(page.skipped.len());
     for skipped in &page.skipped {
         tracing::warn!(%skipped, "A record could not be decoded and is left out.");
@@ -345,7 +415,6 @@ fn commit(
         tracing::debug!(%warning, "A value could not be read and is read as empty.");
     }
     report.ignored_values += count(page.warnings.len());
-    Ok(())
 }
 
 fn count(n: usize) -> u64 {

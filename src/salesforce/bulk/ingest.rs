@@ -168,7 +168,10 @@ impl Client {
                 JobKind::Ingest,
                 &job.id,
                 object,
-                u64::try_from(rows.len()).ok(),
+                super::Running {
+                    rows: u64::try_from(rows.len()).ok(),
+                    since: tokio::time::Instant::now(),
+                },
             )
             .await
         {

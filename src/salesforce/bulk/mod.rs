@@ -12,7 +12,10 @@
 //! Polling ([`Poller`]) goes by the job's progress: its own rate of
 //! `numberRecordsProcessed`, or the pace of the client's last job of the same kind, says
 //! when it should end, and the next poll goes there (at most `bulk_poll_interval` later);
-//! with neither, pauses start at 250 ms and grow by half. A job not finished by
+//! with neither, pauses start at 1 s and grow by half. Query jobs can be started
+//! together ([`Client::start_bulk_query`]) and awaited in turn: the time a job ran while
+//! the caller read another counts, so a job already done is polled once. A job not
+//! finished by
 //! `bulk_timeout` is aborted. The deadline counts tokio time and the time asked of the
 //! sleeper, so it holds in production, under paused tokio time, and with a test sleeper
 //! that returns at once.
@@ -72,9 +75,19 @@ fn is_terminal(state: &str) -> bool {
 pub struct BulkQueryPager {
     client: Client,
     job_id: String,
+    object: String,
     created_date: Option<DateTime<Utc>>,
+    /// A job started and not yet seen complete: polled before the first page.
+    running: Option<Running>,
     locator: Option<String>,
     done: bool,
+}
+
+/// A query job not yet seen complete: its expected rows and when it was created.
+#[derive(Debug, Clone, Copy)]
+struct Running {
+    rows: Option<u64>,
+    since: tokio::time::Instant,
 }
 
 impl BulkQueryPager {
@@ -88,14 +101,33 @@ impl BulkQueryPager {
         self.created_date
     }
 
-    /// The next page of records, or `None` when the results are exhausted.
+    /// Waits until the job is complete (at once when it was seen complete already),
+    /// polling as its [`Poller`] says, counting the time since the job was created.
     ///
     /// # Errors
-    /// Any [`SalesforceError`] of the page request, or CSV that cannot be parsed.
+    /// [`SalesforceError::BulkJob`] when the job failed, [`SalesforceError::BulkTimeout`]
+    /// when it did not finish in time (it is aborted), or any request error.
+    pub async fn wait(&mut self) -> Result<(), SalesforceError> {
+        if let Some(running) = self.running {
+            self.client
+                .await_job(JobKind::Query, &self.job_id, &self.object, running)
+                .await?;
+            self.running = None;
+        }
+        Ok(())
+    }
+
+    /// The next page of records, or `None` when the results are exhausted. The first
+    /// call waits for the job ([`BulkQueryPager::wait`]).
+    ///
+    /// # Errors
+    /// Any [`SalesforceError`] of the job or the page request, or CSV that cannot be
+    /// parsed.
     pub async fn next_page(&mut self) -> Result<Option<Vec<Record>>, SalesforceError> {
         if self.done {
             return Ok(None);
         }
+        self.wait().await?;
         let mut request = ApiRequest::get(format!("jobs/query/{}/results", self.job_id)).param(
             "maxRecords",
             self.client.settings().bulk_page_size.to_string(),
@@ -148,6 +180,24 @@ impl Client {
         all: bool,
         expected: Option<u64>,
     ) -> Result<BulkQueryPager, SalesforceError> {
+        let mut pager = self.start_bulk_query(soql, all, expected).await?;
+        pager.wait().await?;
+        Ok(pager)
+    }
+
+    /// Creates a Bulk API 2.0 query job and returns its pager without waiting: the job
+    /// runs in the org while the caller does other work (reads another object, starts
+    /// other jobs), and the first page waits for it. Jobs started together are polled
+    /// once each when their turn comes after they finished.
+    ///
+    /// # Errors
+    /// Any request error of the create call.
+    pub async fn start_bulk_query(
+        &self,
+        soql: &str,
+        all: bool,
+        expected: Option<u64>,
+    ) -> Result<BulkQueryPager, SalesforceError> {
         let body = serde_json::json!({
             "operation": if all { "queryAll" } else { "query" },
             "query": soql,
@@ -163,29 +213,36 @@ impl Client {
             &body,
             Idempotency::NonIdempotent,
         )?;
+        let since = tokio::time::Instant::now();
         let job: JobInfo = self.execute(&request).await?.json("a Bulk query job")?;
-        self.await_job(JobKind::Query, &job.id, &job.object, expected)
-            .await?;
         let created_date = job.created_date.as_deref().and_then(parse_datetime);
         Ok(BulkQueryPager {
             client: self.clone(),
             created_date,
             job_id: job.id,
+            object: job.object,
+            running: Some(Running {
+                rows: expected,
+                since,
+            }),
             locator: None,
             done: false,
         })
     }
 
-    /// Polls a job of `rows` rows (when known) until it ends, pausing as its [`Poller`]
-    /// says; aborts it at the deadline. A job that completed is returned with its final
-    /// counts, and its pace is kept for the next job of the kind.
+    /// Polls a job of `running.rows` rows (when known), started at `running.since`, until
+    /// it ends, pausing as its [`Poller`] says; aborts it at the deadline. A job that
+    /// completed is returned with its final counts, and its pace is kept for the next job
+    /// of the kind unless the first poll found it complete after other work (its time is
+    /// then only an upper bound).
     async fn await_job(
         &self,
         kind: JobKind,
         job_id: &str,
         object: &str,
-        rows: Option<u64>,
+        running: Running,
     ) -> Result<JobInfo, SalesforceError> {
+        let rows = running.rows;
         let settings = self.settings();
         let path = kind.path();
         let status = ApiRequest::get(format!("jobs/{path}/{job_id}"));
@@ -196,15 +253,18 @@ impl Client {
         );
         let polled = poll_job(
             poller,
+            running.since,
             settings.bulk_timeout,
             self.inner.sleeper.as_ref(),
             || async { self.execute(&status).await?.json("a Bulk job status") },
         )
         .await?;
         match polled {
-            Polled::Ended(job, at) if job.state == "JobComplete" => {
-                let processed = job.number_records_processed.or(rows).unwrap_or(0);
-                self.inner.paces.record(kind, at, processed);
+            Polled::Ended(job, end) if job.state == "JobComplete" => {
+                if end.polls > 1 || !end.deferred {
+                    let processed = job.number_records_processed.or(rows).unwrap_or(0);
+                    self.inner.paces.record(kind, end.at, processed);
+                }
                 Ok(job)
             }
             Polled::Ended(job, _) => Err(SalesforceError::BulkJob {
@@ -254,19 +314,33 @@ impl JobKind {
 /// What polling a job came to.
 #[derive(Debug)]
 enum Polled {
-    /// The job reached a terminal state, seen this long after polling began.
-    Ended(JobInfo, Duration),
-    /// The deadline passed first, after this long.
+    /// The job reached a terminal state.
+    Ended(JobInfo, End),
+    /// The deadline passed first, this long after the job started.
     TimedOut(Duration),
 }
 
+/// How a job's end was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct End {
+    /// How long after the job started.
+    at: Duration,
+    /// Status polls made.
+    polls: u32,
+    /// Whether the job had been running a while before polling began (other work came
+    /// first), so that `at` may be much later than the job's actual end.
+    deferred: bool,
+}
+
 /// Calls `poll` until the job it reads is in a terminal state, pausing as `poller` says
-/// (before the first poll too), and gives up once `timeout` has passed. Time is the larger
-/// of tokio time and the pauses asked of `sleeper`, so the deadline holds in production,
-/// under paused tokio time, and with a sleeper that returns at once; the last pause is
-/// cut short to end at the deadline.
+/// (before the first poll too, less the time since `since`, when the job started), and
+/// gives up once `timeout` has passed since then. Time is the larger of tokio time and
+/// the pauses asked of `sleeper`, so the deadline holds in production, under paused
+/// tokio time, and with a sleeper that returns at once; the last pause is cut short to
+/// end at the deadline.
 async fn poll_job<F, Fut>(
     mut poller: Poller,
+    since: tokio::time::Instant,
     timeout: Duration,
     sleeper: &dyn Sleeper,
     mut poll: F,
@@ -275,9 +349,18 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<JobInfo, SalesforceError>>,
 {
-    let started = tokio::time::Instant::now();
-    let mut slept = Duration::ZERO;
-    let mut pause = poller.first_pause();
+    let started = since;
+    // A job awaited right after it started (an ingest job just closed, a query awaited
+    // at once) has had no time worth counting: rounding the few microseconds since to
+    // zero keeps its pauses whole.
+    let already = Some(since.elapsed())
+        .filter(|e| *e >= poll::MIN_PAUSE)
+        .unwrap_or_default();
+    let mut slept = already;
+    // Deferred: polling would have begun by now had it begun when the job started.
+    let deferred = !already.is_zero() && poller.clone().first_pause(Duration::ZERO) <= already;
+    let mut pause = poller.first_pause(already);
+    let mut polls = 0;
     loop {
         let waited = started.elapsed().max(slept);
         if waited >= timeout {
@@ -287,9 +370,17 @@ where
         sleeper.sleep(pause_now).await;
         slept += pause_now;
         let job = poll().await?;
+        polls += 1;
         let at = started.elapsed().max(slept);
         if is_terminal(&job.state) {
-            return Ok(Polled::Ended(job, at));
+            return Ok(Polled::Ended(
+                job,
+                End {
+                    at,
+                    polls,
+                    deferred,
+                },
+            ));
         }
         pause = poller.next_pause(Seen {
             at,
@@ -372,7 +463,7 @@ mod tests {
         let polls = Cell::new(0);
         let started = tokio::time::Instant::now();
         let poller = Poller::new(Duration::from_secs(2), None, None);
-        let polled = poll_job(poller, timeout, &TokioSleeper, || {
+        let polled = poll_job(poller, started, timeout, &TokioSleeper, || {
             polls.set(polls.get() + 1);
             let state = if polls.get() > busy {
                 "JobComplete"
@@ -389,20 +480,22 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_job_of_unknown_size_is_polled_on_the_growing_schedule_in_tokio_time() {
         let (polled, polls, elapsed) = run(3, Duration::from_secs(600)).await;
-        assert!(
-            matches!(polled, Polled::Ended(ref j, at) if j.state == "JobComplete" && at == elapsed)
-        );
+        assert!(matches!(
+            polled,
+            Polled::Ended(ref j, end) if j.state == "JobComplete"
+                && end == End { at: elapsed, polls: 4, deferred: false }
+        ));
         assert_eq!(polls, 4);
-        // 250 + 375 + 562 + 843 ms before the four polls.
-        assert_eq!(elapsed, Duration::from_millis(2_030));
+        // 1 + 1.5 + 2 + 2 s (the ceiling) before the four polls.
+        assert_eq!(elapsed, Duration::from_millis(6_500));
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_job_past_the_deadline_times_out_exactly_there() {
         let (polled, polls, elapsed) = run(usize::MAX, Duration::from_secs(10)).await;
         assert!(matches!(polled, Polled::TimedOut(waited) if waited == Duration::from_secs(10)));
-        // 250, 375, 562, 843, 1264, 1896, 2000, 2000 ms, then the 810 ms left.
-        assert_eq!(polls, 9);
+        // 1, 1.5, 2, 2, 2 s, then the 1.5 s left.
+        assert_eq!(polls, 6);
         assert_eq!(elapsed, Duration::from_secs(10));
     }
 
@@ -412,7 +505,8 @@ mod tests {
         let polls = Cell::new(0);
         let started = tokio::time::Instant::now();
         let poller = Poller::new(Duration::from_secs(2), Some(50_000), pace);
-        let polled = poll_job(poller, Duration::from_secs(600), &TokioSleeper, || {
+        let timeout = Duration::from_secs(600);
+        let polled = poll_job(poller, started, timeout, &TokioSleeper, || {
             polls.set(polls.get() + 1);
             let ms = started.elapsed().as_millis().saturating_sub(1_000);
             let processed = u64::try_from(ms * 10).unwrap().min(50_000);
@@ -429,19 +523,19 @@ mod tests {
         })
         .await
         .unwrap();
-        let Polled::Ended(_, at) = polled else {
+        let Polled::Ended(_, end) = polled else {
             panic!("the job ended");
         };
-        (polls.get(), at)
+        (polls.get(), end.at)
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_job_is_polled_where_its_progress_says_it_ends() {
         // The first job of a run: the growing schedule until the count moves, then its
-        // rate: 0.25, 0.625, 1.187, 3.187, 5.187 and 6 s (the growing schedule alone
-        // would poll seven times and see the end at 7.19 s).
+        // rate: 1, 2.5, 4.5 and 6 s (the growing schedule alone would poll five times
+        // and see the end at 6.5 s).
         let (polls, at) = run_progressing(None).await;
-        assert_eq!(polls, 6);
+        assert_eq!(polls, 4);
         assert_eq!(at, Duration::from_secs(6));
         // The next job of the kind starts from that pace: 2, 4 and 6 s.
         let paces = Paces::default();
@@ -449,5 +543,43 @@ mod tests {
         let (polls, at) = run_progressing(paces.get(JobKind::Ingest)).await;
         assert_eq!(polls, 3);
         assert_eq!(at, Duration::from_secs(6));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_awaited_after_it_finished_is_polled_once_at_once() {
+        let started = tokio::time::Instant::now();
+        tokio::time::advance(Duration::from_secs(3)).await;
+        // The last job's pace says this one takes 2 s: it ran 3 s while another was read.
+        let pace = Some(Pace {
+            rows_per_second: 10_000.0,
+            shortest: Duration::from_secs(1),
+        });
+        let poller = Poller::new(Duration::from_secs(2), Some(20_000), pace);
+        let polls = Cell::new(0);
+        let polled = poll_job(
+            poller,
+            started,
+            Duration::from_secs(600),
+            &TokioSleeper,
+            || {
+                polls.set(polls.get() + 1);
+                std::future::ready(Ok(job("JobComplete")))
+            },
+        )
+        .await
+        .unwrap();
+        let Polled::Ended(_, end) = polled else {
+            panic!("the job ended");
+        };
+        let at = Duration::from_secs(3);
+        assert_eq!(
+            end,
+            End {
+                at,
+                polls: 1,
+                deferred: true
+            }
+        );
+        assert_eq!(started.elapsed(), at, "no pause before the poll");
     }
 }

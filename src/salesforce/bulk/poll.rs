@@ -11,25 +11,29 @@
 //!   less than the shortest job of the kind took (a job also waits in a queue, whatever its
 //!   size);
 //! - with neither (the first job of a run, or a job of unknown size), pauses start at
-//!   [`FIRST_POLL`] and grow by half each time ([`PollSchedule`]).
+//!   [`FIRST_POLL`] and grow by half each time ([`PollSchedule`]). One second, as
+//!   jsforce's Bulk 2.0 default poll interval: a Bulk job waits in Salesforce's queue
+//!   before it runs, so a quicker first look mostly costs a call.
 //!
 //! Every pause is at most the ceiling (`bulk_poll_interval`), so a wrong estimate costs at
 //! most one ceiling of wall time, and a job late against its estimate is polled again after
 //! half the time it has taken so far (within the ceiling). The first poll comes after a
-//! pause too: a job just created (query) or closed (ingest) has not finished.
+//! pause too: a job just created (query) or closed (ingest) has not finished. A job
+//! awaited some time after it started (query jobs started together, awaited in turn)
+//! counts that time as already waited: one the estimate says is done is polled at once.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// The first pause of the growing schedule.
-pub const FIRST_POLL: Duration = Duration::from_millis(250);
+pub const FIRST_POLL: Duration = Duration::from_secs(1);
 
 /// Each pause of the growing schedule is 3/2 of the one before, up to the ceiling.
 const POLL_GROWTH_NUMERATOR: u64 = 3;
 const POLL_GROWTH_DENOMINATOR: u64 = 2;
 
 /// The shortest pause an estimate may ask for: below it a poll costs a call for little.
-const MIN_PAUSE: Duration = Duration::from_millis(100);
+pub(crate) const MIN_PAUSE: Duration = Duration::from_millis(100);
 
 /// The pauses between a job's status polls when nothing better is known: [`FIRST_POLL`],
 /// then each 1.5 times the one before (in whole milliseconds), never above `ceiling`.
@@ -160,10 +164,24 @@ impl Poller {
         }
     }
 
-    /// The pause before the first poll.
-    pub fn first_pause(&mut self) -> Duration {
-        self.estimate(Duration::ZERO, 0)
-            .unwrap_or_else(|| self.fallback.next_pause())
+    /// The pause before the first poll of a job that started `elapsed` ago: what is
+    /// left of the estimate (nothing when the estimate has passed), or else of the
+    /// growing schedule's pauses.
+    pub fn first_pause(&mut self, elapsed: Duration) -> Duration {
+        if let Some(pause) = self.estimate(elapsed, 0) {
+            return pause;
+        }
+        if self.rows.is_some() && self.pace.is_some() {
+            return Duration::ZERO;
+        }
+        let mut waited = Duration::ZERO;
+        loop {
+            let pause = self.fallback.next_pause();
+            if pause.is_zero() || waited + pause > elapsed {
+                return (waited + pause).saturating_sub(elapsed);
+            }
+            waited += pause;
+        }
     }
 
     /// The pause after a poll that saw the job still running.
@@ -223,9 +241,9 @@ mod tests {
 
     #[test]
     fn polls_start_small_and_grow_by_half_to_the_ceiling() {
-        let mut schedule = PollSchedule::new(Duration::from_secs(2));
+        let mut schedule = PollSchedule::new(Duration::from_secs(10));
         let pauses: Vec<u128> = (0..8).map(|_| schedule.next_pause().as_millis()).collect();
-        assert_eq!(pauses, [250, 375, 562, 843, 1264, 1896, 2000, 2000]);
+        assert_eq!(pauses, [1000, 1500, 2250, 3375, 5062, 7593, 10000, 10000]);
         let mut tiny = PollSchedule::new(ms(100));
         assert_eq!(tiny.next_pause(), ms(100));
         assert_eq!(tiny.next_pause(), ms(100));
@@ -241,44 +259,59 @@ mod tests {
     #[test]
     fn without_a_pace_or_a_size_the_pauses_grow() {
         let mut poller = Poller::new(Duration::from_secs(2), None, pace(1000.0, 0));
-        assert_eq!(poller.first_pause(), ms(250));
+        assert_eq!(poller.first_pause(Duration::ZERO), ms(1000));
         let seen = Seen {
-            at: ms(250),
+            at: ms(1000),
             processed: Some(0),
         };
-        assert_eq!(poller.next_pause(seen), ms(375));
+        assert_eq!(poller.next_pause(seen), ms(1500));
+    }
+
+    #[test]
+    fn a_job_awaited_after_it_started_counts_the_time_it_had() {
+        // The growing schedule, 1.2 s in: the 1 s pause has passed, 1.3 s of the next
+        // 1.5 s are left.
+        let mut unknown = Poller::new(Duration::from_secs(10), None, None);
+        assert_eq!(unknown.first_pause(ms(1_200)), ms(1_300));
+        // The last job's pace says 2 s: 0.5 s left at 1.5 s, none at 3 s.
+        let paced = Poller::new(Duration::from_secs(5), Some(20_000), pace(10_000.0, 500));
+        assert_eq!(paced.clone().first_pause(ms(1_500)), ms(500));
+        assert_eq!(
+            paced.clone().first_pause(Duration::from_secs(3)),
+            Duration::ZERO
+        );
     }
 
     #[test]
     fn the_last_jobs_pace_says_when_to_look_first() {
         // 20,000 rows at 10,000 a second: 2 s, at most the 5 s ceiling.
         let mut poller = Poller::new(Duration::from_secs(5), Some(20_000), pace(10_000.0, 500));
-        assert_eq!(poller.first_pause(), Duration::from_secs(2));
+        assert_eq!(poller.first_pause(Duration::ZERO), Duration::from_secs(2));
         // A large job waits the ceiling, never more.
         let mut large = Poller::new(Duration::from_secs(2), Some(1_000_000), pace(10_000.0, 0));
-        assert_eq!(large.first_pause(), Duration::from_secs(2));
+        assert_eq!(large.first_pause(Duration::ZERO), Duration::from_secs(2));
         // A small one waits at least as long as the shortest job took.
         let mut small = Poller::new(Duration::from_secs(5), Some(100), pace(10_000.0, 1_500));
-        assert_eq!(small.first_pause(), ms(1_500));
+        assert_eq!(small.first_pause(Duration::ZERO), ms(1_500));
         // Late against the estimate: half the time the job has taken so far, within
-        // 250 ms and the ceiling.
+        // the first pause and the ceiling.
         let late = |secs| Seen {
             at: Duration::from_secs(secs),
             processed: None,
         };
-        assert_eq!(poller.next_pause(late(2)), ms(1_000));
+        assert_eq!(poller.next_pause(late(3)), ms(1_500));
         assert_eq!(poller.next_pause(late(60)), Duration::from_secs(5));
     }
 
     #[test]
     fn the_jobs_own_rate_says_when_it_ends() {
         let mut poller = Poller::new(Duration::from_secs(10), Some(50_000), None);
-        assert_eq!(poller.first_pause(), ms(250));
+        assert_eq!(poller.first_pause(Duration::ZERO), ms(1000));
         let started = Seen {
             at: Duration::from_secs(1),
             processed: Some(0),
         };
-        assert_eq!(poller.next_pause(started), ms(375));
+        assert_eq!(poller.next_pause(started), ms(1500));
         // 10,000 rows in the second since: 40,000 left take 4 s.
         let moving = Seen {
             at: Duration::from_secs(2),

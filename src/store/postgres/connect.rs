@@ -289,6 +289,7 @@ fn params<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
         .map(|param| match param {
             Param::Int(value) => value as &(dyn ToSql + Sync),
             Param::Text(value) => value as &(dyn ToSql + Sync),
+            Param::Blob(value) => value as &(dyn ToSql + Sync),
         })
         .collect()
 }
@@ -334,7 +335,7 @@ impl Tx for Pg<'_, '_> {
     }
 }
 
-/// Reads a driver row into cells: every column Vitals reads is an integer or text.
+/// Reads a driver row into cells: every column Vitals reads is an integer, text or bytes.
 pub(super) fn row(row: &postgres::Row) -> Result<Row, Fault> {
     let mut cells = Vec::with_capacity(row.len());
     for (index, column) in row.columns().iter().enumerate() {
@@ -346,6 +347,7 @@ pub(super) fn row(row: &postgres::Row) -> Result<Row, Fault> {
             Type::TEXT | Type::VARCHAR | Type::NAME => {
                 row.try_get::<_, Option<String>>(index)?.map(Cell::Text)
             }
+            Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(index)?.map(Cell::Blob),
             _ => {
                 return Err(Fault::Decode {
                     what: format!("column {}", column.name()),

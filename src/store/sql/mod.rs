@@ -33,13 +33,16 @@ pub(super) enum Dialect {
     Postgres,
 }
 
-/// A statement parameter: every column Vitals stores is a 64-bit integer or text.
+/// A statement parameter: every column Vitals stores is a 64-bit integer, text, or (the
+/// replica's records in SQLite) bytes.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Param<'a> {
     /// An integer, or NULL.
     Int(Option<i64>),
     /// Text, or NULL.
     Text(Option<&'a str>),
+    /// Bytes, or NULL.
+    Blob(Option<&'a [u8]>),
 }
 
 impl From<i64> for Param<'_> {
@@ -81,6 +84,8 @@ pub(super) enum Cell {
     Int(i64),
     /// Text.
     Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
 }
 
 /// A result row, read out of the driver.
@@ -111,7 +116,7 @@ impl Row {
         match self.cell(index)? {
             Cell::Null => Ok(None),
             Cell::Int(value) => Ok(Some(*value)),
-            Cell::Text(_) => Err(Self::mismatch(index, "an integer")),
+            Cell::Text(_) | Cell::Blob(_) => Err(Self::mismatch(index, "an integer")),
         }
     }
 
@@ -126,7 +131,7 @@ impl Row {
         match self.cell(index)? {
             Cell::Null => Ok(None),
             Cell::Text(value) => Ok(Some(value.clone())),
-            Cell::Int(_) => Err(Self::mismatch(index, "text")),
+            Cell::Int(_) | Cell::Blob(_) => Err(Self::mismatch(index, "text")),
         }
     }
 
@@ -134,7 +139,7 @@ impl Row {
     pub(super) fn text_ref(&self, index: usize) -> Result<&str, Fault> {
         match self.cell(index)? {
             Cell::Text(value) => Ok(value),
-            Cell::Null | Cell::Int(_) => Err(Self::mismatch(index, "text")),
+            Cell::Null | Cell::Int(_) | Cell::Blob(_) => Err(Self::mismatch(index, "text")),
         }
     }
 
@@ -152,6 +157,22 @@ impl Row {
             other => {
                 *cell = other;
                 Err(Self::mismatch(index, "text"))
+            }
+        }
+    }
+}
+
+impl Row {
+    /// A stored record moved out of the row (see [`codec::Stored`]): JSON text, or bytes
+    /// in the compact format.
+    pub(super) fn take_stored(&mut self, index: usize) -> Result<codec::Stored, Fault> {
+        let cell = self.0.get_mut(index).ok_or_else(|| Self::missing(index))?;
+        match std::mem::replace(cell, Cell::Null) {
+            Cell::Text(text) => Ok(codec::Stored::Json(text)),
+            Cell::Blob(bytes) => Ok(codec::Stored::Compact(bytes)),
+            other => {
+                *cell = other;
+                Err(Self::mismatch(index, "a stored record"))
             }
         }
     }

@@ -10,7 +10,7 @@
 //! at a time. Both orders are SfId's byte order on both backends: SQLite compares text
 //! bytewise, and PostgreSQL's Id columns are `COLLATE "C"`.
 
-use super::codec;
+use super::codec::{self, Stored};
 use super::{Fault, Row, Tx};
 use crate::domain::{AccountSnapshot, DomainRecord, SfId, SyncedObject};
 use crate::store::{
@@ -64,11 +64,11 @@ pub(in crate::store) fn each_account(
 struct RawRow {
     object: SyncedObject,
     id: SfId,
-    record: String,
+    record: Stored,
 }
 
 impl RawRow {
-    fn new(object: &str, id: &str, record: String) -> Result<Self, Fault> {
+    fn new(object: &str, id: &str, record: Stored) -> Result<Self, Fault> {
         let object = codec::object(object)?;
         Ok(Self {
             object,
@@ -79,14 +79,13 @@ impl RawRow {
 
     /// Reads a row whose first columns are object, id, record.
     fn from_row(mut row: Row) -> Result<Self, Fault> {
-        let record = row.take_text(2)?;
+        let record = row.take_stored(2)?;
         Self::new(row.text_ref(0)?, row.text_ref(1)?, record)
     }
 
     fn decode(&self) -> Result<DomainRecord, Fault> {
-        codec::from_json(&self.record, || {
-            format!("{} record {}", self.object.key(), self.id)
-        })
+        self.record
+            .decode(|| format!("{} record {}", self.object.key(), self.id))
     }
 }
 
@@ -164,7 +163,7 @@ fn without_account(tx: &mut dyn Tx) -> Result<StreamReport, Fault> {
         &[codec::limit(StreamReport::EXAMPLES).into()],
     )?;
     for row in examples {
-        let raw = RawRow::new(&row.text(0)?, &row.text(1)?, String::new())?;
+        let raw = RawRow::new(&row.text(0)?, &row.text(1)?, Stored::Json(String::new()))?;
         report.stray(StrayRecord {
             object: raw.object,
             id: raw.id,

@@ -219,7 +219,10 @@ impl ToSql for Param<'_> {
         Ok(match *self {
             Param::Int(Some(value)) => ToSqlOutput::from(value),
             Param::Text(Some(value)) => ToSqlOutput::from(value),
-            Param::Int(None) | Param::Text(None) => ToSqlOutput::from(rusqlite::types::Null),
+            Param::Blob(Some(value)) => ToSqlOutput::from(value),
+            Param::Int(None) | Param::Text(None) | Param::Blob(None) => {
+                ToSqlOutput::from(rusqlite::types::Null)
+            }
         })
     }
 }
@@ -276,9 +279,10 @@ fn cell(value: ValueRef<'_>) -> Result<Cell, Fault> {
                 detail: "not UTF-8".into(),
             }),
         },
-        ValueRef::Real(_) | ValueRef::Blob(_) => Err(Fault::Decode {
+        ValueRef::Blob(bytes) => Ok(Cell::Blob(bytes.to_vec())),
+        ValueRef::Real(_) => Err(Fault::Decode {
             what: "a column".into(),
-            detail: "neither an integer nor text".into(),
+            detail: "neither an integer, text nor bytes".into(),
         }),
     }
 }

@@ -15,7 +15,10 @@ use crate::store::sql::driver::classify_sqlite as classify;
 use crate::store::{Location, StoreError};
 
 /// The migration scripts; script `i` takes the schema from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+pub(super) const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_compact_replica.sql"),
+];
 
 /// How long a call waits for another process's write lock before failing. Vitals' own
 /// transactions are short (a page, a chunk of outcomes), so this only expires when another

@@ -385,3 +385,82 @@ fn a_replica_page_commits_without_fsync_and_every_other_write_with_it() {
     let case = reopened.object_state(SyncedObject::Case).unwrap();
     assert!(case.is_none_or(|s| s.watermark.is_none()));
 }
+
+/// A version 1 file (records as JSON, fieldsets without the record format tag) migrates
+/// to the compact replica: its rows still read, and every loaded object reads as loaded
+/// with other fields, so the next sync reloads it in the new format.
+#[test]
+fn a_version_1_replica_still_reads_and_asks_for_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let old = suite::account(1);
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        schema::migrate(&mut conn, &path, &schema::MIGRATIONS[..1]).unwrap();
+        let json = serde_json::to_string(&DomainRecord::Account(old.clone())).unwrap();
+        conn.execute(
+            "INSERT INTO replica (object, id, account_id, name, modstamp, generation, record) \
+             VALUES ('account', ?1, ?1, ?2, 0, 1, ?3)",
+            [old.id.as_str(), old.name.as_str(), json.as_str()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO sync_state (object, watermark, fieldset, generation) \
+             VALUES ('account', 5, 'v1-fields', 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(raw_version(&path), 2);
+    let state = store
+        .object_state(crate::domain::SyncedObject::Account)
+        .unwrap()
+        .unwrap();
+    assert_eq!((state.watermark.is_some(), state.fieldset), (true, None));
+
+    let new = suite::account(2);
+    store
+        .put_page(
+            crate::domain::SyncedObject::Account,
+            None,
+            &suite::rows(vec![DomainRecord::Account(new.clone())], at(1)),
+            &[],
+            None,
+        )
+        .unwrap();
+    let mut seen = Vec::new();
+    store
+        .each_account(&mut |a| {
+            seen.push(a);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, [old, new]);
+    let stored: String = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT typeof(record) FROM replica WHERE id = ?1",
+            [account_id(2).as_str()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, "blob");
+}
+
+/// A compact record of another format version is reported like any unreadable row.
+#[test]
+fn a_compact_record_of_another_version_is_reported_not_fed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = SqliteStore::open(&path).unwrap();
+    suite::an_undecodable_account_is_reported_not_fed(&store, |id| {
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "UPDATE replica SET record = X'09000102' WHERE id = ?1",
+                [id.as_str()],
+            )
+            .unwrap();
+    });
+}
