@@ -14,6 +14,7 @@ pub mod picklists;
 pub mod plan;
 pub mod playbook;
 pub mod records;
+pub mod serde_time;
 pub mod snapshot;
 pub mod synced;
 pub mod used;

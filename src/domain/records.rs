@@ -34,6 +34,7 @@ pub struct Account {
     /// Standard `Type` picklist (Customer, Prospect, ...).
     pub account_type: Option<String>,
     /// When the record was created.
+    #[serde(default, with = "super::serde_time::opt_instant")]
     pub created_date: Option<DateTime<Utc>>,
     /// Annual recurring revenue.
     pub arr: Option<f64>,
@@ -44,6 +45,7 @@ pub struct Account {
     /// Share of core features in use, as a percentage 0..=100.
     pub core_feature_adoption: Option<f64>,
     /// Last day with product activity.
+    #[serde(default, with = "super::serde_time::opt_day")]
     pub last_product_activity: Option<NaiveDate>,
     /// Kickoff survey score, 1..=5.
     pub kickoff_survey_score: Option<f64>,
@@ -77,8 +79,10 @@ pub struct CurrentHealth {
     /// `Health_Drivers__c`.
     pub drivers: Option<String>,
     /// `Health_Scored_At__c`.
+    #[serde(default, with = "super::serde_time::opt_instant")]
     pub scored_at: Option<DateTime<Utc>>,
     /// `Health_Status_Since__c`.
+    #[serde(default, with = "super::serde_time::opt_day")]
     pub status_since: Option<NaiveDate>,
     /// `Health_Model__c`.
     pub model: Option<String>,
@@ -96,8 +100,10 @@ pub struct Contract {
     /// Contract status.
     pub status: Option<ContractStatus>,
     /// First day of the contract.
+    #[serde(default, with = "super::serde_time::opt_day")]
     pub start_date: Option<NaiveDate>,
     /// Last day of the contract (derived by Salesforce from start and term).
+    #[serde(default, with = "super::serde_time::opt_day")]
     pub end_date: Option<NaiveDate>,
     /// Term in months.
     pub term_months: Option<i64>,
@@ -125,8 +131,10 @@ pub struct Case {
     /// Whether the case is closed (derived by Salesforce from the status).
     pub is_closed: bool,
     /// When the case was opened.
+    #[serde(with = "super::serde_time::instant")]
     pub created_date: DateTime<Utc>,
     /// When the case was closed.
+    #[serde(default, with = "super::serde_time::opt_instant")]
     pub closed_date: Option<DateTime<Utc>>,
     /// Closure survey score, 1..=5.
     pub csat_score: Option<f64>,
@@ -146,6 +154,7 @@ pub struct Opportunity {
     /// Stage picklist value.
     pub stage_name: String,
     /// Expected or actual close date.
+    #[serde(with = "super::serde_time::day")]
     pub close_date: NaiveDate,
     /// Amount.
     pub amount: Option<f64>,
@@ -162,6 +171,7 @@ pub struct Opportunity {
     /// Opportunity owner.
     pub owner_id: Option<SfId>,
     /// When the record was created.
+    #[serde(default, with = "super::serde_time::opt_instant")]
     pub created_date: Option<DateTime<Utc>>,
     /// `Vitals_Key__c`: set on the renewals Vitals created.
     pub vitals_key: Option<String>,
@@ -189,16 +199,20 @@ pub struct Event {
     /// Type picklist value.
     pub event_type: Option<ActivityType>,
     /// Start of a timed event.
+    #[serde(default, with = "super::serde_time::opt_instant")]
     pub start: Option<DateTime<Utc>>,
     /// End of a timed event.
+    #[serde(default, with = "super::serde_time::opt_instant")]
     pub end: Option<DateTime<Utc>>,
     /// Duration in minutes.
     pub duration_minutes: Option<i64>,
     /// Date of the event (for milestones: the due date).
+    #[serde(default, with = "super::serde_time::opt_day")]
     pub activity_date: Option<NaiveDate>,
     /// Whether the event lasts all day.
     pub is_all_day: bool,
     /// `Milestone_Completed_On__c`.
+    #[serde(default, with = "super::serde_time::opt_day")]
     pub milestone_completed_on: Option<NaiveDate>,
     /// `Vitals_Key__c`.
     pub vitals_key: Option<String>,
@@ -230,12 +244,16 @@ pub struct Task {
     /// Whether the task is closed (derived by Salesforce from the status).
     pub is_closed: bool,
     /// Due date.
+    #[serde(default, with = "super::serde_time::opt_day")]
     pub activity_date: Option<NaiveDate>,
     /// When the task was created.
+    #[serde(default, with = "super::serde_time::opt_instant")]
     pub created_date: Option<DateTime<Utc>>,
     /// When the task was completed.
+    #[serde(default, with = "super::serde_time::opt_instant")]
     pub completed_at: Option<DateTime<Utc>>,
     /// `Milestone_Completed_On__c`.
+    #[serde(default, with = "super::serde_time::opt_day")]
     pub milestone_completed_on: Option<NaiveDate>,
     /// `Vitals_Key__c`.
     pub vitals_key: Option<String>,
@@ -253,6 +271,7 @@ pub struct HistoryRecord {
     /// The account (master-detail).
     pub account_id: SfId,
     /// First day of the period.
+    #[serde(with = "super::serde_time::day")]
     pub period: NaiveDate,
     /// Overall score.
     pub score: Option<f64>,
@@ -263,6 +282,7 @@ pub struct HistoryRecord {
     /// Change against the period before.
     pub score_change: Option<f64>,
     /// When it was calculated.
+    #[serde(default, with = "super::serde_time::opt_instant")]
     pub calculated_at: Option<DateTime<Utc>>,
     /// Share of model weight with data, as a percentage.
     pub coverage: Option<f64>,

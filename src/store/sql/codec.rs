@@ -124,13 +124,14 @@ pub(in crate::store) enum Stored {
 
 /// The version byte of the compact format. Bump it, and [`RECORD_FORMAT_TAG`] with it,
 /// whenever a [`DomainRecord`] type changes shape (the `compact_records_keep_their_bytes`
-/// test fails until you do).
-pub(in crate::store) const COMPACT_VERSION: u8 = 1;
+/// test fails until you do). 1: instants and days as text; 2: as numbers
+/// (`domain::serde_time`).
+pub(in crate::store) const COMPACT_VERSION: u8 = 2;
 
 /// Appended to the fieldset fingerprint stored per object: a replica loaded by a Vitals
 /// that stored records differently reads as loaded with other fields, so the next sync
 /// reloads the object whole (and a state file from before this format converts itself).
-pub(in crate::store) const RECORD_FORMAT_TAG: &str = "/records-1";
+pub(in crate::store) const RECORD_FORMAT_TAG: &str = "/records-2";
 
 impl Stored {
     /// A record encoded the way `dialect` stores it.
@@ -254,7 +255,7 @@ mod tests {
                 format!("{}: {hex}", record.object().key())
             })
             .collect();
-        assert_eq!((COMPACT_VERSION, RECORD_FORMAT_TAG), (1, "/records-1"));
+        assert_eq!((COMPACT_VERSION, RECORD_FORMAT_TAG), (2, "/records-2"));
         insta::assert_snapshot!(hex.join("\n"));
     }
 
@@ -267,7 +268,7 @@ mod tests {
         let mut longer = compact(record);
         longer.push(0);
         for (bytes, detail) in [
-            (other, "stored in format version 2"),
+            (other, "stored in format version 3"),
             (truncated, "DeserializeUnexpectedEnd"),
             (longer, "bytes left over after the record"),
             (Vec::new(), "empty"),
