@@ -217,3 +217,17 @@ impl SyncError {
         }
     }
 }
+
+/// The outcome of store work run on the blocking pool during `phase`: a task that
+/// panicked or was cancelled is [`SyncError::Task`], a store error is the phase's.
+pub(super) async fn joined<T>(
+    phase: Phase,
+    task: tokio::task::JoinHandle<Result<T, StoreError>>,
+) -> Result<T, SyncError> {
+    task.await
+        .map_err(|e| SyncError::Task {
+            phase,
+            message: e.to_string(),
+        })?
+        .map_err(SyncError::store(phase))
+}

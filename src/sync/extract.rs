@@ -47,7 +47,7 @@ use crate::salesforce::SalesforceError;
 use crate::salesforce::extract::{ReadMode, ReadSource, ReplicaPage, ReplicaReader};
 use crate::salesforce::replication::{DeleteLog, SubrequestError};
 use crate::salesforce::wire::SelectList;
-use crate::store::{LoadId, ObjectState, PutStats, StoreError};
+use crate::store::{LoadId, ObjectState, PutStats};
 
 /// How one object is read this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,7 +369,7 @@ async fn read_pages(
     loop {
         let next = next_page(reader, select).await;
         if let Some(commit) = committing.take() {
-            count_commit(read, settle(commit).await?);
+            count_commit(read, super::error::joined(Phase::Extract, commit).await?);
         }
         let Some(page) = next? else {
             return Ok(reached);
@@ -383,19 +383,6 @@ async fn read_pages(
             span.in_scope(|| store.put_page(object, load, &page.rows, &page.deleted, advance))
         }));
     }
-}
-
-/// The outcome of a page's commit on the blocking pool.
-async fn settle(
-    commit: tokio::task::JoinHandle<Result<PutStats, StoreError>>,
-) -> Result<PutStats, SyncError> {
-    commit
-        .await
-        .map_err(|e| SyncError::Task {
-            phase: Phase::Extract,
-            message: e.to_string(),
-        })?
-        .map_err(SyncError::store(Phase::Extract))
 }
 
 fn count_commit(read: &mut ObjectRead, stats: PutStats) {

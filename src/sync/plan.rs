@@ -100,13 +100,11 @@ pub(super) async fn on_blocking_thread(
     work: impl FnOnce() -> Result<Planned, StoreError> + Send + 'static,
 ) -> Result<Planned, SyncError> {
     let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(work))
-        .await
-        .map_err(|e| SyncError::Task {
-            phase: Phase::Plan,
-            message: e.to_string(),
-        })?
-        .map_err(SyncError::store(Phase::Plan))
+    super::error::joined(
+        Phase::Plan,
+        tokio::task::spawn_blocking(move || span.in_scope(work)),
+    )
+    .await
 }
 
 /// One batch of writes and results waiting to be stored.
